@@ -1,0 +1,25 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// Unit tests run against the sources: @gochan/* resolve to each package's src/.
+// The packed-artifact tests in test/ import the built tarballs instead.
+const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const alias = {
+  "@gochan/core": src("core"),
+  "@gochan/pool": src("pool"),
+};
+
+export default defineConfig({
+  test: {
+    // Property tests explore many interleavings; keep the defaults generous but bounded.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      { resolve: { alias }, test: { name: "core", root: "packages/core", include: ["test/**/*.test.ts"] } },
+      { resolve: { alias }, test: { name: "pool", root: "packages/pool", include: ["test/**/*.test.ts"] } },
+      { resolve: { alias }, test: { name: "demo", root: "packages/demo", include: ["test/**/*.test.ts"] } },
+      { resolve: { alias }, test: { name: "bench", root: "packages/bench", include: ["test/**/*.test.ts"] } },
+      { resolve: { alias }, test: { name: "workspace", root: "test", include: ["**/*.test.ts"] } },
+    ],
+  },
+});
