@@ -1,0 +1,453 @@
+/**
+ * Channels: Go's `chan T`, unbuffered or buffered, with close, the nil channel,
+ * len/cap, non-blocking try operations and `for await` ranging.
+ *
+ * Invariants (compare Go's runtime/chan.go):
+ * - At least one of `sendq` and `recvq` is empty, except for an unbuffered channel
+ *   on which one select waits to both send and receive.
+ * - A non-empty buffer means no waiting receivers (`buf.length > 0` => recvq empty).
+ * - A non-full buffer means no waiting senders (`buf.length < cap` => sendq empty).
+ * - Once closed, sendq is empty forever and recvq is empty whenever the call
+ *   stack is back in user code.
+ * - Every waiter in a queue is live: a waiter is unlinked before it completes, and
+ *   a select unlinks all its other waiters when one case fires.
+ *
+ * Every operation climbs the same ladder: nil channel -> aborted -> closed ->
+ * hand off directly to a waiting peer -> use the buffer -> would block: fail (try
+ * operations) or park a waiter. Send and receive are mirror images.
+ *
+ * @module
+ */
+import { checkCapacity, CloseOfClosedError, CloseOfNilError, SendOnClosedError } from "./errors.js";
+import { Ring } from "./ring.js";
+import { completeNow, completeVoid } from "./scheduling.js";
+import { trace, type BlockedKind } from "./trace.js";
+import {
+  MODE_ITER,
+  MODE_OK,
+  MODE_VALUE,
+  MODE_VOID,
+  promiseFor,
+  shape,
+  Waiter,
+  WaiterQueue,
+  type Received,
+} from "./waiter.js";
+
+export type { Received } from "./waiter.js";
+
+/**
+ * The receive-only view of a channel: Go's `<-chan T`. It has no `send`, `trySend`
+ * or `close`, so TypeScript rejects them at compile time, and it is covariant in
+ * `T` (a `RecvChan<Dog>` is a `RecvChan<Animal>`).
+ *
+ * `Z` is the type of the channel's zero value, which a receive returns once the
+ * channel is closed and drained (default `undefined`).
+ *
+ * @example
+ * ```ts
+ * import { Chan, type RecvChan } from "@gochan/core";
+ * async function sum(numbers: RecvChan<number>): Promise<number> {
+ *   let total = 0;
+ *   for await (const n of numbers) total += n;
+ *   return total;
+ * }
+ * const ch = new Chan<number>(3);
+ * await ch.send(1); await ch.send(2); ch.close();
+ * console.log(await sum(ch)); // 3
+ * ```
+ */
+export interface RecvChan<out T, out Z = undefined> extends AsyncIterable<T> {
+  /** Number of buffered elements (Go's `len(ch)`); blocked senders do not count. */
+  readonly len: number;
+  /** Buffer size (Go's `cap(ch)`): 0 for an unbuffered or the nil channel. */
+  readonly cap: number;
+  /**
+   * Receives a value, waiting until one is available: Go's `v := <-ch`. Once the
+   * channel is closed and drained it resolves with the zero value at once.
+   * Aborting `signal` withdraws the receive (nothing is consumed) and rejects
+   * with `signal.reason`.
+   */
+  recv(signal?: AbortSignal): Promise<T | Z>;
+  /**
+   * Receives with Go's comma-ok form, `v, ok := <-ch`: `ok` is true only for a
+   * value delivered by a send, false for the zero value of a closed channel.
+   */
+  recvOk(signal?: AbortSignal): Promise<Received<T, Z>>;
+  /**
+   * Receives without waiting (Go's select with one receive case and a default):
+   * the comma-ok result, or `undefined` if a receive would block.
+   */
+  tryRecv(): Received<T, Z> | undefined;
+  /**
+   * Iterates received values until the channel is closed and drained, like Go's
+   * `for v := range ch`. It never reads ahead, and leaving the loop early neither
+   * consumes a value nor closes the channel. Aborting `signal` makes the loop
+   * throw `signal.reason`.
+   */
+  range(options?: RangeOptions): AsyncIterable<T>;
+}
+
+/**
+ * The send-only view of a channel: Go's `chan<- T`. It has no receive operations,
+ * so TypeScript rejects them at compile time; closing is allowed, as in Go. It is
+ * contravariant in `T` (a `SendChan<Animal>` is a `SendChan<Dog>`).
+ *
+ * @example
+ * ```ts
+ * import { Chan, type SendChan } from "@gochan/core";
+ * async function produce(out: SendChan<number>): Promise<void> {
+ *   for (let i = 0; i < 3; i++) await out.send(i);
+ *   out.close();
+ * }
+ * const ch = new Chan<number>();
+ * void produce(ch);
+ * for await (const n of ch) console.log(n); // 0 1 2
+ * ```
+ */
+export interface SendChan<in T> {
+  /** Number of buffered elements (Go's `len(ch)`). */
+  readonly len: number;
+  /** Buffer size (Go's `cap(ch)`). */
+  readonly cap: number;
+  /**
+   * Sends a value: Go's `ch <- v`. On an unbuffered channel it resolves once a
+   * receiver has taken the value; on a buffered one once the value is in the
+   * buffer. Rejects with {@link SendOnClosedError} if the channel is or becomes
+   * closed (the value is then never delivered). Aborting `signal` withdraws the
+   * send (the value is never delivered) and rejects with `signal.reason`.
+   */
+  send(value: T, signal?: AbortSignal): Promise<void>;
+  /**
+   * Sends without waiting (Go's select with one send case and a default): true if
+   * the value was delivered or buffered, false if a send would block.
+   * @throws {@link SendOnClosedError} if the channel is closed.
+   */
+  trySend(value: T): boolean;
+  /**
+   * Closes the channel: blocked and future receivers drain the buffer and then
+   * get the zero value with ok = false; blocked senders reject with
+   * {@link SendOnClosedError}.
+   * @throws {@link CloseOfClosedError} if already closed, {@link CloseOfNilError} on the nil channel.
+   */
+  close(): void;
+}
+
+/**
+ * Options of a channel, given to the {@link Chan} constructor.
+ *
+ * @example
+ * ```ts
+ * import { Chan } from "@gochan/core";
+ * const counts = new Chan<number, number>(8, { zero: 0, name: "counts" });
+ * counts.close();
+ * console.log(await counts.recv()); // 0
+ * ```
+ */
+export interface ChanOptions<Z> {
+  /**
+   * The zero value: what a receive returns from a closed, drained channel. Go
+   * has a zero value for every type; TypeScript does not, so it is yours to give.
+   * @defaultValue undefined
+   */
+  zero?: Z;
+  /** A name shown in deadlock reports and by `toString()`. */
+  name?: string;
+}
+
+/** Options of {@link RecvChan.range}. */
+export interface RangeOptions {
+  /** Aborting it ends the loop by throwing `signal.reason` from the pending receive. */
+  signal?: AbortSignal;
+}
+
+// `_take()` reports the received value through these, so polling allocates nothing.
+let took: unknown;
+let tookOk = false;
+const NEVER_SETTLES = (): void => {};
+
+/**
+ * A Go channel. `new Chan<T>()` is `make(chan T)`, `new Chan<T>(n)` is
+ * `make(chan T, n)`. Channels compare by identity. Pass it on as a
+ * {@link SendChan} or a {@link RecvChan} to restrict what the receiver may do.
+ *
+ * @typeParam T - the element type; any type, channels and `undefined` included.
+ * @typeParam Z - the zero value's type (see {@link ChanOptions.zero}).
+ *
+ * @example
+ * ```ts
+ * import { Chan } from "@gochan/core";
+ * const ch = new Chan<string>(); // unbuffered: a send waits for its receiver
+ * const sent = ch.send("ping");
+ * console.log(await ch.recv()); // "ping"
+ * await sent;
+ * ch.close();
+ * console.log(await ch.recvOk()); // { value: undefined, ok: false }
+ * ```
+ */
+export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<T, Z> {
+  /** @internal */ readonly _cap: number;
+  /** @internal */ readonly _buf: Ring<T> | null;
+  /** @internal */ readonly _recvq = new WaiterQueue();
+  /** @internal */ readonly _sendq = new WaiterQueue();
+  /** @internal */ _closed = false;
+  /** @internal */ _nil = false;
+  /** @internal */ readonly _zero: Z;
+  /** The name given in {@link ChanOptions.name}, if any. */
+  readonly name: string | undefined;
+
+  /**
+   * Makes a channel.
+   * @param capacity - 0 (the default) for an unbuffered channel, or the buffer size.
+   * @throws RangeError naming the value if `capacity` is negative, NaN, fractional
+   *   or beyond 2^31-1 (Go: "makechan: size out of range").
+   */
+  constructor(capacity: number = 0, options?: ChanOptions<Z>) {
+    this._cap = checkCapacity(capacity);
+    this._buf = capacity > 0 ? new Ring<T>(capacity) : null;
+    this._zero = options?.zero as Z;
+    this.name = options?.name;
+  }
+
+  get len(): number {
+    return this._buf === null ? 0 : this._buf.length;
+  }
+
+  get cap(): number {
+    return this._cap;
+  }
+
+  /** Whether the channel has been closed (Go cannot ask this; it is for diagnostics). */
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  send(value: T, signal?: AbortSignal): Promise<void> {
+    if (this._nil) return parkNil<void>(MODE_VOID, signal, "send", this);
+    if (signal != null && signal.aborted) return Promise.reject(signal.reason);
+    if (this._closed) return Promise.reject(new SendOnClosedError());
+    if (this._offer(value)) return completeVoid();
+    const w = new Waiter(MODE_VOID, value, null, 0);
+    const p = promiseFor<void>(w);
+    this._sendq.push(w);
+    if (signal != null) w.listen(signal);
+    if (trace.hook !== null) trace.hook.park(w, "send", this);
+    return p;
+  }
+
+  trySend(value: T): boolean {
+    if (this._nil) return false;
+    if (this._closed) throw new SendOnClosedError();
+    return this._offer(value);
+  }
+
+  recv(signal?: AbortSignal): Promise<T | Z> {
+    return this._recv(MODE_VALUE, signal) as Promise<T | Z>;
+  }
+
+  recvOk(signal?: AbortSignal): Promise<Received<T, Z>> {
+    return this._recv(MODE_OK, signal) as Promise<Received<T, Z>>;
+  }
+
+  tryRecv(): Received<T, Z> | undefined {
+    if (this._nil || !this._take()) return undefined;
+    const value = took;
+    took = undefined;
+    return { value, ok: tookOk } as Received<T, Z>;
+  }
+
+  close(): void {
+    if (this._nil) throw new CloseOfNilError();
+    if (this._closed) throw new CloseOfClosedError();
+    this._closed = true;
+    // Go's closechan: release every receiver, then every sender. Waking a select
+    // unlinks its other waiters, possibly from these very queues, so take one
+    // waiter at a time from the live queue rather than a detached snapshot.
+    let w: Waiter | null;
+    while ((w = this._recvq.shift()) !== null) w.complete(this._zero, false);
+    while ((w = this._sendq.shift()) !== null) w.fail(new SendOnClosedError());
+  }
+
+  range(options?: RangeOptions): AsyncIterable<T> {
+    const signal = options?.signal;
+    return { [Symbol.asyncIterator]: () => new ChanIterator<T>(this as Chan<T, unknown>, signal) };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return new ChanIterator<T>(this as Chan<T, unknown>, undefined);
+  }
+
+  /**
+   * A description for logs and deadlock reports, e.g. `chan(jobs) 2/8` or `nil chan`.
+   */
+  toString(): string {
+    if (this._nil) return "nil chan";
+    const name = this.name === undefined ? "" : `(${this.name})`;
+    return `chan${name} ${this.len}/${this._cap}${this._closed ? " closed" : ""}`;
+  }
+
+  /**
+   * Hands `value` to a waiting receiver or buffers it; false if it would block.
+   * The caller has checked nil and closed.
+   * @internal
+   */
+  _offer(value: T): boolean {
+    const r = this._recvq.shift();
+    if (r !== null) {
+      r.complete(value, true);
+      return true;
+    }
+    const buf = this._buf;
+    if (buf !== null && buf.length < this._cap) {
+      buf.push(value);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Receives without blocking into `took`/`tookOk`; false if it would block.
+   * The caller has checked nil.
+   * @internal
+   */
+  _take(): boolean {
+    const buf = this._buf;
+    if (buf !== null && buf.length > 0) {
+      took = buf.shift();
+      tookOk = true;
+      // Buffer was full with senders waiting: the first sender's value moves to
+      // the tail, so the overall order stays FIFO (checklist item 12).
+      const s = this._sendq.shift();
+      if (s !== null) {
+        buf.push(s.value as T);
+        s.value = undefined;
+        s.complete(undefined, true);
+      }
+      return true;
+    }
+    const s = this._sendq.shift();
+    if (s !== null) {
+      took = s.value;
+      tookOk = true;
+      s.value = undefined;
+      s.complete(undefined, true);
+      return true;
+    }
+    if (this._closed) {
+      took = this._zero;
+      tookOk = false;
+      return true;
+    }
+    return false;
+  }
+
+  /** The value and ok of the last successful `_take()`; clears the slot. @internal */
+  static _took(): unknown {
+    const v = took;
+    took = undefined;
+    return v;
+  }
+
+  /** @internal */
+  static _tookOk(): boolean {
+    return tookOk;
+  }
+
+  /** Whether a receive can proceed now. @internal */
+  _canRecv(): boolean {
+    return !this._nil && ((this._buf !== null && this._buf.length > 0) || this._sendq.head !== null || this._closed);
+  }
+
+  /** Whether a send can proceed now (a send on a closed channel "proceeds" to fail). @internal */
+  _canSend(): boolean {
+    return (
+      !this._nil &&
+      (this._closed || this._recvq.head !== null || (this._buf !== null && this._buf.length < this._cap))
+    );
+  }
+
+  /** @internal */
+  _recv(mode: number, signal: AbortSignal | undefined): Promise<unknown> {
+    if (this._nil) return parkNil(mode, signal, "recv", this);
+    if (signal != null && signal.aborted) return Promise.reject(signal.reason);
+    if (this._take()) {
+      const value = took;
+      took = undefined;
+      return completeNow(mode === MODE_VALUE ? value : shape(mode, value, tookOk));
+    }
+    const w = new Waiter(mode, undefined, null, 0);
+    const p = promiseFor<unknown>(w);
+    this._recvq.push(w);
+    if (signal != null) w.listen(signal);
+    if (trace.hook !== null) trace.hook.park(w, "recv", this);
+    return p;
+  }
+}
+
+/** An operation on the nil channel: blocks forever, unless its signal aborts. */
+function parkNil<R>(mode: number, signal: AbortSignal | undefined, kind: BlockedKind, ch: unknown): Promise<R> {
+  if (signal == null && trace.hook === null) return new Promise<R>(NEVER_SETTLES);
+  if (signal != null && signal.aborted) return Promise.reject(signal.reason);
+  const w = new Waiter(mode, undefined, null, 0);
+  const p = promiseFor<R>(w);
+  if (signal != null) w.listen(signal);
+  if (trace.hook !== null) trace.hook.park(w, kind, ch);
+  return p;
+}
+
+/** The `for await` iterator of a channel: one receive per `next()`, no read-ahead. */
+class ChanIterator<T> implements AsyncIterator<T, undefined> {
+  constructor(
+    private readonly ch: Chan<T, unknown>,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    return this.ch._recv(MODE_ITER, this.signal) as Promise<IteratorResult<T, undefined>>;
+  }
+
+  /** Leaving the loop early consumes nothing and leaves the channel open. */
+  return(): Promise<IteratorResult<T, undefined>> {
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
+
+let theNilChan: Chan<unknown, undefined> | null = null;
+
+/**
+ * The nil channel, Go's `var ch chan T`: sends and receives block forever (a
+ * promise that never settles and holds no growing resources, unless given an
+ * AbortSignal), closing throws {@link CloseOfNilError}, len and cap are 0, and a
+ * select case on it is never ready. Setting a variable to it is Go's idiom for
+ * disabling a select case.
+ *
+ * @example
+ * ```ts
+ * import { Chan, nilChan, select, recv } from "@gochan/core";
+ * let a: Chan<number> = new Chan<number>(1);
+ * await a.send(1);
+ * const r = await select([recv(a), recv(nilChan<number>())]);
+ * console.log(r.index); // 0: the nil case is never ready
+ * a = nilChan<number>(); // disable the case
+ * ```
+ */
+export function nilChan<T = never, Z = undefined>(): Chan<T, Z> {
+  if (theNilChan === null) {
+    theNilChan = new Chan<unknown, undefined>(0, { name: "nil" });
+    theNilChan._nil = true;
+  }
+  return theNilChan as unknown as Chan<T, Z>;
+}
+
+/**
+ * Whether `value` is a gochan channel (the nil channel included).
+ *
+ * @example
+ * ```ts
+ * import { Chan, isChan } from "@gochan/core";
+ * console.log(isChan(new Chan<number>()), isChan({})); // true false
+ * ```
+ */
+export function isChan(value: unknown): value is Chan<unknown, unknown> {
+  return value instanceof Chan;
+}

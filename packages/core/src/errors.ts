@@ -1,0 +1,123 @@
+/**
+ * Errors raised by channel operations. Each is a class (so `instanceof` works)
+ * whose message is Go's own panic text, so logs read like a Go program's.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every error gochan raises for a misuse that Go would turn into a
+ * panic (send on a closed channel, close of a closed or nil channel, ...).
+ *
+ * @example
+ * ```ts
+ * import { Chan, ChanError } from "@gochan/core";
+ * const ch = new Chan<number>(1);
+ * ch.close();
+ * try {
+ *   await ch.send(1);
+ * } catch (e) {
+ *   console.log(e instanceof ChanError); // true
+ * }
+ * ```
+ */
+export class ChanError extends Error {
+  /** @internal */
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Sending on a closed channel, or being a sender blocked on a channel when it was
+ * closed. Go panics with "send on closed channel"; here the send's promise
+ * rejects (or `trySend` throws). The value is never delivered.
+ *
+ * @example
+ * ```ts
+ * import { Chan, SendOnClosedError } from "@gochan/core";
+ * const ch = new Chan<string>();
+ * const pending = ch.send("lost");
+ * ch.close();
+ * await pending.catch((e) => console.log(e instanceof SendOnClosedError, e.message));
+ * // true "send on closed channel"
+ * ```
+ */
+export class SendOnClosedError extends ChanError {
+  /** @internal */
+  constructor() {
+    super("send on closed channel");
+  }
+}
+
+/**
+ * Closing a channel twice. Go panics with "close of closed channel"; here
+ * `close()` throws synchronously.
+ *
+ * @example
+ * ```ts
+ * import { Chan, CloseOfClosedError } from "@gochan/core";
+ * const ch = new Chan<number>();
+ * ch.close();
+ * try { ch.close(); } catch (e) { console.log(e instanceof CloseOfClosedError); } // true
+ * ```
+ */
+export class CloseOfClosedError extends ChanError {
+  /** @internal */
+  constructor() {
+    super("close of closed channel");
+  }
+}
+
+/**
+ * Closing the nil channel. Go panics with "close of nil channel"; here `close()`
+ * throws synchronously.
+ *
+ * @example
+ * ```ts
+ * import { nilChan, CloseOfNilError } from "@gochan/core";
+ * try { nilChan<number>().close(); } catch (e) { console.log(e instanceof CloseOfNilError); } // true
+ * ```
+ */
+export class CloseOfNilError extends ChanError {
+  /** @internal */
+  constructor() {
+    super("close of nil channel");
+  }
+}
+
+/** Go's largest channel size we accept: 2^31 - 1. */
+export const MAX_CAPACITY = 2 ** 31 - 1;
+
+/** Human-readable rendering of a bad argument for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  try {
+    return `${Object.prototype.toString.call(value)} ${JSON.stringify(value)}`;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * Validates a channel capacity. Go panics "makechan: size out of range" on a
+ * negative size; we also reject NaN, fractions, non-numbers and sizes past 2^31-1.
+ * @internal
+ */
+export function checkCapacity(capacity: unknown): number {
+  if (
+    typeof capacity !== "number" ||
+    !Number.isInteger(capacity) ||
+    capacity < 0 ||
+    capacity > MAX_CAPACITY
+  ) {
+    throw new RangeError(
+      `makechan: size out of range: capacity must be an integer from 0 to ${MAX_CAPACITY}, got ${describe(capacity)} (${typeof capacity})`,
+    );
+  }
+  return capacity;
+}

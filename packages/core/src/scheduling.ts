@@ -1,0 +1,178 @@
+/**
+ * Event-loop fairness: how gochan keeps timers and I/O alive without paying for a
+ * macrotask on every operation.
+ *
+ * JavaScript has no preemption. Two tasks that only ever await channel operations
+ * run entirely on microtasks, and while the microtask queue is non-empty the event
+ * loop never reaches timers or I/O. So every channel operation that completes
+ * without waiting (a fast path: a buffer slot, a waiting peer) counts against a
+ * budget. Once `yieldEvery` such operations have completed since the last
+ * macrotask turn, every further fast-path completion is deferred until the next
+ * macrotask turn; the flush then resets the budget. Operations that had to park
+ * are woken by a peer, which itself counts, so every busy chain is throttled.
+ *
+ * The cost is one increment and compare per operation plus one macrotask turn per
+ * `yieldEvery` operations.
+ *
+ * @module
+ */
+import { promiseFor } from "./waiter.js";
+
+/**
+ * Options of the event-loop fairness policy. Read the current values with
+ * {@link getScheduling}, change them with {@link configureScheduling}.
+ *
+ * @example
+ * ```ts
+ * import { configureScheduling } from "@gochan/core";
+ * // Yield to timers and I/O after every 256 operations that completed at once.
+ * configureScheduling({ yieldEvery: 256 });
+ * ```
+ */
+export interface SchedulingOptions {
+  /**
+   * After this many operations completed without waiting, the next ones wait for
+   * a macrotask turn (timers and I/O run in between). A positive integer, or
+   * `Infinity` to never yield (fastest, but a busy producer/consumer pair then
+   * starves timers and I/O completely).
+   * @defaultValue 1024
+   */
+  yieldEvery?: number;
+  /**
+   * Schedules a macrotask. Defaults to `setImmediate` where it exists (Node, Bun,
+   * Deno), else a `MessageChannel` post (browsers), else `setTimeout(fn, 0)`.
+   */
+  macrotask?: (fn: () => void) => void;
+}
+
+/** The policy in force, plus how many times it has yielded. */
+export interface SchedulingState {
+  /** See {@link SchedulingOptions.yieldEvery}. */
+  readonly yieldEvery: number;
+  /** See {@link SchedulingOptions.macrotask}. */
+  readonly macrotask: (fn: () => void) => void;
+  /** How many macrotask turns the policy has taken since the program started. */
+  readonly yields: number;
+}
+
+const DEFAULT_YIELD_EVERY = 1024;
+
+function defaultMacrotask(): (fn: () => void) => void {
+  const g = globalThis as {
+    setImmediate?: (fn: () => void) => unknown;
+    MessageChannel?: typeof MessageChannel;
+  };
+  if (typeof g.setImmediate === "function") {
+    const si = g.setImmediate;
+    return (fn) => {
+      si(fn);
+    };
+  }
+  if (typeof g.MessageChannel === "function") {
+    const mc = new g.MessageChannel();
+    const queue: (() => void)[] = [];
+    mc.port1.onmessage = () => {
+      const fn = queue.shift();
+      if (fn !== undefined) fn();
+    };
+    return (fn) => {
+      queue.push(fn);
+      mc.port2.postMessage(0);
+    };
+  }
+  return (fn) => {
+    setTimeout(fn, 0);
+  };
+}
+
+let yieldEvery = DEFAULT_YIELD_EVERY;
+let macrotask = defaultMacrotask();
+let ops = 0;
+let yields = 0;
+let flushScheduled = false;
+// Deferred fast-path completions: [resolve, value, resolve, value, ...] in order.
+let deferred: unknown[] = [];
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const slot: { resolve: ((v: unknown) => void) | null; reject: ((r: unknown) => void) | null } = {
+  resolve: null,
+  reject: null,
+};
+
+function flush(): void {
+  flushScheduled = false;
+  ops = 0;
+  yields++;
+  const list = deferred;
+  deferred = [];
+  for (let i = 0; i < list.length; i += 2) (list[i] as (v: unknown) => void)(list[i + 1]);
+}
+
+function defer<R>(value: R): Promise<R> {
+  const p = promiseFor<R>(slot);
+  deferred.push(slot.resolve, value);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    macrotask(flush);
+  }
+  return p;
+}
+
+/** A fast-path completion with a value: resolved now, or after a macrotask turn. @internal */
+export function completeNow<R>(value: R): Promise<R> {
+  if (++ops < yieldEvery) return Promise.resolve(value);
+  return defer(value);
+}
+
+/** A fast-path completion of a send: resolved now, or after a macrotask turn. @internal */
+export function completeVoid(): Promise<void> {
+  if (++ops < yieldEvery) return RESOLVED;
+  return defer<void>(undefined);
+}
+
+/**
+ * Changes the event-loop fairness policy and returns the previous options.
+ * Options left out keep their current value.
+ *
+ * @throws RangeError if `yieldEvery` is not a positive integer or `Infinity`.
+ *
+ * @example
+ * ```ts
+ * import { configureScheduling } from "@gochan/core";
+ * const previous = configureScheduling({ yieldEvery: Infinity }); // a benchmark run
+ * // ...
+ * configureScheduling(previous);
+ * ```
+ */
+export function configureScheduling(options: SchedulingOptions): Required<SchedulingOptions> {
+  const previous = { yieldEvery, macrotask };
+  if (options.yieldEvery !== undefined) {
+    const n = options.yieldEvery;
+    if (typeof n !== "number" || !(n === Infinity || (Number.isInteger(n) && n >= 1))) {
+      throw new RangeError(
+        `configureScheduling: yieldEvery must be a positive integer or Infinity, got ${String(n)} (${typeof n})`,
+      );
+    }
+    yieldEvery = n;
+  }
+  if (options.macrotask !== undefined) {
+    if (typeof options.macrotask !== "function") {
+      throw new TypeError(`configureScheduling: macrotask must be a function, got ${typeof options.macrotask}`);
+    }
+    macrotask = options.macrotask;
+  }
+  return previous;
+}
+
+/**
+ * The fairness policy in force and how often it has yielded so far.
+ *
+ * @example
+ * ```ts
+ * import { getScheduling } from "@gochan/core";
+ * console.log(getScheduling().yieldEvery); // 1024
+ * ```
+ */
+export function getScheduling(): SchedulingState {
+  return { yieldEvery, macrotask, yields };
+}

@@ -1,0 +1,176 @@
+/**
+ * The waiter (Go's "sudog") and the waiter queue.
+ *
+ * A waiter is one parked operation: a blocked send, a blocked receive, or one
+ * case of a blocked select. It sits in at most one queue at a time and knows that
+ * queue, so removing it (abort, or a select withdrawing its other cases) is O(1).
+ *
+ * Invariant: a waiter is linked into a queue if and only if it is still live. It
+ * is unlinked *before* it is completed, so no channel ever sees a waiter whose
+ * operation has already committed, and a later close cannot reinterpret it.
+ *
+ * @internal
+ * @module
+ */
+import { trace } from "./trace.js";
+
+/** How a completed plain (non-select) waiter resolves its promise. */
+export const MODE_VOID = 0; // send: resolves undefined
+export const MODE_VALUE = 1; // recv: resolves the value (zero when closed)
+export const MODE_OK = 2; // recvOk: resolves { value, ok }
+export const MODE_ITER = 3; // async iterator: resolves { value, done }
+
+/** The result of a comma-ok receive: `v, ok := <-ch`. */
+export type Received<T, Z = undefined> = { value: T; ok: true } | { value: Z; ok: false };
+
+/** The select a case waiter belongs to. */
+export interface Selector {
+  /** The case of waiter `w` committed with (value, ok). */
+  fire(w: Waiter, value: unknown, ok: boolean): void;
+  /** The case of waiter `w` committed by failing (send on a closed channel, a rejected promise). */
+  fail(w: Waiter, error: unknown): void;
+}
+
+type Resolve = (value: unknown) => void;
+type Reject = (reason: unknown) => void;
+
+// `new Promise(capture)` hands its resolvers to these two slots synchronously, so
+// parking an operation allocates no executor closure.
+let capturedResolve: Resolve | null = null;
+let capturedReject: Reject | null = null;
+function capture(resolve: Resolve, reject: Reject): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** Creates a native promise and returns its resolvers through `into`. */
+export function promiseFor<R>(into: { resolve: Resolve | null; reject: Reject | null }): Promise<R> {
+  const p = new Promise<R>(capture as never);
+  into.resolve = capturedResolve;
+  into.reject = capturedReject;
+  return p;
+}
+
+/** Shapes a completed receive for the caller's mode. */
+export function shape(mode: number, value: unknown, ok: boolean): unknown {
+  switch (mode) {
+    case MODE_VALUE:
+      return value;
+    case MODE_OK:
+      return { value, ok };
+    case MODE_ITER:
+      return ok ? { value, done: false } : { value: undefined, done: true };
+    default:
+      return undefined;
+  }
+}
+
+export class Waiter {
+  prev: Waiter | null = null;
+  next: Waiter | null = null;
+  /** The queue this waiter is linked into, or null. */
+  queue: WaiterQueue | null = null;
+  /** For a send: the value offered. */
+  value: unknown;
+  mode: number;
+  resolve: Resolve | null = null;
+  reject: Reject | null = null;
+  /** Set when this waiter is one case of a select. */
+  sel: Selector | null;
+  /** The select case index. */
+  index: number;
+  /** The abort signal this plain waiter listens to. */
+  signal: AbortSignal | null = null;
+
+  constructor(mode: number, value: unknown, sel: Selector | null, index: number) {
+    this.mode = mode;
+    this.value = value;
+    this.sel = sel;
+    this.index = index;
+  }
+
+  /** The operation committed successfully: deliver (value, ok). */
+  complete(value: unknown, ok: boolean): void {
+    if (this.sel !== null) {
+      this.sel.fire(this, value, ok);
+      return;
+    }
+    this.settle();
+    (this.resolve as Resolve)(shape(this.mode, value, ok));
+  }
+
+  /** The operation committed by failing (a blocked sender on close). */
+  fail(error: unknown): void {
+    if (this.sel !== null) {
+      this.sel.fail(this, error);
+      return;
+    }
+    this.settle();
+    (this.reject as Reject)(error);
+  }
+
+  /** Listens for abort on `signal`; the waiter itself is the listener (no closure). */
+  listen(signal: AbortSignal): void {
+    this.signal = signal;
+    signal.addEventListener("abort", this);
+  }
+
+  /** Abort: withdraw without trace, then reject with the signal's reason. */
+  handleEvent(): void {
+    const signal = this.signal;
+    if (signal === null) return;
+    if (this.queue !== null) this.queue.remove(this);
+    this.settle();
+    (this.reject as Reject)(signal.reason);
+  }
+
+  private settle(): void {
+    if (this.signal !== null) {
+      this.signal.removeEventListener("abort", this);
+      this.signal = null;
+    }
+    if (trace.hook !== null) trace.hook.unpark(this);
+  }
+}
+
+/** FIFO of waiters: O(1) push, shift and removal of any member. */
+export class WaiterQueue {
+  head: Waiter | null = null;
+  tail: Waiter | null = null;
+  size = 0;
+
+  push(w: Waiter): void {
+    w.queue = this;
+    w.next = null;
+    w.prev = this.tail;
+    if (this.tail === null) this.head = w;
+    else this.tail.next = w;
+    this.tail = w;
+    this.size++;
+  }
+
+  /** Unlinks and returns the oldest waiter, or null. */
+  shift(): Waiter | null {
+    const w = this.head;
+    if (w === null) return null;
+    this.head = w.next;
+    if (this.head === null) this.tail = null;
+    else this.head.prev = null;
+    w.next = null;
+    w.queue = null;
+    this.size--;
+    return w;
+  }
+
+  remove(w: Waiter): void {
+    if (w.queue !== this) return;
+    if (w.prev === null) this.head = w.next;
+    else w.prev.next = w.next;
+    if (w.next === null) this.tail = w.prev;
+    else w.next.prev = w.prev;
+    w.prev = null;
+    w.next = null;
+    w.queue = null;
+    this.size--;
+  }
+}
