@@ -1,0 +1,158 @@
+// The event-loop fairness policy (checklist item 29), tested with counts: how
+// often a timer fires during a busy transfer, how often the policy yields.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Chan, configureScheduling, getScheduling, type SchedulingOptions } from "@gochan/core";
+
+let saved: Required<SchedulingOptions>;
+beforeEach(() => {
+  saved = configureScheduling({});
+});
+afterEach(() => {
+  configureScheduling(saved);
+});
+
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Moves `n` messages across an unbuffered channel; resolves with how many arrived. */
+async function transfer(n: number): Promise<number> {
+  const ch = new Chan<number>();
+  const producer = (async () => {
+    for (let i = 0; i < n; i++) await ch.send(i);
+    ch.close();
+  })();
+  let count = 0;
+  for await (const _ of ch) count++;
+  await producer;
+  return count;
+}
+
+/** Runs `transfer(n)` while a 0 ms interval counts its firings; the count seen when the transfer ended. */
+async function firedDuring(n: number): Promise<number> {
+  let fired = 0;
+  const timer = setInterval(() => {
+    fired++;
+  }, 0);
+  try {
+    expect(await transfer(n)).toBe(n);
+    return fired; // read before any further macrotask turn
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe("event-loop fairness", () => {
+  it("item 29: with the default policy a timer keeps firing while 1,000,000 messages cross an unbuffered channel", async () => {
+    expect(getScheduling().yieldEvery).toBe(1024);
+    expect(await firedDuring(1_000_000)).toBeGreaterThanOrEqual(5);
+  });
+
+  it("item 29: with yieldEvery: Infinity the same transfer starves the timer completely (what the policy prevents)", async () => {
+    configureScheduling({ yieldEvery: Infinity });
+    const yieldsBefore = getScheduling().yields;
+    expect(await firedDuring(1_000_000)).toBe(0);
+    expect(getScheduling().yields).toBe(yieldsBefore);
+  });
+
+  it("getScheduling().yields grows about once per yieldEvery fast-path operations", async () => {
+    configureScheduling({ yieldEvery: 100 });
+    const before = getScheduling().yields;
+    expect(await transfer(10_000)).toBe(10_000);
+    const grown = getScheduling().yields - before;
+    // Every message completes at least one operation without waiting.
+    expect(grown).toBeGreaterThanOrEqual(50);
+    expect(grown).toBeLessThanOrEqual(10_000);
+  });
+
+  it("a configured macrotask function is the one used to yield", async () => {
+    let calls = 0;
+    const macro = (fn: () => void): void => {
+      calls++;
+      setImmediate(fn);
+    };
+    configureScheduling({ yieldEvery: 64, macrotask: macro });
+    expect(getScheduling().macrotask).toBe(macro);
+    expect(await transfer(6_400)).toBe(6_400);
+    expect(calls).toBeGreaterThanOrEqual(50);
+  });
+
+  it("a deferred fast-path completion waits for a macrotask turn, in order, and has already committed", async () => {
+    configureScheduling({ yieldEvery: 1 }); // every fast-path completion is deferred
+    const ch = new Chan<number>(4);
+    const done: number[] = [];
+    for (let i = 0; i < 4; i++) void ch.send(i).then(() => done.push(i));
+    expect(ch.len).toBe(4); // the values are in the buffer already
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(done).toEqual([]); // only microtasks have run
+    await macrotask();
+    expect(done).toEqual([0, 1, 2, 3]);
+
+    const ac = new AbortController();
+    const r = ch.recv(ac.signal);
+    expect(ch.len).toBe(3); // the value was taken synchronously...
+    ac.abort("late");
+    ch.close();
+    expect(await r).toBe(0); // ...so neither the abort nor the close takes it back
+  });
+
+  it("yieldEvery: Infinity completes fast-path operations on microtasks only", async () => {
+    configureScheduling({ yieldEvery: Infinity });
+    const ch = new Chan<number>(1);
+    let done = false;
+    void ch.send(1).then(() => {
+      done = true;
+    });
+    await Promise.resolve();
+    expect(done).toBe(true);
+  });
+});
+
+describe("configureScheduling", () => {
+  it("returns the previous options, and options left out keep their value", () => {
+    const first = getScheduling();
+    const previous = configureScheduling({ yieldEvery: 10 });
+    expect(previous).toEqual({ yieldEvery: first.yieldEvery, macrotask: first.macrotask });
+    configureScheduling({});
+    expect(getScheduling().yieldEvery).toBe(10);
+    expect(getScheduling().macrotask).toBe(first.macrotask);
+    configureScheduling({ yieldEvery: Infinity });
+    expect(getScheduling().yieldEvery).toBe(Infinity);
+  });
+
+  it("rejects a yieldEvery that is not a positive integer or Infinity with a RangeError naming the value", () => {
+    const before = getScheduling().yieldEvery;
+    const bad: [unknown, string][] = [
+      [0, "0"],
+      [-1, "-1"],
+      [1.5, "1.5"],
+      [NaN, "NaN"],
+      [-Infinity, "-Infinity"],
+      ["x", "x (string)"],
+      [null, "null"],
+    ];
+    for (const [value, shown] of bad) {
+      let error: unknown;
+      try {
+        configureScheduling({ yieldEvery: value as number });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toContain(`got ${shown}`);
+      expect(getScheduling().yieldEvery).toBe(before);
+    }
+  });
+
+  it("rejects a macrotask that is not a function with a TypeError", () => {
+    expect(() => configureScheduling({ macrotask: 5 as never })).toThrow(TypeError);
+    expect(() => configureScheduling({ macrotask: 5 as never })).toThrow(/number/);
+  });
+
+  it("a rejected configuration changes nothing, even the options that were valid", () => {
+    const before = getScheduling();
+    expect(() => configureScheduling({ yieldEvery: 7, macrotask: "soon" as never })).toThrow(TypeError);
+    expect(getScheduling().yieldEvery).toBe(before.yieldEvery);
+    expect(getScheduling().macrotask).toBe(before.macrotask);
+  });
+});
