@@ -1,0 +1,3 @@
+module gochan.dev/bench
+
+go 1.18

@@ -1,0 +1,105 @@
+/**
+ * The child side of the bench: a workload file run as a script measures one peer
+ * of one workload once and prints one {@link ChildResult} line.
+ *
+ * Usage (the driver does this): `node --expose-gc --import tsx src/workloads/<family>.ts <workload> <peer> <count>`
+ *
+ * @module
+ */
+import { pathToFileURL } from "node:url";
+import { RESULT_MARK, type ChildResult, type Family, type Measurement } from "./spec.ts";
+
+/** Thrown by {@link load} when a package cannot be imported: the peer is reported "not available". */
+export class Unavailable extends Error {
+  constructor(specifier: string, cause: unknown) {
+    const first = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? "";
+    // "Cannot find module '/abs/node_modules/@gochan/pool/dist/index.js' imported from /abs/child.ts"
+    const short = first.replace(/ imported from .*/, "").replace(/'[^']*node_modules\//g, "'");
+    super(`${specifier} could not be imported (not built yet?): ${short}`);
+    this.name = "Unavailable";
+  }
+}
+
+/**
+ * Imports a peer's package; a failure becomes {@link Unavailable}. The specifier
+ * goes through a variable so that a package which does not exist yet (the pool,
+ * while it is written) does not break type-checking; callers cast to the surface
+ * they use.
+ */
+export async function load<M>(specifier: string): Promise<M> {
+  try {
+    return (await import(specifier)) as M;
+  } catch (e) {
+    throw new Unavailable(specifier, e);
+  }
+}
+
+/** A full collection, when the process runs with --expose-gc (a no-op otherwise). */
+export function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === "function") {
+    g();
+    g();
+  }
+}
+
+/** Whether the process was started with --expose-gc. */
+export function canGc(): boolean {
+  return typeof (globalThis as { gc?: unknown }).gc === "function";
+}
+
+/**
+ * Times `body` (which returns the run's checksum) after a collection, and makes
+ * the measurement: nanoseconds per operation.
+ */
+export async function timed(
+  count: number,
+  unit: Measurement["unit"],
+  expected: number,
+  body: () => Promise<number>,
+): Promise<Measurement> {
+  gc();
+  const t0 = process.hrtime.bigint();
+  const check = await body();
+  const ns = Number(process.hrtime.bigint() - t0);
+  return { value: ns / count, unit, ops: count, check, expected };
+}
+
+/** 0 + 1 + ... + (n - 1). */
+export function triangle(n: number): number {
+  return (n * (n - 1)) / 2;
+}
+
+/** Runs one peer of one workload once (warm-up included) and returns its result. */
+export async function runOne(family: Family, workloadId: string, peerId: string, count: number): Promise<ChildResult> {
+  const workload = family.workloads.find((w) => w.id === workloadId);
+  if (workload === undefined) return { status: "error", reason: `no workload ${JSON.stringify(workloadId)} in ${family.name}` };
+  const peer = workload.peers[peerId];
+  if (peer === undefined) return { status: "error", reason: `no peer ${JSON.stringify(peerId)} in ${workloadId}` };
+  if (!Number.isInteger(count) || count < 1) return { status: "error", reason: `bad count ${String(count)}` };
+  try {
+    if (workload.warmup) await peer(Math.max(1, Math.floor(count / 4)));
+    const m = await peer(count);
+    if (m.check !== m.expected) {
+      return { status: "error", reason: `moved the wrong values: checksum ${m.check}, expected ${m.expected}` };
+    }
+    return { status: "ok", measurement: m };
+  } catch (e) {
+    if (e instanceof Unavailable) return { status: "unavailable", reason: e.message };
+    return { status: "error", reason: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+}
+
+/**
+ * Makes a workload file runnable: when `moduleUrl` is the script node was
+ * started with, reads `<workload> <peer> <count>` from argv, runs it, prints the
+ * result line and exits (so a peer's stray timers cannot keep the process alive).
+ */
+export function runIfMain(moduleUrl: string, family: Family): void {
+  const script = process.argv[1];
+  if (script === undefined || pathToFileURL(script).href !== moduleUrl) return;
+  const [workloadId = "", peerId = "", countArg = ""] = process.argv.slice(2);
+  void runOne(family, workloadId, peerId, Number(countArg)).then((result) => {
+    process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`, () => process.exit(0));
+  });
+}

@@ -1,0 +1,312 @@
+/**
+ * The bench driver: `pnpm bench [--quick] [--runs N] [--only <pattern>] [--json <path>] [--no-go]`.
+ *
+ * Builds @gochan/core and @gochan/pool, then for every workload runs every peer
+ * `runs` times, each run a fresh `node --expose-gc --import tsx` process (or a
+ * fresh process of the Go test binary), the peers alternating within each round
+ * (round r starts at peer r). Prints the table, writes the JSON file, and after
+ * a full run of every workload writes docs/benchmarks.md and docs/benchmarks.svg.
+ * Exits 1 if a run failed or moved the wrong values; a missed target is
+ * reported, never an exit status.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as os from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildGoBench, findGo, runGoBench } from "./go.ts";
+import { renderJson, renderMarkdown, renderSvg, renderTable } from "./report.ts";
+import { summarize, type BenchResult, type GoInfo, type PeerResult, type WorkloadResult } from "./results.ts";
+import { peerLabel, RESULT_MARK, type ChildResult, type Family, type Workload } from "./spec.ts";
+import { evaluateTargets } from "./targets.ts";
+import { channels } from "./workloads/channels.ts";
+import { memory } from "./workloads/memory.ts";
+import { pools } from "./workloads/pool.ts";
+import { selects } from "./workloads/select.ts";
+import { soak } from "./workloads/soak.ts";
+
+/** packages/bench */
+export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** Every workload family, in report order. */
+export const FAMILIES: readonly Family[] = [channels, selects, pools, memory, soak];
+
+/** The driver's options, from the command line. */
+export interface Options {
+  quick: boolean;
+  runs: number;
+  /** Only workloads whose id or family name matches. */
+  only: RegExp | null;
+  /** Where the JSON goes. */
+  json: string;
+  /** Where benchmarks.md and benchmarks.svg go. */
+  docs: string;
+  /** Run the Go side if a toolchain is on PATH. */
+  go: boolean;
+  /** Build @gochan/core and @gochan/pool first. */
+  build: boolean;
+  /** The arguments as given, for the report's command line. */
+  args: string[];
+}
+
+export const USAGE = `usage: pnpm bench [--quick] [--runs N] [--only <pattern>] [--json <path>] [--no-go]
+  --quick          every workload with tiny counts, one run (CI); figures mean nothing
+  --runs N         runs per peer (default 5; 1 with --quick); figures are medians
+  --only <regex>   only workloads whose id or family matches (e.g. "pool", "select|unbuffered")
+  --json <path>    where to write the JSON results (default packages/bench/.bench-out/results.json)
+  --docs <dir>     where to write benchmarks.md and benchmarks.svg (default: docs/ after a full
+                   run of every workload, else packages/bench/.bench-out/)
+  --no-go          skip the Go workloads even if a Go toolchain is on PATH
+  --no-build       do not build @gochan/core and @gochan/pool first`;
+
+/** Parses the command line; throws a RangeError naming a bad argument. */
+export function parseArgs(argv: readonly string[], cwd: string = process.env.INIT_CWD ?? process.cwd()): Options {
+  let quick = false;
+  let runs: number | null = null;
+  let only: RegExp | null = null;
+  let json: string | null = null;
+  let docs: string | null = null;
+  let go = true;
+  let build = true;
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new RangeError(`${flag} needs a value\n${USAGE}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    switch (a) {
+      case "--":
+        break;
+      case "--quick":
+        quick = true;
+        break;
+      case "--runs": {
+        const v = value(i++, a);
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new RangeError(`--runs must be a positive integer, got ${JSON.stringify(v)}`);
+        runs = n;
+        break;
+      }
+      case "--only": {
+        const v = value(i++, a);
+        try {
+          only = new RegExp(v, "i");
+        } catch {
+          throw new RangeError(`--only must be a regular expression, got ${JSON.stringify(v)}`);
+        }
+        break;
+      }
+      case "--json":
+        json = resolve(cwd, value(i++, a));
+        break;
+      case "--docs":
+        docs = resolve(cwd, value(i++, a));
+        break;
+      case "--no-go":
+        go = false;
+        break;
+      case "--no-build":
+        build = false;
+        break;
+      default:
+        throw new RangeError(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
+    }
+  }
+  const out = join(BENCH_DIR, ".bench-out");
+  const complete = !quick && only === null;
+  return {
+    quick,
+    runs: runs ?? (quick ? 1 : 5),
+    only,
+    json: json ?? join(out, quick ? "results-quick.json" : "results.json"),
+    docs: docs ?? (complete ? resolve(BENCH_DIR, "../../docs") : out),
+    go,
+    build,
+    args: argv.filter((a) => a !== "--"),
+  };
+}
+
+/** Builds core, then pool; a failure is reported and the bench goes on (the pool's rows then say "not available"). */
+function build(log: (line: string) => void): void {
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  for (const pkg of ["core", "pool"]) {
+    const r = spawnSync(process.execPath, [tsc, "-b", `../${pkg}`], { cwd: BENCH_DIR, encoding: "utf8" });
+    if (r.status !== 0) {
+      const why = (r.stdout + r.stderr).trim().split("\n").slice(0, 3).join(" | ");
+      log(`warning: building @gochan/${pkg} failed (${why}); the bench uses whatever dist/ holds`);
+    }
+  }
+}
+
+/** Runs one peer of one workload once in a fresh node process. */
+export function runChild(family: Family, workload: Workload, peer: string, count: number): ChildResult {
+  const file = fileURLToPath(new URL(`./workloads/${family.name}.ts`, import.meta.url));
+  const r = spawnSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", file, workload.id, peer, String(count)],
+    { cwd: BENCH_DIR, encoding: "utf8", timeout: 600_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const line = r.stdout?.split("\n").find((l) => l.startsWith(RESULT_MARK));
+  if (line !== undefined) return JSON.parse(line.slice(RESULT_MARK.length)) as ChildResult;
+  const why = r.error?.message ?? `exit ${String(r.status ?? r.signal)}: ${(r.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`;
+  return { status: "error", reason: `child process gave no result (${why})` };
+}
+
+interface Slot {
+  peer: string;
+  run: (count: number) => ChildResult;
+  samples: number[];
+  extras: Record<string, number>[];
+  status: PeerResult["status"];
+  reason?: string;
+}
+
+function machine(loadStart: number): BenchResult["machine"] {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    loadStart,
+    loadEnd: os.loadavg()[0] ?? 0,
+  };
+}
+
+/** Runs the bench as `options` say, logging progress; returns the result set (not yet written). */
+export function runBench(options: Options, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): BenchResult {
+  const started = Date.now();
+  const loadStart = os.loadavg()[0] ?? 0;
+  if (options.build) build(log);
+
+  let goInfo: GoInfo = { available: false, reason: "disabled with --no-go" };
+  let goBinary: string | null = null;
+  if (options.go) {
+    const tc = findGo();
+    if (!tc.ok) goInfo = { available: false, reason: tc.reason };
+    else {
+      const b = buildGoBench(join(BENCH_DIR, "go"), join(BENCH_DIR, ".bench-out"));
+      if (b.ok) {
+        goBinary = b.binary;
+        goInfo = { available: true, version: tc.version };
+      } else goInfo = { available: false, reason: b.reason };
+    }
+  }
+
+  const workloads: WorkloadResult[] = [];
+  let failed = false;
+  for (const family of FAMILIES) {
+    for (const w of family.workloads) {
+      if (options.only !== null && !options.only.test(w.id) && !options.only.test(family.name)) continue;
+      const count = options.quick ? w.count.quick : w.count.full;
+      const slots: Slot[] = Object.keys(w.peers).map((peer) => ({
+        peer,
+        run: (n) => runChild(family, w, peer, n),
+        samples: [],
+        extras: [],
+        status: "ok",
+      }));
+      for (const g of w.go ?? []) {
+        for (const cpu of [1, 2]) {
+          const slot: Slot = { peer: `${g.peer}-${cpu}`, run: () => ({ status: "error", reason: "" }), samples: [], extras: [], status: "ok" };
+          if (goBinary === null) {
+            slot.status = "unavailable";
+            slot.reason = goInfo.reason ?? "Go not available";
+          } else {
+            const binary = goBinary;
+            slot.run = (n) => runGoBench(binary, g.bench, cpu, n, w.unit);
+          }
+          slots.push(slot);
+        }
+      }
+      for (let round = 0; round < options.runs; round++) {
+        const start = round % slots.length;
+        const order = [...slots.slice(start), ...slots.slice(0, start)];
+        for (const slot of order) {
+          if (slot.status === "unavailable") continue;
+          const r = slot.run(count);
+          const tag = `[${w.id} ${round + 1}/${options.runs}] ${peerLabel(slot.peer)}`;
+          if (r.status === "ok") {
+            slot.samples.push(r.measurement.value);
+            if (r.measurement.extra !== undefined) slot.extras.push(r.measurement.extra);
+            log(`${tag}: ${r.measurement.value.toFixed(1)} ${r.measurement.unit}`);
+          } else if (r.status === "unavailable") {
+            slot.status = "unavailable";
+            slot.reason = r.reason;
+            log(`${tag}: not available (${r.reason})`);
+          } else {
+            slot.status = "error";
+            slot.reason = r.reason;
+            failed = true;
+            log(`${tag}: ERROR ${r.reason}`);
+          }
+        }
+      }
+      const result: WorkloadResult = {
+        id: w.id,
+        title: w.title,
+        unit: w.unit,
+        count,
+        peers: slots.map((s) => {
+          const p: PeerResult = { peer: s.peer, label: peerLabel(s.peer), status: s.status, samples: s.samples };
+          if (s.reason !== undefined) p.reason = s.reason;
+          return summarize(p, s.extras);
+        }),
+      };
+      if (w.note !== undefined) result.note = w.note;
+      workloads.push(result);
+    }
+  }
+  const result: BenchResult = {
+    date: new Date(started).toISOString(),
+    command: ["pnpm bench", ...options.args].join(" "),
+    quick: options.quick,
+    runs: options.runs,
+    seconds: (Date.now() - started) / 1000,
+    machine: machine(loadStart),
+    go: goInfo,
+    workloads,
+    targets: evaluateTargets({ workloads }),
+  };
+  if (failed) process.exitCode = 1;
+  return result;
+}
+
+/** Writes the JSON, the markdown and the chart; returns the paths written. */
+export function writeOutputs(result: BenchResult, options: Options): string[] {
+  mkdirSync(dirname(options.json), { recursive: true });
+  writeFileSync(options.json, renderJson(result));
+  mkdirSync(options.docs, { recursive: true });
+  const md = join(options.docs, "benchmarks.md");
+  const svg = join(options.docs, "benchmarks.svg");
+  writeFileSync(svg, renderSvg(result));
+  writeFileSync(md, renderMarkdown(result, "benchmarks.svg"));
+  return [options.json, md, svg];
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  let options: Options;
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const result = runBench(options);
+  process.stdout.write(`\n${renderTable(result)}\n\n`);
+  for (const path of writeOutputs(result, options)) process.stdout.write(`wrote ${path}\n`);
+}
+
+const script = process.argv[1];
+if (script !== undefined && pathToFileURL(script).href === import.meta.url) main();

@@ -1,0 +1,220 @@
+/**
+ * Renders a result set: the terminal table, the JSON file, docs/benchmarks.md
+ * and its SVG chart (drawn by hand, no charting dependency). Pure functions of
+ * the result set, so they are tested on a fixed one.
+ *
+ * @module
+ */
+import type { BenchResult, PeerResult, TargetResult, WorkloadResult } from "./results.ts";
+
+/** Peer ids that are "ours" in a workload, in order of preference. */
+const OURS = ["gochan", "gochan-pool", "default"];
+
+/** Our peer in a workload (the baseline of its "x ours" column), if it has one. */
+export function oursOf(w: WorkloadResult): PeerResult | undefined {
+  for (const id of OURS) {
+    const p = w.peers.find((x) => x.peer === id);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+/** Thousands separators, and decimals only where they carry information. */
+export function formatNumber(v: number): string {
+  const abs = Math.abs(v);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
+  return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A figure with its unit, e.g. "340 ns/msg", "-152 B". */
+export function formatFigure(v: number, unit: string): string {
+  return `${formatNumber(v)} ${unit}`;
+}
+
+/** "x ours" of a peer: its median over ours ("1.00x" for ours), or "" when either is missing. */
+function timesOurs(w: WorkloadResult, p: PeerResult): string {
+  const ours = oursOf(w);
+  if (ours?.median === undefined || p.median === undefined || ours.median === 0) return "";
+  return `${(p.median / ours.median).toFixed(2)}x`;
+}
+
+function statusText(p: PeerResult): string {
+  if (p.status === "unavailable") return `not available: ${p.reason ?? ""}`.trim();
+  if (p.status === "error") return `ERROR: ${(p.reason ?? "").split("\n")[0] ?? ""}`;
+  return "";
+}
+
+/** How a target compares: "1.56x (limit <= 1.3x)". */
+export function formatMeasured(t: TargetResult): string {
+  if (t.measured === null) return "not measured";
+  const m = t.unit === "x" ? `${t.measured.toFixed(2)}x` : formatFigure(t.measured, t.unit);
+  const limit = t.unit === "x" ? `${t.limit}x` : formatFigure(t.limit, t.unit);
+  return `${m} (target ${t.comparator} ${limit})`;
+}
+
+/** MET / MISSED by how much / NOT MEASURED. */
+export function verdict(t: TargetResult): string {
+  if (t.met === null || t.measured === null) return "NOT MEASURED";
+  if (t.met) return "met";
+  const by =
+    t.comparator === ">="
+      ? `${((1 - t.measured / t.limit) * 100).toFixed(0)}% short`
+      : `${((t.measured / t.limit - 1) * 100).toFixed(0)}% over`;
+  return `MISSED (${by})`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+function padLeft(s: string, n: number): string {
+  return s.length >= n ? s : " ".repeat(n - s.length) + s;
+}
+
+/** The terminal table: every workload's peers, then the targets. */
+export function renderTable(r: BenchResult): string {
+  const out: string[] = [];
+  if (r.quick) out.push("QUICK RUN: tiny counts, one run; the figures and verdicts below mean nothing.", "");
+  out.push(`gochan bench, ${r.date}, ${r.machine.cpu} x ${r.machine.cores}, Node ${r.machine.node}`);
+  out.push(`median of ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, each run a fresh process, peers alternating`);
+  if (!r.go.available) out.push(`Go: not run (${r.go.reason ?? "unavailable"})`);
+  for (const w of r.workloads) {
+    out.push("", `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit}`);
+    for (const p of w.peers) {
+      const label = pad(`  ${p.label}`, 40);
+      const status = statusText(p);
+      if (p.median === undefined) {
+        out.push(`${label}${status}`);
+        continue;
+      }
+      const range = `${formatNumber(p.min ?? p.median)} .. ${formatNumber(p.max ?? p.median)}`;
+      const row = `${label}${padLeft(formatNumber(p.median), 12)}  ${pad(range, 26)}${padLeft(timesOurs(w, p), 9)}`;
+      out.push(status === "" ? row : `${row}  ${status}`);
+    }
+  }
+  out.push("", "Targets:");
+  for (const t of r.targets) {
+    out.push(`  ${pad(verdict(t), 20)}${pad(t.text, 70)}${formatMeasured(t)}`);
+    if (t.met === null) out.push(`  ${" ".repeat(20)}${t.detail}`);
+  }
+  return out.join("\n");
+}
+
+/** The JSON file. */
+export function renderJson(r: BenchResult): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
+
+function mdEscape(s: string): string {
+  return s.replace(/\|/g, "\\|");
+}
+
+/** docs/benchmarks.md: the machine, the date, the command, the targets, the tables and the chart. */
+export function renderMarkdown(r: BenchResult, svgFile: string): string {
+  const m = r.machine;
+  const out: string[] = [
+    "# Benchmarks",
+    "",
+    "<!-- Written by packages/bench (pnpm bench); do not edit by hand. -->",
+    "",
+  ];
+  if (r.quick) out.push("> **Quick run**: tiny counts, one run. These figures mean nothing.", "");
+  out.push(
+    `- **Command**: \`${r.command}\` (from the repository root; ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, ${Math.round(r.seconds)} s in all)`,
+    `- **Date**: ${r.date}`,
+    `- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node} (V8 ${m.v8}); load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end`,
+    `- **Go**: ${r.go.available ? (r.go.version ?? "available") : `not run: ${r.go.reason ?? "unavailable"}. The Go rows are missing.`}`,
+    "",
+    "Every figure is the median over the runs; each run is a fresh `node --expose-gc` process",
+    "measuring one peer once after a warm-up, and the peers of a workload alternate within each",
+    "round, so every ratio compares figures taken side by side on the same (shared, noisy) machine.",
+    "Lower is better everywhere.",
+    "",
+    "## Targets",
+    "",
+    "| Target | Measured | Verdict |",
+    "| --- | --- | --- |",
+  );
+  for (const t of r.targets) {
+    const measured = t.met === null ? `not measured: ${t.detail}` : formatMeasured(t);
+    out.push(`| ${mdEscape(t.text)} | ${mdEscape(measured)} | ${t.met === true ? "met" : `**${verdict(t)}**`} |`);
+  }
+  out.push("", "## Results", "", `![Benchmark chart](${svgFile})`, "");
+  for (const w of r.workloads) {
+    out.push(`### ${w.title}`, "", `${w.count.toLocaleString("en-US")} operations per run; ${w.unit}.`, "");
+    out.push("| Peer | Median | Min | Max | x ours |", "| --- | ---: | ---: | ---: | ---: |");
+    for (const p of w.peers) {
+      if (p.median === undefined) {
+        out.push(`| ${mdEscape(p.label)} | ${mdEscape(statusText(p))} | | | |`);
+        continue;
+      }
+      const label = p.status === "error" ? `${p.label} (${statusText(p)})` : p.label;
+      out.push(
+        `| ${mdEscape(label)} | ${formatNumber(p.median)} | ${formatNumber(p.min ?? p.median)} | ${formatNumber(p.max ?? p.median)} | ${timesOurs(w, p)} |`,
+      );
+    }
+    if (w.note !== undefined) out.push("", w.note);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+function xml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** Bar colours: ours, the floor, Go, everyone else. */
+export const COLORS = { ours: "#1f6feb", floor: "#8b949e", go: "#00add8", peer: "#d29922" } as const;
+
+function colorOf(peer: string): string {
+  if (OURS.includes(peer) || peer === "gochan-pool-bounded") return COLORS.ours;
+  if (peer === "floor") return COLORS.floor;
+  if (peer.startsWith("go-")) return COLORS.go;
+  return COLORS.peer;
+}
+
+/**
+ * The chart: one group per workload, one horizontal bar per measured peer,
+ * scaled to the slowest peer of the group, labelled with its median.
+ */
+export function renderSvg(r: BenchResult): string {
+  const width = 960;
+  const labelWidth = 300;
+  const barMax = 480;
+  const row = 18;
+  const body: string[] = [];
+  let y = 30;
+  body.push(
+    `<text x="10" y="20" font-size="14" font-weight="bold">gochan benchmarks: median per peer, lower is better${r.quick ? " (QUICK RUN: meaningless)" : ""}</text>`,
+  );
+  for (const w of r.workloads) {
+    const measured = w.peers.filter((p) => p.median !== undefined);
+    y += 16;
+    body.push(`<text x="10" y="${y}" font-size="13" font-weight="bold">${xml(`${w.title} (${w.unit})`)}</text>`);
+    y += 6;
+    if (measured.length === 0) {
+      y += row;
+      body.push(`<text x="20" y="${y - 5}" font-size="12">${xml("nothing measured")}</text>`);
+      continue;
+    }
+    const max = Math.max(...measured.map((p) => Math.max(0, p.median as number)));
+    for (const p of measured) {
+      const v = p.median as number;
+      const len = max > 0 ? Math.max(0, (v / max) * barMax) : 0;
+      body.push(
+        `<text x="${labelWidth - 6}" y="${y + row - 5}" font-size="12" text-anchor="end">${xml(p.label)}</text>`,
+        `<rect x="${labelWidth}" y="${y + 2}" width="${len.toFixed(1)}" height="${row - 4}" fill="${colorOf(p.peer)}"><title>${xml(`${p.label}: ${formatFigure(v, w.unit)}`)}</title></rect>`,
+        `<text x="${(labelWidth + len + 6).toFixed(1)}" y="${y + row - 5}" font-size="12">${xml(formatFigure(v, w.unit))}</text>`,
+      );
+      y += row;
+    }
+  }
+  y += 14;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif">`,
+    `<rect width="${width}" height="${y}" fill="#ffffff"/>`,
+    ...body,
+    "</svg>",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,126 @@
+/**
+ * The result set of one bench invocation, as written to the JSON file and read
+ * by the renderers, and the statistics that make it.
+ *
+ * @module
+ */
+import type { Unit } from "./spec.ts";
+
+/** One peer of one workload across all runs. */
+export interface PeerResult {
+  /** Peer id (see PEER_LABELS). */
+  peer: string;
+  label: string;
+  /** ok: at least one run measured; unavailable: the package could not be imported (or no Go); error: a run failed. */
+  status: "ok" | "unavailable" | "error";
+  /** Why the peer is unavailable or failed. */
+  reason?: string;
+  /** One figure per run, in run order. */
+  samples: number[];
+  median?: number;
+  min?: number;
+  max?: number;
+  /** Median of each secondary figure over the runs. */
+  extra?: Record<string, number>;
+}
+
+/** One workload: its peers measured in the same rounds. */
+export interface WorkloadResult {
+  id: string;
+  title: string;
+  unit: Unit;
+  /** Operations per run. */
+  count: number;
+  note?: string;
+  peers: PeerResult[];
+}
+
+/** A target of the issue, evaluated on this run. */
+export interface TargetResult {
+  id: string;
+  /** What is promised, e.g. "unbuffered hand-off <= 1.3x the floor". */
+  text: string;
+  /** The measured figure (a ratio for "x" targets). */
+  measured: number | null;
+  limit: number;
+  comparator: "<=" | ">=" | "<";
+  /** "x" for a ratio, else the unit of the figure. */
+  unit: string;
+  /** null: could not be measured (a peer missing); see `detail`. */
+  met: boolean | null;
+  /** How it was computed, or why it could not be. */
+  detail: string;
+}
+
+/** The machine the bench ran on. */
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  v8: string;
+  /** 1-minute load average at the start and at the end of the run. */
+  loadStart: number;
+  loadEnd: number;
+}
+
+/** Whether the Go side ran. */
+export interface GoInfo {
+  available: boolean;
+  /** `go version` output when available. */
+  version?: string;
+  /** Why the Go rows are missing. */
+  reason?: string;
+}
+
+/** Everything one invocation measured. */
+export interface BenchResult {
+  /** ISO date-time the run started. */
+  date: string;
+  /** The command as typed, e.g. "pnpm bench --runs 5". */
+  command: string;
+  quick: boolean;
+  runs: number;
+  /** Wall time of the whole invocation, in seconds. */
+  seconds: number;
+  machine: MachineInfo;
+  go: GoInfo;
+  workloads: WorkloadResult[];
+  targets: TargetResult[];
+}
+
+/** The median of a non-empty list (the mean of the middle two for an even length). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError("median of an empty list");
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Fills in median, min, max and the extras' medians of a peer from its samples. */
+export function summarize(peer: PeerResult, extras: readonly Record<string, number>[] = []): PeerResult {
+  if (peer.samples.length === 0) return peer;
+  const out: PeerResult = {
+    ...peer,
+    median: median(peer.samples),
+    min: Math.min(...peer.samples),
+    max: Math.max(...peer.samples),
+  };
+  const keys = new Set(extras.flatMap((e) => Object.keys(e)));
+  if (keys.size > 0) {
+    out.extra = {};
+    for (const k of keys) {
+      const vs = extras.map((e) => e[k]).filter((v): v is number => typeof v === "number");
+      if (vs.length > 0) out.extra[k] = median(vs);
+    }
+  }
+  return out;
+}
+
+/** The median figure of `peer` in workload `workload`, or null if it was not measured. */
+export function figure(result: Pick<BenchResult, "workloads">, workload: string, peer: string): number | null {
+  const w = result.workloads.find((x) => x.id === workload);
+  const p = w?.peers.find((x) => x.peer === peer);
+  return p?.median ?? null;
+}

@@ -1,0 +1,94 @@
+/**
+ * What a workload is and what one measured run of it reports. Shared by the
+ * driver (which only reads the metadata) and the child processes (which run
+ * one peer of one workload once and print a {@link ChildResult}).
+ *
+ * @module
+ */
+
+/** The unit of a figure; lower is better for every one of them. */
+export type Unit = "ns/msg" | "ns/recv" | "ns/job" | "B/receiver" | "B/select" | "B";
+
+/** What one measured run of one peer reports. */
+export interface Measurement {
+  /** The figure, in `unit`. */
+  value: number;
+  unit: Unit;
+  /** How many operations (messages, receives, jobs, receivers, iterations) the figure covers. */
+  ops: number;
+  /** A checksum of what the run moved (sum of values received, jobs' results, ...). */
+  check: number;
+  /** The checksum a correct run produces; a mismatch is an error, not a figure. */
+  expected: number;
+  /** Secondary figures (e.g. the wall time of a soak, the fairness policy's yields). */
+  extra?: Record<string, number>;
+}
+
+/** Runs one peer of a workload once, with `count` operations, and measures it. */
+export type Peer = (count: number) => Promise<Measurement>;
+
+/** One workload: the same job for every peer. */
+export interface Workload {
+  /** Stable id, e.g. "unbuffered"; used on the command line and in the JSON. */
+  id: string;
+  /** Human title for tables. */
+  title: string;
+  unit: Unit;
+  /** Operation counts for a full run and for `--quick`. */
+  count: { full: number; quick: number };
+  /** Run the peer once untimed (with a quarter of the count) before the measured run. */
+  warmup: boolean;
+  /** The peers, in display order. Keys are peer ids (see PEER_LABELS). */
+  peers: Record<string, Peer>;
+  /**
+   * The same workload in Go (packages/bench/go): each benchmark (name without the
+   * `Benchmark` prefix) runs at GOMAXPROCS=1 and 2 as peers `<peer>-1` and `<peer>-2`.
+   */
+  go?: { bench: string; peer: string }[];
+  /** How peers had to be adapted, shown under the table. */
+  note?: string;
+}
+
+/** A family of workloads: one file under src/workloads/, runnable as a child process. */
+export interface Family {
+  /** File name under src/workloads/, without extension. */
+  name: string;
+  workloads: Workload[];
+}
+
+/** What a child process prints (one JSON line after {@link RESULT_MARK}). */
+export type ChildResult =
+  | { status: "ok"; measurement: Measurement }
+  | { status: "unavailable"; reason: string }
+  | { status: "error"; reason: string };
+
+/** Prefix of the child's result line on stdout. */
+export const RESULT_MARK = "@@gochan-bench-result ";
+
+/** Display names of peer ids. */
+export const PEER_LABELS: Record<string, string> = {
+  gochan: "@gochan/core",
+  "gochan-pool": "@gochan/pool",
+  "gochan-pool-bounded": "@gochan/pool, bounded submission",
+  "ts-chan": "ts-chan",
+  "ts-chan-unsafe": "ts-chan setUnsafe(true)",
+  csp: "@thi.ng/csp",
+  "csp-offer": "@thi.ng/csp, offer() first",
+  floor: "floor",
+  "p-limit": "p-limit, all at once",
+  "p-limit-bounded": "p-limit, bounded submission",
+  "p-queue": "p-queue, all at once",
+  "p-queue-bounded": "p-queue, bounded submission",
+  default: "@gochan/core, default fairness",
+  "yield-off": "@gochan/core, yieldEvery: Infinity",
+  "promise-race": "Promise.race([ch.recv(), p]) (reference)",
+  "go-1": "Go, GOMAXPROCS=1",
+  "go-2": "Go, GOMAXPROCS=2",
+  "go-shared-1": "Go shared queue, GOMAXPROCS=1",
+  "go-shared-2": "Go shared queue, GOMAXPROCS=2",
+};
+
+/** The label of a peer id (the id itself if it has none). */
+export function peerLabel(id: string): string {
+  return PEER_LABELS[id] ?? id;
+}

@@ -1,0 +1,183 @@
+/**
+ * The issue's targets, evaluated on one result set. Every ratio compares
+ * medians measured in the same invocation. A target whose peers were not
+ * measured is reported as such (met: null), never as met.
+ *
+ * @module
+ */
+import { figure, type BenchResult, type TargetResult } from "./results.ts";
+
+type Ref = readonly [workload: string, peer: string];
+
+interface RatioTarget {
+  id: string;
+  text: string;
+  kind: "ratio";
+  /** measured = num / den */
+  num: Ref;
+  den: Ref;
+  comparator: TargetResult["comparator"];
+  limit: number;
+}
+
+interface ValueTarget {
+  id: string;
+  text: string;
+  kind: "value";
+  of: Ref;
+  comparator: TargetResult["comparator"];
+  limit: number;
+  unit: string;
+}
+
+/** The targets of the benchmark issue. */
+export const TARGETS: readonly (RatioTarget | ValueTarget)[] = [
+  {
+    id: "unbuffered",
+    text: "Unbuffered hand-off <= 1.3x the floor",
+    kind: "ratio",
+    num: ["unbuffered", "gochan"],
+    den: ["unbuffered", "floor"],
+    comparator: "<=",
+    limit: 1.3,
+  },
+  {
+    id: "buffered",
+    text: "Buffered hand-off <= 1.3x the floor",
+    kind: "ratio",
+    num: ["buffered", "gochan"],
+    den: ["buffered", "floor"],
+    comparator: "<=",
+    limit: 1.3,
+  },
+  {
+    id: "select2",
+    text: "select over 2 ready channels <= 3x the unbuffered floor",
+    kind: "ratio",
+    num: ["select2", "gochan"],
+    den: ["unbuffered", "floor"],
+    comparator: "<=",
+    limit: 3,
+  },
+  {
+    id: "select8",
+    text: "select over 8 ready channels <= 5x the unbuffered floor",
+    kind: "ratio",
+    num: ["select8", "gochan"],
+    den: ["unbuffered", "floor"],
+    comparator: "<=",
+    limit: 5,
+  },
+  {
+    id: "pool-ns",
+    text: "Pool <= 300 ns per job",
+    kind: "value",
+    of: ["pool", "gochan-pool"],
+    comparator: "<=",
+    limit: 300,
+    unit: "ns/job",
+  },
+  {
+    id: "pool-vs-p-queue",
+    text: "Pool >= 5x faster than p-queue (all at once)",
+    kind: "ratio",
+    num: ["pool", "p-queue"],
+    den: ["pool", "gochan-pool"],
+    comparator: ">=",
+    limit: 5,
+  },
+  {
+    id: "pool-vs-p-limit",
+    text: "Pool >= 4x faster than p-limit (all at once)",
+    kind: "ratio",
+    num: ["pool", "p-limit"],
+    den: ["pool", "gochan-pool"],
+    comparator: ">=",
+    limit: 4,
+  },
+  {
+    id: "mem-recv",
+    text: "<= 400 bytes per blocked receiver",
+    kind: "value",
+    of: ["mem-recv", "gochan"],
+    comparator: "<=",
+    limit: 400,
+    unit: "B",
+  },
+  {
+    id: "mem-select",
+    text: "<= 1,000 bytes per blocked 2-case select",
+    kind: "value",
+    of: ["mem-select", "gochan"],
+    comparator: "<=",
+    limit: 1000,
+    unit: "B",
+  },
+  {
+    id: "soak-never",
+    text: "Soak, never-settling case: heap growth under 1 MB",
+    kind: "value",
+    of: ["soak-never", "gochan"],
+    comparator: "<",
+    limit: 1_000_000,
+    unit: "B",
+  },
+  {
+    id: "soak-timer",
+    text: "Soak, timer case: heap growth under 1 MB",
+    kind: "value",
+    of: ["soak-timer", "gochan"],
+    comparator: "<",
+    limit: 1_000_000,
+    unit: "B",
+  },
+  {
+    id: "fairness",
+    text: "Fairness policy costs under 10% (default vs yieldEvery: Infinity)",
+    kind: "ratio",
+    num: ["fairness", "default"],
+    den: ["fairness", "yield-off"],
+    comparator: "<",
+    limit: 1.1,
+  },
+];
+
+function holds(measured: number, comparator: TargetResult["comparator"], limit: number): boolean {
+  if (comparator === "<=") return measured <= limit;
+  if (comparator === ">=") return measured >= limit;
+  return measured < limit;
+}
+
+function missing(result: Pick<BenchResult, "workloads">, [w, p]: Ref): string {
+  const wr = result.workloads.find((x) => x.id === w);
+  if (wr === undefined) return `${w} was not run`;
+  const pr = wr.peers.find((x) => x.peer === p);
+  if (pr === undefined) return `${p} was not run in ${w}`;
+  return `${p} in ${w}: ${pr.status}${pr.reason === undefined ? "" : ` (${pr.reason})`}`;
+}
+
+/** Evaluates every target on `result`. */
+export function evaluateTargets(result: Pick<BenchResult, "workloads">): TargetResult[] {
+  return TARGETS.map((t): TargetResult => {
+    const base = { id: t.id, text: t.text, limit: t.limit, comparator: t.comparator };
+    if (t.kind === "ratio") {
+      const num = figure(result, ...t.num);
+      const den = figure(result, ...t.den);
+      if (num === null || den === null || den === 0) {
+        const why = [num === null ? missing(result, t.num) : null, den === null ? missing(result, t.den) : null];
+        return { ...base, unit: "x", measured: null, met: null, detail: `not measured: ${why.filter((x) => x !== null).join("; ")}` };
+      }
+      const measured = num / den;
+      return {
+        ...base,
+        unit: "x",
+        measured,
+        met: holds(measured, t.comparator, t.limit),
+        detail: `${t.num[0]}/${t.num[1]} ${num.toFixed(1)} / ${t.den[0]}/${t.den[1]} ${den.toFixed(1)}`,
+      };
+    }
+    const v = figure(result, ...t.of);
+    if (v === null) return { ...base, unit: t.unit, measured: null, met: null, detail: `not measured: ${missing(result, t.of)}` };
+    return { ...base, unit: t.unit, measured: v, met: holds(v, t.comparator, t.limit), detail: `${t.of[0]}/${t.of[1]}` };
+  });
+}
