@@ -342,6 +342,14 @@ describe("select: Go's rules", () => {
     expect(await sel2).toEqual({ index: 1, value: 7, ok: true });
     expect(ch.tryRecv()).toBeUndefined(); // and its send case was withdrawn
   });
+
+  it("item 27: a select waiting to send and receive on one channel is woken by close through its receive case", async () => {
+    const ch = new Chan<number, number>(0, { zero: -1 });
+    const sel = select([send(ch, 1), recv(ch)]);
+    await macrotask();
+    ch.close(); // Go releases receivers first; the select's send case is withdrawn, not failed
+    expect(await sel).toEqual({ index: 1, value: -1, ok: false });
+  });
 });
 
 describe("select: promise and AbortSignal cases", () => {
