@@ -1,0 +1,94 @@
+/**
+ * The S3 sink against a real S3-compatible server: s3rver, started by the test
+ * on 127.0.0.1 on a free port, storing into a temp directory.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import S3rver from "s3rver";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig, type S3SinkConfig } from "../src/config.js";
+import { S3Sink, readS3Payloads, s3SinkOptions } from "../src/s3-sink.js";
+import { startServer } from "../src/server.js";
+import { SinkClosedError } from "../src/sink.js";
+import { postPayloads, tempDir } from "./helpers.js";
+
+const BUCKET = "payloads";
+const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+let s3rver: S3rver;
+let endpoint: string;
+let client: S3Client;
+let removeDir: () => Promise<void>;
+
+beforeAll(async () => {
+  const tmp = await tempDir();
+  removeDir = tmp.remove;
+  s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: tmp.dir, configureBuckets: [{ name: BUCKET }] });
+  const { port } = await s3rver.run();
+  endpoint = `http://127.0.0.1:${port}`;
+  // The same client configuration the server derives from SINK=s3 with S3_ENDPOINT.
+  const options = s3SinkOptions(parseConfig({ SINK: "s3", S3_BUCKET: BUCKET, S3_ENDPOINT: endpoint }).sink as S3SinkConfig);
+  client = new S3Client({ ...options.clientConfig, credentials });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await s3rver?.close();
+  await removeDir?.();
+});
+
+async function payloadsUnder(prefix: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const p of readS3Payloads(client, BUCKET, prefix)) out.push(p);
+  return out;
+}
+
+describe("S3Sink", () => {
+  it("uploads one object per payload with PutObject, resolving once uploaded", async () => {
+    const sink = new S3Sink({ bucket: BUCKET, prefix: "unit/", client });
+    await sink.put({ id: 0, text: "first" });
+    expect(await payloadsUnder("unit/")).toEqual([{ id: 0, text: "first" }]);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => sink.put({ id: i + 1 })));
+    await sink.close();
+    const ids = (await payloadsUnder("unit/")).map((p) => (p as { id: number }).id).sort((a, b) => a - b);
+    expect(ids).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    expect(sink.stats()).toMatchObject({ payloads: 31, objects: 31, failedPayloads: 0 });
+    await expect(sink.put({ id: 99 })).rejects.toBeInstanceOf(SinkClosedError);
+  });
+
+  it("rejects the put and counts the failure when the bucket does not exist", async () => {
+    const sink = new S3Sink({ bucket: "no-such-bucket", client });
+    await expect(sink.put({ id: 1 })).rejects.toThrow(/bucket/i);
+    await sink.close();
+    expect(sink.stats()).toMatchObject({ payloads: 0, failedPayloads: 1 });
+  });
+
+  it("is what the server uses with SINK=s3: every 202'd payload ends up in the bucket", async () => {
+    const previous = { id: process.env["AWS_ACCESS_KEY_ID"], secret: process.env["AWS_SECRET_ACCESS_KEY"] };
+    process.env["AWS_ACCESS_KEY_ID"] = credentials.accessKeyId;
+    process.env["AWS_SECRET_ACCESS_KEY"] = credentials.secretAccessKey;
+    try {
+      const config = parseConfig({
+        HOST: "127.0.0.1",
+        PORT: "0",
+        SINK: "s3",
+        S3_BUCKET: BUCKET,
+        S3_PREFIX: "server/",
+        S3_ENDPOINT: endpoint,
+      });
+      const running = await startServer(config);
+      expect(running.sink.description).toBe(`s3://${BUCKET}/server/`);
+      const replies = await Promise.all([
+        postPayloads(running.url, Array.from({ length: 10 }, (_, i) => ({ id: i }))),
+        postPayloads(running.url, Array.from({ length: 10 }, (_, i) => ({ id: 10 + i }))),
+      ]);
+      expect(replies.map((r) => r.status)).toEqual([202, 202]);
+      await running.close();
+      const ids = (await payloadsUnder("server/")).map((p) => (p as { id: number }).id).sort((a, b) => a - b);
+      expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    } finally {
+      for (const [name, value] of [["AWS_ACCESS_KEY_ID", previous.id], ["AWS_SECRET_ACCESS_KEY", previous.secret]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
