@@ -501,7 +501,7 @@ describe("len and cap", () => {
     expect([ch.len, ch.cap]).toEqual([0, 3]);
   });
 
-  it("item 18: trySend and tryRecv are the non-blocking forms (select with default)", () => {
+  it("trySend and tryRecv are the non-blocking forms (a one-case select with default)", () => {
     const ch = new Chan<number>(1);
     expect(ch.tryRecv()).toBeUndefined();
     expect(ch.trySend(1)).toBe(true);
