@@ -146,21 +146,19 @@ export function completeVoid(): Promise<void> {
  */
 export function configureScheduling(options: SchedulingOptions): Required<SchedulingOptions> {
   const previous = { yieldEvery, macrotask };
-  if (options.yieldEvery !== undefined) {
-    const n = options.yieldEvery;
-    if (typeof n !== "number" || !(n === Infinity || (Number.isInteger(n) && n >= 1))) {
-      throw new RangeError(
-        `configureScheduling: yieldEvery must be a positive integer or Infinity, got ${String(n)} (${typeof n})`,
-      );
-    }
-    yieldEvery = n;
+  // Validate everything before changing anything: a rejected call changes nothing.
+  const n = options.yieldEvery;
+  if (n !== undefined && (typeof n !== "number" || !(n === Infinity || (Number.isInteger(n) && n >= 1)))) {
+    throw new RangeError(
+      `configureScheduling: yieldEvery must be a positive integer or Infinity, got ${String(n)} (${typeof n})`,
+    );
   }
-  if (options.macrotask !== undefined) {
-    if (typeof options.macrotask !== "function") {
-      throw new TypeError(`configureScheduling: macrotask must be a function, got ${typeof options.macrotask}`);
-    }
-    macrotask = options.macrotask;
+  const m = options.macrotask;
+  if (m !== undefined && typeof m !== "function") {
+    throw new TypeError(`configureScheduling: macrotask must be a function, got ${String(m)} (${typeof m})`);
   }
+  if (n !== undefined) yieldEvery = n;
+  if (m !== undefined) macrotask = m;
   return previous;
 }
 
