@@ -1,0 +1,133 @@
+/**
+ * `go(fn)`: Go's `go` statement. Spawns a task whose error is never lost.
+ *
+ * @module
+ */
+import { describe } from "./errors.js";
+
+/**
+ * Called with the error of a task started by {@link go} (or {@link WaitGroup.go},
+ * {@link afterFunc}) that threw or rejected. See {@link setPanicHandler}.
+ */
+export type PanicHandler = (error: unknown) => void;
+
+let panicHandler: PanicHandler | null = null;
+
+/**
+ * Where tasks were spawned, recorded only while `run()` asks for call sites:
+ * `enabled` costs one check per spawn otherwise.
+ * @internal
+ */
+export const spawnSites: { enabled: boolean; readonly of: WeakMap<object, Error> } = {
+  enabled: false,
+  of: new WeakMap(),
+};
+
+function raise(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
+/**
+ * A task failed: hand the error to the panic handler, or raise it as an uncaught
+ * exception. Never swallows it.
+ * @internal
+ */
+export function panic(error: unknown, site: Error | null): void {
+  if (site !== null && typeof error === "object" && error !== null && !spawnSites.of.has(error)) {
+    spawnSites.of.set(error, site);
+  }
+  const handler = panicHandler;
+  if (handler === null) {
+    raise(error);
+    return;
+  }
+  try {
+    handler(error);
+  } catch (e) {
+    // A handler that fails must not make the error vanish either.
+    raise(e);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/**
+ * Go's `go f(x)`: starts `fn(...args)` as a separate task and returns at once.
+ *
+ * `fn` and `args` are evaluated by the caller, as in Go; `fn` starts on a later
+ * microtask (in Go, which runs first is unspecified; here the caller always
+ * continues first, up to its next `await`). There is no handle to join: use a
+ * {@link WaitGroup}, an {@link ErrGroup} or a channel to learn when it ends.
+ *
+ * **A task's error is never lost.** If `fn` throws or its promise rejects, that
+ * is a Go panic: the error goes to the handler set with {@link setPanicHandler}
+ * or, if there is none, is raised as an uncaught exception. In Node that ends
+ * the process with the error's stack (exit code 1; under {@link run}, Go's
+ * "panic: ..." and exit code 2); in a browser it is reported like any uncaught
+ * error. To handle an error yourself, catch it inside `fn` (Go's `recover`).
+ *
+ * Differences from Go: JavaScript has no preemption (a task that never awaits
+ * runs to completion before any other), and tasks have no goroutine ids.
+ *
+ * @throws TypeError if `fn` is not a function.
+ *
+ * @example
+ * ```ts
+ * import { Chan, go } from "@gochan/core";
+ * const results = new Chan<number>();
+ * go(async (n: number) => {
+ *   await results.send(n * n);
+ * }, 7);
+ * console.log(await results.recv()); // 49
+ * ```
+ */
+export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+  if (typeof fn !== "function") throw new TypeError(`go: expected a function, got ${describe(fn)}`);
+  const site = spawnSites.enabled ? new Error("go") : null;
+  queueMicrotask(() => {
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } catch (e) {
+      panic(e, site);
+      return;
+    }
+    if (isThenable(result)) {
+      Promise.resolve(result).then(undefined, (e: unknown) => panic(e, site));
+    }
+  });
+}
+
+/**
+ * Sets the handler that receives the error of every task started by {@link go}
+ * (and {@link WaitGroup.go}, {@link afterFunc}) that threw or rejected, instead
+ * of raising it as an uncaught exception. Returns the previous handler; `null`
+ * restores the default. If the handler itself throws, that error is raised as an
+ * uncaught exception.
+ *
+ * @example
+ * ```ts
+ * import { go, setPanicHandler } from "@gochan/core";
+ * setPanicHandler((error) => {
+ *   console.error("task failed:", error);
+ *   process.exitCode = 1;
+ * });
+ * go(() => { throw new Error("boom"); }); // logged, the program continues
+ * ```
+ */
+export function setPanicHandler(handler: PanicHandler | null): PanicHandler | null {
+  if (handler !== null && typeof handler !== "function") {
+    throw new TypeError(`setPanicHandler: expected a function or null, got ${describe(handler)}`);
+  }
+  const previous = panicHandler;
+  panicHandler = handler;
+  return previous;
+}
