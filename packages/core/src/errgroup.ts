@@ -1,0 +1,233 @@
+/**
+ * `ErrGroup`: Go's `golang.org/x/sync/errgroup`. Tasks that work on parts of a
+ * common job, the first error, and a context cancelled on it.
+ *
+ * @module
+ */
+import { Chan } from "./chan.js";
+import { withCancel, type CancelFunc, type Context } from "./context.js";
+import { ChanError, describe } from "./errors.js";
+import { WaitGroup } from "./wait-group.js";
+
+/**
+ * Go's errgroup panic "errgroup: modify limit while N goroutines in the group
+ * are still active": {@link ErrGroup.setLimit} was called while tasks of the
+ * group were running or waiting to start.
+ *
+ * @example
+ * ```ts
+ * import { ErrGroup, ErrGroupLimitError } from "@gochan/core";
+ * const g = new ErrGroup();
+ * void g.go(() => new Promise((r) => setTimeout(r, 10)));
+ * try { g.setLimit(2); } catch (e) { console.log(e instanceof ErrGroupLimitError); } // true
+ * ```
+ */
+export class ErrGroupLimitError extends ChanError {
+  /** @internal */
+  constructor(active: number) {
+    super(`errgroup: modify limit while ${active} goroutines in the group are still active`);
+  }
+}
+
+/** What {@link withContext} returns: the group and its derived context. */
+export interface ErrGroupWithContext {
+  /** The group; its first error cancels `ctx`. */
+  readonly group: ErrGroup;
+  /** Cancelled (cause: the error) on the group's first error, or when `wait()` returns. */
+  readonly ctx: Context;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * Go's `errgroup.Group`: runs tasks, waits for all of them, and reports the
+ * first error. The zero-configuration group has no limit and no context; use
+ * {@link withContext} for a context cancelled on the first error, and
+ * {@link ErrGroup.setLimit} to bound how many tasks run at once.
+ *
+ * A task fails by throwing or rejecting; its return value is ignored. Only the
+ * first error is kept (as in Go); later ones are dropped by design.
+ *
+ * Differences from Go: `go()` returns a promise instead of blocking the caller at
+ * the limit, and a task counts toward `wait()` from the moment `go()` is called,
+ * even while it waits for a slot, so not awaiting `go()` never makes `wait()`
+ * return early.
+ *
+ * @example
+ * ```ts
+ * import { ErrGroup } from "@gochan/core";
+ * const g = new ErrGroup();
+ * const sizes: number[] = [];
+ * for (const url of ["/a", "/b", "/c"]) {
+ *   void g.go(async () => {
+ *     const res = await fetch(url);
+ *     if (!res.ok) throw new Error(`${url}: ${res.status}`);
+ *     sizes.push((await res.arrayBuffer()).byteLength);
+ *   });
+ * }
+ * const err = await g.wait();
+ * if (err !== undefined) console.error("failed:", err);
+ * ```
+ */
+export class ErrGroup {
+  readonly #wg = new WaitGroup();
+  /** Holds one token per running task while a limit is set. */
+  #sem: Chan<undefined> | null = null;
+  #failed = false;
+  #error: unknown = undefined;
+  /** @internal Set by {@link withContext}. */
+  _cancel: CancelFunc | null = null;
+  readonly #settled: () => void;
+  readonly #failedWith: (error: unknown) => void;
+
+  constructor() {
+    this.#settled = () => this.#finish();
+    this.#failedWith = (error: unknown) => {
+      if (!this.#failed) {
+        this.#failed = true;
+        // A task that throws undefined or null still failed: never report "no error".
+        this.#error = error ?? new Error(`errgroup: a task failed with ${String(error)}`);
+        if (this._cancel !== null) this._cancel(this.#error);
+      }
+      this.#finish();
+    };
+  }
+
+  /**
+   * Starts `fn` as a task of the group: Go's `g.Go(f)`. Without a limit it
+   * starts at once and the returned promise is already resolved. At the limit,
+   * the task waits for a running one to finish, and the promise resolves when it
+   * has started (await it for backpressure, as Go's `Go` blocks). Either way the
+   * task counts toward {@link ErrGroup.wait} from now on.
+   *
+   * @throws TypeError if `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { ErrGroup } from "@gochan/core";
+   * const g = new ErrGroup();
+   * g.setLimit(4);
+   * for (let i = 0; i < 100; i++) {
+   *   // waits here while 4 tasks are running
+   *   await g.go(async () => {
+   *     await fetch(`/item/${i}`);
+   *   });
+   * }
+   * await g.wait();
+   * ```
+   */
+  go(fn: () => unknown): Promise<void> {
+    if (typeof fn !== "function") throw new TypeError(`ErrGroup.go: expected a function, got ${describe(fn)}`);
+    this.#wg.add(1);
+    const sem = this.#sem;
+    if (sem === null || sem.trySend(undefined)) {
+      this.#start(fn);
+      return RESOLVED;
+    }
+    return sem.send(undefined).then(() => this.#start(fn));
+  }
+
+  /**
+   * Starts `fn` only if the group is below its limit: Go's `g.TryGo(f)`.
+   * Returns whether it started.
+   *
+   * @throws TypeError if `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { ErrGroup } from "@gochan/core";
+   * const g = new ErrGroup();
+   * g.setLimit(1);
+   * console.log(g.tryGo(async () => {}), g.tryGo(async () => {})); // true false
+   * await g.wait();
+   * ```
+   */
+  tryGo(fn: () => unknown): boolean {
+    if (typeof fn !== "function") throw new TypeError(`ErrGroup.tryGo: expected a function, got ${describe(fn)}`);
+    const sem = this.#sem;
+    if (sem !== null && !sem.trySend(undefined)) return false;
+    this.#wg.add(1);
+    this.#start(fn);
+    return true;
+  }
+
+  /**
+   * Limits the number of tasks running at once to `n`: Go's `g.SetLimit(n)`. A
+   * negative `n` removes the limit; 0 lets no task start (as in Go, `go()` then
+   * waits forever).
+   *
+   * @throws RangeError naming the value if `n` is not an integer.
+   * @throws {@link ErrGroupLimitError} if tasks of the group are active.
+   *
+   * @example
+   * ```ts
+   * import { ErrGroup } from "@gochan/core";
+   * const g = new ErrGroup();
+   * g.setLimit(8); // like Go: before starting any task
+   * ```
+   */
+  setLimit(n: number): void {
+    if (typeof n !== "number" || !Number.isSafeInteger(n)) {
+      throw new RangeError(`ErrGroup.setLimit: n must be an integer, got ${describe(n)} (${typeof n})`);
+    }
+    const active = this.#wg.count;
+    if (active !== 0) throw new ErrGroupLimitError(active);
+    this.#sem = n < 0 ? null : new Chan<undefined>(n, { name: "errgroup.sem" });
+  }
+
+  /**
+   * Resolves once every task started so far has finished, with the first error
+   * (or `undefined` if none failed): Go's `g.Wait()`. With {@link withContext},
+   * the group's context is then cancelled. It never rejects.
+   *
+   * @example
+   * ```ts
+   * import { ErrGroup } from "@gochan/core";
+   * const g = new ErrGroup();
+   * void g.go(() => { throw new Error("first"); });
+   * console.log(await g.wait()); // Error: first
+   * ```
+   */
+  async wait(): Promise<unknown> {
+    await this.#wg.wait();
+    if (this._cancel !== null) this._cancel(this.#failed ? this.#error : undefined);
+    return this.#failed ? this.#error : undefined;
+  }
+
+  #start(fn: () => unknown): void {
+    // Like a new goroutine: fn runs on a later microtask, never inside go().
+    RESOLVED.then(fn).then(this.#settled, this.#failedWith);
+  }
+
+  #finish(): void {
+    // Free the slot first (a waiting go() takes it), then count the task done.
+    if (this.#sem !== null) this.#sem.tryRecv();
+    this.#wg.done();
+  }
+}
+
+/**
+ * Go's `errgroup.WithContext(ctx)`: a new group and a context derived from
+ * `parent` that is cancelled (with the error as its cause) when a task of the
+ * group first fails, or when `wait()` returns, whichever comes first.
+ *
+ * @throws TypeError if `parent` is not a Context.
+ *
+ * @example
+ * ```ts
+ * import { background, withContext, select, recv, after } from "@gochan/core";
+ * const { group, ctx } = withContext(background());
+ * void group.go(async () => { throw new Error("replica down"); });
+ * void group.go(async () => {
+ *   const r = await select([recv(ctx.done()), recv(after(10_000))]);
+ *   if (r.index === 0) return; // cancelled early by the other task's error
+ * });
+ * console.log(await group.wait()); // Error: replica down
+ * ```
+ */
+export function withContext(parent: Context): ErrGroupWithContext {
+  const { ctx, cancel } = withCancel(parent);
+  const group = new ErrGroup();
+  group._cancel = cancel;
+  return { group, ctx };
+}
