@@ -21,3 +21,30 @@ export { ChanError, SendOnClosedError, CloseOfClosedError, CloseOfNilError, MAX_
 export { configureScheduling, getScheduling } from "./scheduling.js";
 export type { SchedulingOptions, SchedulingState } from "./scheduling.js";
 export { setSelectSeed } from "./random.js";
+
+// ---- Timers, WaitGroup, context, errgroup, go() and run(): Go's companions of channels ----
+export { Timer, after, afterFunc } from "./timer.js";
+export { Ticker, tick } from "./ticker.js";
+export { WaitGroup, NegativeWaitGroupCounterError } from "./wait-group.js";
+export {
+  background,
+  todo,
+  withCancel,
+  withTimeout,
+  withDeadline,
+  withValue,
+  fromSignal,
+  ContextKey,
+  ContextError,
+  CanceledError,
+  DeadlineExceededError,
+  Canceled,
+  DeadlineExceeded,
+} from "./context.js";
+export type { Context, ContextWithCancel, CancelFunc } from "./context.js";
+export { ErrGroup, ErrGroupLimitError, withContext } from "./errgroup.js";
+export type { ErrGroupWithContext } from "./errgroup.js";
+export { go, setPanicHandler } from "./go.js";
+export type { PanicHandler } from "./go.js";
+export { run } from "./run.js";
+export type { RunOptions } from "./run.js";
