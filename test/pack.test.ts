@@ -1,0 +1,253 @@
+/**
+ * The packed artifact, as a user gets it: each package is packed with `pnpm pack`
+ * (which runs `prepack`, i.e. `tsc -b`, and rewrites `workspace:*` dependencies to
+ * versions), all tarballs are installed together with npm into a temporary
+ * project, and that project then
+ * - imports each package by name from a child node process (ESM, through the
+ *   `exports` map), and exercises @gochan/core: channels, select, close, range;
+ * - type-checks a small TypeScript consumer against the installed declarations
+ *   (moduleResolution NodeNext, no skipLibCheck), so a broken `types` export, a
+ *   declaration that points at a missing file, or types that collapse to `any`
+ *   fail here.
+ * Each tarball must contain dist/index.js and dist/index.d.ts, and no sources,
+ * tests or build info. Needs `npm` and `tar` on PATH (as on the Linux CI).
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** The packages to pack and install together. To add one, add a line. */
+const PACKAGES: readonly { dir: string; name: string }[] = [{ dir: "core", name: "@gochan/core" }];
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+const SLOW = 180_000; // generous for a loaded machine; a normal run takes a few seconds
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without a shell; never rejects. */
+function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env, maxBuffer: 16 * 1024 * 1024, timeout: SLOW }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
+      resolve({ code, stdout, stderr: error !== null && stderr === "" ? String(error) : stderr });
+    });
+  });
+}
+
+/** Runs a command and throws, with its whole output, if it fails. */
+async function mustRun(cmd: string, args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<string> {
+  const r = await run(cmd, args, cwd, env);
+  if (r.code !== 0) {
+    throw new Error(`${[cmd, ...args].join(" ")} (in ${cwd}) exited with ${r.code}\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+/** pnpm itself when the tests run under pnpm, else `npx pnpm@10`. */
+function pnpm(): { cmd: string; args: string[] } {
+  const execPath = process.env["npm_execpath"];
+  if (execPath !== undefined && basename(execPath).startsWith("pnpm")) {
+    return /\.[cm]?js$/.test(execPath) ? { cmd: process.execPath, args: [execPath] } : { cmd: execPath, args: [] };
+  }
+  return { cmd: "npx", args: ["--yes", "pnpm@10"] };
+}
+
+/** The environment for npm, without the npm_* variables of the runner (pnpm's config would leak in). */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
+  return env;
+}
+
+let work = "";
+let app = "";
+const tarballs = new Map<string, { file: string; entries: string[] }>();
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "gochan-pack-"));
+  const p = pnpm();
+  // One at a time: a package's prepack (tsc -b) also builds the packages it references.
+  for (const pkg of PACKAGES) {
+    const dest = join(work, `tarball-${pkg.dir}`);
+    mkdirSync(dest);
+    await mustRun(p.cmd, [...p.args, "pack", "--pack-destination", dest], join(ROOT, "packages", pkg.dir));
+    const files = readdirSync(dest).filter((f) => f.endsWith(".tgz"));
+    expect(files, `pnpm pack of ${pkg.name} made one tarball`).toHaveLength(1);
+    const file = join(dest, files[0] as string);
+    const entries = (await mustRun("tar", ["-tzf", file], dest)).split("\n").filter((l) => l !== "");
+    tarballs.set(pkg.name, { file, entries });
+  }
+  app = join(work, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "gochan-pack-test-app", private: true, type: "module" }));
+  // All tarballs in one install, so a workspace dependency (pool -> core) is met by its sibling.
+  await mustRun(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...[...tarballs.values()].map((t) => t.file)],
+    app,
+    npmEnv(),
+  );
+}, SLOW);
+
+afterAll(() => {
+  if (work !== "") rmSync(work, { recursive: true, force: true });
+});
+
+describe.each(PACKAGES)("the packed $name", ({ name }) => {
+  it("contains the built entry point and declarations, and no sources, tests or build info", () => {
+    const { entries } = tarballs.get(name) as { entries: string[] };
+    expect(entries).toContain("package/package.json");
+    expect(entries).toContain("package/dist/index.js");
+    expect(entries).toContain("package/dist/index.d.ts");
+    const unwanted = entries.filter(
+      (e) =>
+        e.startsWith("package/src/") ||
+        e.startsWith("package/test/") ||
+        /\.(test|spec|test-d)\.[cm]?[jt]s$/.test(e) ||
+        /\.tsbuildinfo$/.test(e) ||
+        /\.tgz$/.test(e) ||
+        (/\.[cm]?ts$/.test(e) && !/\.d\.[cm]?ts$/.test(e)),
+    );
+    expect(unwanted).toEqual([]);
+  });
+
+  it("has an exports map whose every target is in the tarball, and no workspace: dependency left", async () => {
+    const { entries, file } = tarballs.get(name) as { entries: string[]; file: string };
+    const manifest = JSON.parse(await mustRun("tar", ["-xzOf", file, "package/package.json"], work)) as {
+      exports?: unknown;
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
+    const targets: string[] = [];
+    const collect = (x: unknown): void => {
+      if (typeof x === "string") targets.push(x);
+      else if (x !== null && typeof x === "object") for (const v of Object.values(x)) collect(v);
+    };
+    collect(manifest.exports);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const t of targets) expect(entries, `exports target ${t}`).toContain(`package/${t.replace(/^\.\//, "")}`);
+    const specs = { ...manifest.dependencies, ...manifest.peerDependencies };
+    expect(Object.entries(specs).filter(([, v]) => v.startsWith("workspace:"))).toEqual([]);
+  });
+
+  it("imports by name from a child node process, through its exports map", async () => {
+    const probe = join(app, `probe-${name.replace(/\W/g, "_")}.mjs`);
+    writeFileSync(
+      probe,
+      `const m = await import(${JSON.stringify(name)});
+const out = { resolved: import.meta.resolve(${JSON.stringify(name)}), exports: Object.keys(m).sort() };
+try { await import(${JSON.stringify(`${name}/dist/index.js`)}); out.deep = "importable"; } catch (e) { out.deep = e.code; }
+console.log(JSON.stringify(out));
+`,
+    );
+    const out = JSON.parse(await mustRun(process.execPath, [probe], app)) as { resolved: string; exports: string[]; deep: string };
+    expect(out.resolved).toBe(new URL(`node_modules/${name}/dist/index.js`, `file://${app}/`).href);
+    expect(out.exports.length).toBeGreaterThan(0);
+    // Only the entry points in `exports` are public; dist/ files are not reachable.
+    expect(out.deep).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
+  });
+});
+
+describe("the installed @gochan/core", () => {
+  it("works in a plain node ESM program: channels, select, trySelect, close and range", async () => {
+    const program = join(app, "smoke.mjs");
+    writeFileSync(
+      program,
+      `import { Chan, select, trySelect, recv, send, nilChan, SendOnClosedError } from "@gochan/core";
+const out = {};
+const ping = new Chan();
+const sent = ping.send("ping");
+out.rendezvous = await ping.recv();
+await sent;
+const a = new Chan(1), b = new Chan(1);
+await b.send(7);
+const r = await select([recv(a), recv(b), recv(nilChan())]);
+out.select = [r.index, r.value, r.ok];
+out.trySelectDefault = trySelect([recv(a), recv(b)]) === undefined;
+out.sendCase = (await select([send(a, 1), recv(b)])).index;
+a.close();
+out.afterClose = [await a.recvOk(), await a.recvOk()];
+try { await a.send(2); out.sendOnClosed = "no error"; }
+catch (e) { out.sendOnClosed = [e instanceof SendOnClosedError, e.message]; }
+const c = new Chan(3);
+await c.send(1); await c.send(2); c.close();
+out.range = [];
+for await (const x of c) out.range.push(x);
+console.log(JSON.stringify(out));
+`,
+    );
+    const out = JSON.parse(await mustRun(process.execPath, [program], app)) as unknown;
+    expect(out).toEqual({
+      rendezvous: "ping",
+      select: [1, 7, true],
+      trySelectDefault: true,
+      sendCase: 0,
+      afterClose: [{ value: 1, ok: true }, { ok: false }],
+      sendOnClosed: [true, "send on closed channel"],
+      range: [1, 2],
+    });
+  });
+
+  it("type-checks a TypeScript consumer against the installed declarations (NodeNext)", async () => {
+    const dir = join(app, "ts-consumer");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          lib: ["ES2022"],
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          // A Node consumer: @types/node from the workspace, nothing else.
+          typeRoots: [join(ROOT, "node_modules", "@types")],
+          types: ["node"],
+        },
+        files: ["consumer.ts"],
+      }),
+    );
+    // Every package must resolve to real types (an unresolved import is an error
+    // under strict); then @gochan/core's types must be precise, not `any`: each
+    // expect-error directive in the consumer fails the compile if its line is accepted.
+    const generic = PACKAGES.map(
+      (p, i) =>
+        `import * as pkg${i} from ${JSON.stringify(p.name)};\nexport const exports${i}: readonly string[] = Object.keys(pkg${i});`,
+    ).join("\n");
+    writeFileSync(
+      join(dir, "consumer.ts"),
+      `${generic}
+import { Chan, select, recv, send, trySelect, SendOnClosedError, type RecvChan, type SendChan } from "@gochan/core";
+const ch = new Chan<number>(2);
+const rx: RecvChan<number> = ch;
+const tx: SendChan<number> = ch;
+await tx.send(1);
+const v: number | undefined = await rx.recv();
+// @ts-expect-error a Chan<number> carries numbers only
+await ch.send("one");
+// @ts-expect-error a receive-only view cannot send
+await rx.send(1);
+const r = await select([recv(ch), send(ch, 2)]);
+if (r.index === 0 && r.ok) {
+  const n: number = r.value;
+  void n;
+}
+const t = trySelect([recv(ch)]);
+export const results = [v, t, new SendOnClosedError().message];
+`,
+    );
+    const r = await run(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], dir);
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+});
