@@ -81,7 +81,7 @@ export function renderTable(r: BenchResult): string {
   for (const w of r.workloads) {
     out.push("", `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit}`);
     for (const p of w.peers) {
-      const label = pad(`  ${p.label}`, 40);
+      const label = pad(`  ${p.label}`, 46);
       const status = statusText(p);
       if (p.median === undefined) {
         out.push(`${label}${status}`);
@@ -136,7 +136,7 @@ export function renderMarkdown(r: BenchResult, svgFile: string): string {
     "| --- | --- | --- |",
   );
   for (const t of r.targets) {
-    const measured = t.met === null ? `not measured: ${t.detail}` : formatMeasured(t);
+    const measured = t.met === null ? t.detail : formatMeasured(t);
     out.push(`| ${mdEscape(t.text)} | ${mdEscape(measured)} | ${t.met === true ? "met" : `**${verdict(t)}**`} |`);
   }
   out.push("", "## Results", "", `![Benchmark chart](${svgFile})`, "");
@@ -167,7 +167,7 @@ function xml(s: string): string {
 export const COLORS = { ours: "#1f6feb", floor: "#8b949e", go: "#00add8", peer: "#d29922" } as const;
 
 function colorOf(peer: string): string {
-  if (OURS.includes(peer) || peer === "gochan-pool-bounded") return COLORS.ours;
+  if (OURS.includes(peer) || peer === "gochan-pool-bounded" || peer === "yield-off") return COLORS.ours;
   if (peer === "floor") return COLORS.floor;
   if (peer.startsWith("go-")) return COLORS.go;
   return COLORS.peer;
@@ -183,10 +183,23 @@ export function renderSvg(r: BenchResult): string {
   const barMax = 480;
   const row = 18;
   const body: string[] = [];
-  let y = 30;
+  let y = 44;
   body.push(
-    `<text x="10" y="20" font-size="14" font-weight="bold">gochan benchmarks: median per peer, lower is better${r.quick ? " (QUICK RUN: meaningless)" : ""}</text>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">${xml(`gochan benchmarks, ${r.date.slice(0, 10)}: median per peer, lower is better${r.quick ? " (QUICK RUN: meaningless)" : ""}`)}</text>`,
   );
+  const legend: [string, string][] = [
+    ["@gochan", COLORS.ours],
+    ["floor", COLORS.floor],
+    ["Go", COLORS.go],
+    ["other libraries", COLORS.peer],
+  ];
+  legend.forEach(([name, color], i) => {
+    const x = 10 + i * 140;
+    body.push(
+      `<rect x="${x}" y="28" width="12" height="12" fill="${color}"/>`,
+      `<text x="${x + 18}" y="38" font-size="12">${xml(name)}</text>`,
+    );
+  });
   for (const w of r.workloads) {
     const measured = w.peers.filter((p) => p.median !== undefined);
     y += 16;

@@ -97,11 +97,15 @@ const gochanPingPong: Peer = async (count) => {
 function gochanFairness(yieldOff: boolean): Peer {
   return async (count) => {
     const core = await load<typeof Core>("@gochan/core");
-    if (yieldOff) core.configureScheduling({ yieldEvery: Infinity });
-    const before = core.getScheduling().yields;
-    const m = await gochanOneWay(0)(count);
-    m.extra = { yields: core.getScheduling().yields - before, yieldEvery: core.getScheduling().yieldEvery };
-    return m;
+    const previous = core.configureScheduling(yieldOff ? { yieldEvery: Infinity } : {});
+    try {
+      const before = core.getScheduling().yields;
+      const m = await gochanOneWay(0)(count);
+      m.extra = { yields: core.getScheduling().yields - before };
+      return m;
+    } finally {
+      core.configureScheduling(previous);
+    }
   };
 }
 

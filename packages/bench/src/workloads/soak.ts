@@ -27,9 +27,14 @@ function gochanSoak(kind: "never" | "timer", race = false): Peer {
   return async (count) => {
     const { Chan, select, recv } = await load<typeof Core>("@gochan/core");
     let timer: NodeJS.Timeout | undefined;
+    let release = (): void => {};
+    // "never" does not settle while the loop runs; it is released afterwards so
+    // that nothing is left pending when the workload runs inside a test.
     const longLived =
       kind === "never"
-        ? new Promise<never>(() => {})
+        ? new Promise<void>((resolve) => {
+            release = resolve;
+          })
         : new Promise<void>((resolve) => {
             timer = setTimeout(resolve, 3_600_000);
           });
@@ -64,6 +69,7 @@ function gochanSoak(kind: "never" | "timer", race = false): Peer {
     const after = process.memoryUsage().heapUsed;
     alive.case = null;
     clearTimeout(timer);
+    release();
     const measured = count - warm;
     return {
       value: after - before,

@@ -1,0 +1,92 @@
+// The driver: its command line, and one end-to-end quick run of one workload as
+// a child process (the whole `pnpm bench --quick` takes too long for the unit
+// suite; it runs as its own command).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BENCH_DIR, FAMILIES, parseArgs, USAGE } from "../src/main.ts";
+import type { BenchResult } from "../src/results.ts";
+
+describe("parseArgs", () => {
+  it("defaults to 5 runs and, for a full run of everything, writes docs/", () => {
+    const o = parseArgs([], "/somewhere");
+    expect(o).toMatchObject({ quick: false, runs: 5, only: null, go: true, build: true });
+    expect(o.docs).toBe(resolve(BENCH_DIR, "../../docs"));
+    expect(o.json).toBe(join(BENCH_DIR, ".bench-out", "results.json"));
+  });
+
+  it("--quick is one run with tiny counts, written under .bench-out, never over docs/", () => {
+    const o = parseArgs(["--quick"], "/somewhere");
+    expect(o).toMatchObject({ quick: true, runs: 1 });
+    expect(o.docs).toBe(join(BENCH_DIR, ".bench-out"));
+    expect(o.json).toBe(join(BENCH_DIR, ".bench-out", "results-quick.json"));
+  });
+
+  it("--only selects workloads and keeps docs/ untouched; paths resolve against the caller's directory", () => {
+    const o = parseArgs(["--only", "select|POOL", "--runs", "3", "--json", "out.json", "--no-go", "--", "--no-build"], "/work/x");
+    expect(o.only?.test("select2")).toBe(true);
+    expect(o.only?.test("pool")).toBe(true);
+    expect(o.only?.test("buffered")).toBe(false);
+    expect(o).toMatchObject({ runs: 3, json: "/work/x/out.json", go: false, build: false });
+    expect(o.docs).toBe(join(BENCH_DIR, ".bench-out"));
+    expect(o.args).toEqual(["--only", "select|POOL", "--runs", "3", "--json", "out.json", "--no-go", "--no-build"]);
+  });
+
+  it("names bad arguments", () => {
+    expect(() => parseArgs(["--runs", "0"])).toThrow(new RangeError('--runs must be a positive integer, got "0"'));
+    expect(() => parseArgs(["--runs", "2.5"])).toThrow(/got "2.5"/);
+    expect(() => parseArgs(["--runs"])).toThrow(/--runs needs a value/);
+    expect(() => parseArgs(["--only", "("])).toThrow(new RangeError('--only must be a regular expression, got "("'));
+    expect(() => parseArgs(["--fast"])).toThrow(/unknown argument "--fast"/);
+    expect(USAGE).toMatch(/--quick/);
+  });
+
+  it("every workload has a unique id, quick counts below full ones, and a peer", () => {
+    const ws = FAMILIES.flatMap((f) => f.workloads);
+    expect(new Set(ws.map((w) => w.id)).size).toBe(ws.length);
+    for (const w of ws) {
+      expect(w.count.quick).toBeLessThan(w.count.full);
+      expect(Object.keys(w.peers).length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("pnpm bench --quick, one workload, end to end", () => {
+  it("runs every peer in its own process and writes the table, the JSON, the markdown and the chart", () => {
+    const out = mkdtempSync(join(tmpdir(), "gochan-bench-"));
+    try {
+      const r = spawnSync(
+        process.execPath,
+        ["--expose-gc", "--import", "tsx", "src/main.ts", "--quick", "--only", "^unbuffered$", "--no-go", "--no-build", "--json", join(out, "r.json"), "--docs", out],
+        { cwd: BENCH_DIR, encoding: "utf8", timeout: 120_000, env: { ...process.env, INIT_CWD: BENCH_DIR } },
+      );
+      expect(r.stderr).not.toMatch(/ERROR/);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/QUICK RUN/);
+      expect(r.stdout).toMatch(/Unbuffered hand-off, one way: 2,000 ops, ns\/msg/);
+      const result = JSON.parse(readFileSync(join(out, "r.json"), "utf8")) as BenchResult;
+      expect(result.quick).toBe(true);
+      expect(result.workloads.map((w) => w.id)).toEqual(["unbuffered"]);
+      const peers = result.workloads[0]?.peers ?? [];
+      expect(peers.map((p) => [p.peer, p.status])).toEqual([
+        ["gochan", "ok"],
+        ["ts-chan", "ok"],
+        ["ts-chan-unsafe", "ok"],
+        ["csp", "ok"],
+        ["floor", "ok"],
+        ["go-1", "unavailable"],
+        ["go-2", "unavailable"],
+      ]);
+      for (const p of peers.slice(0, 5)) expect(p.samples).toHaveLength(1);
+      expect(result.go).toEqual({ available: false, reason: "disabled with --no-go" });
+      expect(result.targets.find((t) => t.id === "unbuffered")?.measured).toBeGreaterThan(0);
+      expect(result.targets.find((t) => t.id === "buffered")?.met).toBeNull();
+      expect(readFileSync(join(out, "benchmarks.md"), "utf8")).toMatch(/Quick run/);
+      expect(existsSync(join(out, "benchmarks.svg"))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

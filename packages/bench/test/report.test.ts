@@ -1,0 +1,182 @@
+// The renderers and the target verdicts, on a fixed, made-up result set.
+import { describe, expect, it } from "vitest";
+import { formatNumber, renderJson, renderMarkdown, renderSvg, renderTable, verdict, COLORS } from "../src/report.ts";
+import { median, summarize } from "../src/results.ts";
+import { evaluateTargets, TARGETS } from "../src/targets.ts";
+import { fixture } from "./fixture.ts";
+
+function target(id: string) {
+  const t = fixture().targets.find((x) => x.id === id);
+  if (t === undefined) throw new Error(`no target ${id}`);
+  return t;
+}
+
+describe("statistics", () => {
+  it("median of odd and even lists, min, max and extras", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow(RangeError);
+    const p = summarize({ peer: "x", label: "x", status: "ok", samples: [5, 1, 9] }, [{ a: 1 }, { a: 3, b: 7 }, { a: 2 }]);
+    expect(p).toMatchObject({ median: 5, min: 1, max: 9, extra: { a: 2, b: 7 } });
+  });
+});
+
+describe("targets", () => {
+  it("cover every target of the issue", () => {
+    expect(TARGETS.map((t) => t.id)).toEqual([
+      "unbuffered",
+      "buffered",
+      "select2",
+      "select8",
+      "pool-ns",
+      "pool-vs-p-queue",
+      "pool-vs-p-limit",
+      "mem-recv",
+      "mem-select",
+      "soak-never",
+      "soak-timer",
+      "fairness",
+    ]);
+  });
+
+  it("compare medians of the same run, with the limit itself counting as met for <=", () => {
+    expect(target("unbuffered")).toMatchObject({ measured: 1.25, met: true });
+    expect(target("buffered")).toMatchObject({ measured: 3, met: false });
+    expect(target("select2")).toMatchObject({ measured: 3, met: true }); // against the unbuffered floor
+    expect(target("select8")).toMatchObject({ measured: 6, met: false });
+    expect(target("mem-recv")).toMatchObject({ measured: 320, met: true });
+    expect(target("mem-select")).toMatchObject({ measured: 1200, met: false });
+    expect(target("soak-never")).toMatchObject({ measured: -152, met: true });
+    expect(target("fairness").met).toBe(true);
+    expect(target("fairness").measured).toBeCloseTo(1.05, 10);
+  });
+
+  it("never count a peer that was not measured as met", () => {
+    const pool = target("pool-ns");
+    expect(pool).toMatchObject({ measured: null, met: null });
+    expect(pool.detail).toMatch(/gochan-pool in pool: unavailable \(@gochan\/pool could not be imported\)/);
+    expect(target("pool-vs-p-queue").met).toBeNull();
+    expect(target("soak-timer").detail).toBe("not measured: soak-timer was not run");
+  });
+
+  it("a faster-than target (>=) is met at the limit and missed below it", () => {
+    const w = fixture().workloads;
+    const pool = w.find((x) => x.id === "pool");
+    if (pool === undefined) throw new Error("no pool");
+    pool.peers[0] = summarize({ peer: "gochan-pool", label: "ours", status: "ok", samples: [250] });
+    const ts = evaluateTargets({ workloads: w });
+    expect(ts.find((t) => t.id === "pool-ns")).toMatchObject({ measured: 250, met: true });
+    expect(ts.find((t) => t.id === "pool-vs-p-queue")).toMatchObject({ measured: 8, met: true });
+    expect(ts.find((t) => t.id === "pool-vs-p-limit")).toMatchObject({ measured: 4, met: true });
+    pool.peers[0] = summarize({ peer: "gochan-pool", label: "ours", status: "ok", samples: [500] });
+    const slow = evaluateTargets({ workloads: w }).find((t) => t.id === "pool-vs-p-limit");
+    expect(slow).toMatchObject({ measured: 2, met: false });
+    expect(verdict(slow as NonNullable<typeof slow>)).toBe("MISSED (50% short)");
+  });
+
+  it("verdicts say plainly how far a miss is", () => {
+    expect(verdict(target("unbuffered"))).toBe("met");
+    expect(verdict(target("buffered"))).toBe("MISSED (131% over)");
+    expect(verdict(target("select8"))).toBe("MISSED (20% over)");
+    expect(verdict(target("pool-ns"))).toBe("NOT MEASURED");
+  });
+});
+
+describe("renderTable", () => {
+  const table = renderTable(fixture());
+
+  it("has a row per peer with median, range and the ratio to ours", () => {
+    expect(table).toMatch(/Title of unbuffered: 200,000 ops, ns\/msg/);
+    expect(table).toMatch(/@gochan\/core\s+125\s+120 \.\. 130\s+1\.00x/);
+    expect(table).toMatch(/ts-chan\s+950\s+900 \.\. 1,000\s+7\.60x/);
+    expect(table).toMatch(/floor\s+100\s+100 \.\. 100\s+0\.80x/);
+  });
+
+  it("says which peers are missing and which failed", () => {
+    expect(table).toMatch(/Go, GOMAXPROCS=1\s+not available: no Go toolchain on PATH/);
+    expect(table).toMatch(/@gochan\/pool\s+not available: @gochan\/pool could not be imported/);
+    expect(table).toMatch(/floor\s+400\s+400 \.\. 400\s+ERROR: child process gave no result \(exit 1\)/);
+    expect(table).toMatch(/Go: not run \(no Go toolchain on PATH\)/);
+  });
+
+  it("lists every target with its verdict and measured value", () => {
+    expect(table).toMatch(/met\s+Unbuffered hand-off <= 1\.3x the floor\s+1\.25x \(target <= 1\.3x\)/);
+    expect(table).toMatch(/MISSED \(131% over\)\s+Buffered hand-off <= 1\.3x the floor\s+3\.00x \(target <= 1\.3x\)/);
+    expect(table).toMatch(/MISSED \(20% over\)\s+<= 1,000 bytes per blocked 2-case select\s+1,200 B \(target <= 1,000 B\)/);
+    expect(table).toMatch(/NOT MEASURED\s+Pool <= 300 ns per job\s+not measured/);
+    expect(table).not.toMatch(/QUICK RUN/);
+  });
+
+  it("warns that a quick run means nothing", () => {
+    expect(renderTable({ ...fixture(), quick: true })).toMatch(/^QUICK RUN: tiny counts/);
+  });
+});
+
+describe("renderMarkdown", () => {
+  const md = renderMarkdown(fixture(), "benchmarks.svg");
+
+  it("gives the command, the date, the machine and whether Go ran", () => {
+    expect(md).toMatch(/^# Benchmarks\n/);
+    expect(md).toContain("- **Command**: `pnpm bench --runs 3` (from the repository root; 3 runs per peer, 123 s in all)");
+    expect(md).toContain("- **Date**: 2025-01-02T03:04:05.000Z");
+    expect(md).toContain("- **Machine**: Test CPU <model>, 2 cores, 8 GiB, Linux 6.1 x64; Node v20.0.0 (V8 11.3); load average 1.50 at the start, 2.25 at the end");
+    expect(md).toContain("- **Go**: not run: no Go toolchain on PATH. The Go rows are missing.");
+  });
+
+  it("has the targets table with misses in bold, and the chart", () => {
+    expect(md).toContain("| Unbuffered hand-off <= 1.3x the floor | 1.25x (target <= 1.3x) | met |");
+    expect(md).toContain("| Buffered hand-off <= 1.3x the floor | 3.00x (target <= 1.3x) | **MISSED (131% over)** |");
+    expect(md).toMatch(/\| Pool <= 300 ns per job \| not measured: gochan-pool in pool: unavailable .*\| \*\*NOT MEASURED\*\* \|/);
+    expect(md).toContain("![Benchmark chart](benchmarks.svg)");
+  });
+
+  it("has a table per workload, escaping pipes, with notes", () => {
+    expect(md).toContain("### Title of unbuffered\n\n200,000 operations per run; ns/msg.\n\n| Peer | Median | Min | Max | x ours |");
+    expect(md).toContain("| @gochan/core | 125 | 120 | 130 | 1.00x |");
+    expect(md).toContain("| Go, GOMAXPROCS=1 | not available: no Go toolchain on PATH | | | |");
+    expect(md).toContain("A note with a | pipe & <angle> brackets.");
+    expect(md).toContain("| floor (ERROR: child process gave no result (exit 1)) | 400 | 400 | 400 |  |");
+  });
+});
+
+describe("renderSvg", () => {
+  const svg = renderSvg(fixture());
+
+  it("is one svg element with a bar per measured peer and a legend", () => {
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    const measured = fixture().workloads.flatMap((w) => w.peers).filter((p) => p.median !== undefined).length;
+    const bars = svg.match(/<rect x="300"/g) ?? [];
+    expect(bars).toHaveLength(measured);
+    const legend = svg.match(/<rect x="\d+" y="28" width="12"/g) ?? [];
+    expect(legend).toHaveLength(4);
+  });
+
+  it("scales each group to its slowest peer and colours ours, the floor and the others apart", () => {
+    // unbuffered: ts-chan (950) is the full 480 px; ours (125) is 125/950 of it.
+    expect(svg).toContain(`width="480.0" height="14" fill="${COLORS.peer}"><title>ts-chan: 950 ns/msg</title>`);
+    expect(svg).toContain(`width="${((125 / 950) * 480).toFixed(1)}" height="14" fill="${COLORS.ours}"><title>@gochan/core: 125 ns/msg</title>`);
+    expect(svg).toContain(`fill="${COLORS.floor}"><title>floor: 100 ns/msg</title>`);
+    // A negative figure (heap shrank) draws no bar but keeps its label.
+    expect(svg).toContain(`width="0.0" height="14" fill="${COLORS.ours}"><title>@gochan/core: -152 B</title>`);
+  });
+
+  it("escapes text", () => {
+    expect(svg).not.toMatch(/<angle>|<model>/);
+    expect(svg).not.toMatch(/&(?!amp;|lt;|gt;|quot;)/);
+  });
+});
+
+describe("renderJson", () => {
+  it("round-trips the result set", () => {
+    const r = fixture();
+    expect(JSON.parse(renderJson(r))).toEqual(JSON.parse(JSON.stringify(r)));
+  });
+
+  it("formats numbers with separators and only meaningful decimals", () => {
+    expect(formatNumber(1234567.8)).toBe("1,234,568");
+    expect(formatNumber(42.345)).toBe("42.3");
+    expect(formatNumber(1.2345)).toBe("1.23");
+    expect(formatNumber(-152)).toBe("-152");
+  });
+});
