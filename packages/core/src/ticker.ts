@@ -36,7 +36,7 @@ function checkInterval(ms: unknown, who: string): number {
 
 /** The engine behind a {@link Ticker}. */
 class TickerCore implements Selector, Watcher {
-  readonly ch: Chan<Date>;
+  readonly ch: Chan<Date, never>;
   readonly alarm: Alarm;
   period = 0;
   /** When the pending tick falls due, on the {@link now} clock. */
@@ -46,7 +46,7 @@ class TickerCore implements Selector, Watcher {
   pending: Waiter | null = null;
 
   constructor() {
-    this.ch = watchedChan<Date>(this, "ticker");
+    this.ch = watchedChan<Date, never>(this, "ticker");
     this.alarm = new Alarm(() => this.expire(), false);
   }
 
@@ -126,7 +126,7 @@ class TickerCore implements Selector, Watcher {
  */
 export class Ticker {
   /** The channel on which ticks are delivered: unbuffered, receive-only. */
-  readonly C: RecvChan<Date>;
+  readonly C: RecvChan<Date, never>;
   readonly #core: TickerCore;
 
   /**
@@ -207,8 +207,8 @@ export class Ticker {
  * }
  * ```
  */
-export function tick(ms: number): RecvChan<Date> {
+export function tick(ms: number): RecvChan<Date, never> {
   checkDuration(ms, "tick");
-  if (ms <= 0) return nilChan<Date>();
+  if (ms <= 0) return nilChan<Date, never>();
   return new Ticker(ms).C;
 }

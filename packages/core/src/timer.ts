@@ -31,7 +31,7 @@ const FIRED = 2; // fired, its value parked as a blocked sender on C
 /** The engine behind a {@link Timer}. */
 class TimerCore implements Selector, Watcher {
   state = IDLE;
-  readonly ch: Chan<Date> | null;
+  readonly ch: Chan<Date, never> | null;
   readonly fn: (() => unknown) | null;
   readonly alarm: Alarm;
   /** The parked sender holding a fired value nobody has received yet. */
@@ -39,7 +39,7 @@ class TimerCore implements Selector, Watcher {
 
   constructor(fn: (() => unknown) | null) {
     this.fn = fn;
-    this.ch = fn === null ? watchedChan<Date>(this, "timer") : null;
+    this.ch = fn === null ? watchedChan<Date, never>(this, "timer") : null;
     // An afterFunc's callback is work the program expects to happen: keep Node
     // alive for it. A channel timer is referenced only while someone waits.
     this.alarm = new Alarm(() => this.expire(), fn !== null);
@@ -59,7 +59,7 @@ class TimerCore implements Selector, Watcher {
       go(this.fn);
       return;
     }
-    const ch = this.ch as Chan<Date>;
+    const ch = this.ch as Chan<Date, never>;
     const now = new Date();
     if (ch._offer(now)) return;
     const w = new Waiter(MODE_VOID, now, this, 0);
@@ -132,10 +132,11 @@ let nextFn: (() => unknown) | null = null;
  */
 export class Timer {
   /**
-   * The channel on which the fire time is delivered: unbuffered, receive-only.
+   * The channel on which the fire time is delivered: unbuffered, receive-only,
+   * never closed (its zero-value type is `never`, so `recv()` resolves a `Date`).
    * For a timer made by {@link afterFunc} it is the nil channel (as in Go).
    */
-  readonly C: RecvChan<Date>;
+  readonly C: RecvChan<Date, never>;
   readonly #core: TimerCore;
 
   /**
@@ -148,7 +149,7 @@ export class Timer {
     nextFn = null;
     const d = checkDuration(ms, fn === null ? "Timer" : "afterFunc");
     this.#core = new TimerCore(fn);
-    this.C = this.#core.ch ?? nilChan<Date>();
+    this.C = this.#core.ch ?? nilChan<Date, never>();
     this.#core.start(d);
   }
 
@@ -200,7 +201,8 @@ export class Timer {
 /**
  * Go's `time.After(d)`: a receive-only channel on which the current time is
  * delivered once, after `ms` milliseconds. Equivalent to `new Timer(ms).C`.
- * Use it as a select case with `recv(after(ms))`.
+ * Use it as a select case with `recv(after(ms))`. The channel is never closed,
+ * so its type says `recv()` resolves a `Date`.
  *
  * The underlying timer cannot be stopped early; while nobody waits on the
  * channel it does not keep a Node process alive, and it releases its host timer
@@ -216,7 +218,7 @@ export class Timer {
  * console.log(r.index === 1 ? "no reply within 500 ms" : r.value);
  * ```
  */
-export function after(ms: number): RecvChan<Date> {
+export function after(ms: number): RecvChan<Date, never> {
   checkDuration(ms, "after");
   return new Timer(ms).C;
 }

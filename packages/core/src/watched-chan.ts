@@ -56,8 +56,8 @@ class WatchedQueue extends WaiterQueue {
  * must not operate on the channel from inside `watched`/`unwatched` (they run in
  * the middle of a channel operation).
  */
-export function watchedChan<T>(owner: Watcher, name: string): Chan<T> {
-  const ch = new Chan<T>(0, { name });
+export function watchedChan<T, Z = undefined>(owner: Watcher, name: string): Chan<T, Z> {
+  const ch = new Chan<T, Z>(0, { name });
   (ch as unknown as { _recvq: WaiterQueue })._recvq = new WatchedQueue(owner);
   return ch;
 }

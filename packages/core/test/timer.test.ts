@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Chan, Timer, after, afterFunc, recv, select, setPanicHandler } from "@gochan/core";
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from "vitest";
+import { Chan, Timer, after, afterFunc, recv, select, setPanicHandler, type RecvChan, type SendChan } from "@gochan/core";
 
 /** How many host timers keep the process alive right now (unreferenced ones are not listed). */
 function refedTimeouts(): number {
@@ -303,5 +303,22 @@ describe("Timer host handles (real timers)", () => {
     expect(at).toBeInstanceOf(Date);
     expect(refedTimeouts()).toBeLessThanOrEqual(base);
     expect(t.stop()).toBe(false);
+  });
+});
+
+describe("timer channel types", () => {
+  it("are receive-only, never closed (recv resolves a Date), and assignable to RecvChan<Date>", () => {
+    vi.useFakeTimers();
+    try {
+      const c = after(10);
+      expectTypeOf(c.recv()).resolves.toEqualTypeOf<Date>();
+      expectTypeOf(c).toMatchTypeOf<RecvChan<Date>>();
+      expectTypeOf(new Timer(1).C).not.toMatchTypeOf<SendChan<Date>>();
+      expectTypeOf(c).not.toHaveProperty("send");
+      expectTypeOf(c).not.toHaveProperty("close");
+    } finally {
+      vi.clearAllTimers();
+      vi.useRealTimers();
+    }
   });
 });
