@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Chan, go, setPanicHandler, type PanicHandler } from "@gochan/core";
+
+let restore: PanicHandler | null | undefined;
+function capturePanics(): unknown[] {
+  const seen: unknown[] = [];
+  const previous = setPanicHandler((e) => seen.push(e));
+  if (restore === undefined) restore = previous;
+  return seen;
+}
+afterEach(() => {
+  if (restore !== undefined) setPanicHandler(restore);
+  restore = undefined;
+});
+
+/** Lets every queued microtask and promise reaction run. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe("go(fn, ...args)", () => {
+  it("runs fn with the args on a later microtask: the caller continues first", async () => {
+    const order: string[] = [];
+    go((a: string, b: number) => {
+      order.push(`task ${a} ${b}`);
+    }, "x", 2);
+    order.push("caller");
+    await settle();
+    expect(order).toEqual(["caller", "task x 2"]);
+  });
+
+  it("args are evaluated by the caller, at the go() call (Go's `go f(x)`)", async () => {
+    let n = 1;
+    const seen: number[] = [];
+    go((v: number) => {
+      seen.push(v);
+    }, n);
+    n = 2;
+    await settle();
+    expect(seen).toEqual([1]);
+    expect(n).toBe(2);
+  });
+
+  it("tasks talk over channels", async () => {
+    const ch = new Chan<number>();
+    for (let i = 0; i < 3; i++) go(async (k: number) => ch.send(k * k), i);
+    const got = [await ch.recv(), await ch.recv(), await ch.recv()].sort();
+    expect(got).toEqual([0, 1, 4]);
+  });
+
+  it("a synchronous throw goes to the panic handler", async () => {
+    const seen = capturePanics();
+    const boom = new Error("sync boom");
+    go(() => {
+      throw boom;
+    });
+    await settle();
+    expect(seen).toEqual([boom]);
+  });
+
+  it("a rejected promise goes to the panic handler, after the task's awaits", async () => {
+    const seen = capturePanics();
+    const ch = new Chan<number>();
+    go(async () => {
+      await ch.recv();
+      throw new TypeError("async boom");
+    });
+    await settle();
+    expect(seen).toEqual([]);
+    await ch.send(1);
+    await settle();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(TypeError);
+    expect((seen[0] as Error).message).toBe("async boom");
+  });
+
+  it("non-Error values thrown are passed on as they are", async () => {
+    const seen = capturePanics();
+    go(() => {
+      throw "plain string";
+    });
+    go(() => Promise.reject(undefined));
+    await settle();
+    expect(seen).toEqual(["plain string", undefined]);
+  });
+
+  it("setPanicHandler returns the previous handler; null restores the default", () => {
+    const a: PanicHandler = () => {};
+    const original = setPanicHandler(a);
+    expect(setPanicHandler(null)).toBe(a);
+    expect(setPanicHandler(original)).toBe(null);
+  });
+
+  it("rejects what is not a function, naming it", () => {
+    expect(() => go(undefined as unknown as () => void)).toThrow(/go: expected a function, got undefined/);
+    expect(() => setPanicHandler("x" as unknown as PanicHandler)).toThrow(TypeError);
+  });
+});
