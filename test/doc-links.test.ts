@@ -88,10 +88,18 @@ export function testNames(source: string): Set<string> {
   return names;
 }
 
-/** A test reference in link text: `file` › `test name`. */
+/** The content of a code span, as CommonMark reads it: one space stripped from each end if both have one. */
+function spanContent(raw: string): string {
+  return raw.length > 2 && raw.startsWith(" ") && raw.endsWith(" ") && raw.trim() !== "" ? raw.slice(1, -1) : raw;
+}
+
+/**
+ * A test reference in link text: `file` › `test name`. A name that contains
+ * backticks is written in a double-backtick span: ``it's `quoted` ``.
+ */
 export function testReference(text: string): { file: string; name: string } | null {
-  const m = /^`([^`]+)` › `([^`]+)`$/.exec(text.trim());
-  return m === null ? null : { file: m[1] as string, name: m[2] as string };
+  const m = /^(`+)(?!`)(.*?[^`])\1 › (`+)(?!`)(.*[^`])\3$/.exec(text.trim());
+  return m === null ? null : { file: spanContent(m[2] as string), name: spanContent(m[4] as string) };
 }
 
 function isExternal(target: string): boolean {
@@ -162,6 +170,7 @@ describe("documentation links", () => {
     ].join("\n");
     expect([...testNames(src)]).toEqual(['item 1: a "quoted" name', "single quoted", "capacity %i: works"]);
     expect(testReference("`chan.test.ts` › `item 7: rendezvous`")).toEqual({ file: "chan.test.ts", name: "item 7: rendezvous" });
+    expect(testReference("``go.test.ts`` › `` args of Go's `go f(x)` ``")).toEqual({ file: "go.test.ts", name: "args of Go's `go f(x)`" });
     expect(testReference("the guide")).toBeNull();
   });
 
