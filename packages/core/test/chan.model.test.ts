@@ -10,7 +10,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Chan, CloseOfClosedError, SendOnClosedError } from "@gochan/core";
+import { Chan, CloseOfClosedError, configureScheduling, getScheduling, SendOnClosedError } from "@gochan/core";
 
 /** How an operation ended, or that it has not yet. Both sides produce these. */
 type Outcome =
@@ -138,13 +138,16 @@ interface RealOp {
 
 class Real {
   readonly ch: Chan<number>;
+  /** Same-tick mode: commands follow each other without letting the event loop settle. */
+  readonly sameTick: boolean;
   readonly ops = new Map<number, RealOp>();
   /** Values that try operations moved synchronously. */
   readonly tryAccepted: number[] = [];
   readonly tryDelivered: number[] = [];
 
-  constructor(cap: number) {
+  constructor(cap: number, sameTick: boolean) {
     this.ch = new Chan<number>(cap);
+    this.sameTick = sameTick;
   }
 
   /** Tracks an operation's promise; an abort must reject with exactly its reason. */
@@ -188,18 +191,23 @@ class Real {
 
 // Sent values are 1, 2, 3, ...: a received `undefined` can only be the zero value.
 
-/** Compares everything observable, after the event loop has settled. */
-function compare(m: Model, r: Real): void {
+/** Compares the state a channel exposes synchronously. */
+function compareSync(m: Model, r: Real): void {
   expect(r.ch.cap).toBe(m.cap);
   expect(r.ch.len).toBe(m.buf.length);
   expect(r.ch.closed).toBe(m.closed);
-  const real = [...r.ops].map(([id, op]) => [id, op.outcome]);
-  const model = [...m.outcomes].map(([id, o]) => [id, o]);
-  expect(real).toEqual(model);
   // Parked waiters (internal queues): an aborted or completed operation leaves no
   // waiter behind, so the queues hold exactly the model's blocked operations.
   expect(r.ch._sendq.size).toBe(m.senders.length);
   expect(r.ch._recvq.size).toBe(m.receivers.length);
+}
+
+/** Compares everything observable, once the event loop has settled. */
+function compare(m: Model, r: Real): void {
+  compareSync(m, r);
+  const real = [...r.ops].map(([id, op]) => [id, op.outcome]);
+  const model = [...m.outcomes].map(([id, o]) => [id, o]);
+  expect(real).toEqual(model);
   // Conservation: nothing delivered twice, nothing delivered that was not
   // accepted, and whatever was accepted but not delivered is still buffered.
   const accepted = r.accepted();
@@ -209,6 +217,21 @@ function compare(m: Model, r: Real): void {
   const acceptedSet = new Set(accepted);
   for (const v of delivered) expect(acceptedSet.has(v)).toBe(true);
   expect(accepted.length - delivered.length).toBe(r.ch.len);
+}
+
+/**
+ * After a command. Settled mode lets the event loop run and compares everything.
+ * Same-tick mode compares only the synchronous state, so the next commands (an
+ * abort, a close) run while earlier operations are resolved but not yet resumed:
+ * such an operation has committed, and nothing may reinterpret it.
+ */
+async function observe(m: Model, r: Real): Promise<void> {
+  if (r.sameTick) {
+    compareSync(m, r);
+    return;
+  }
+  await settle();
+  compare(m, r);
 }
 
 // ---------------------------------------------------------------------------
@@ -231,8 +254,7 @@ class SendCmd implements Cmd {
     r.track(id, r.ch.send(value, controller.signal), controller, "send", value);
     if (this.preAborted) m.outcomes.set(id, { s: "aborted", reason });
     else m.send(id, value);
-    await settle();
-    compare(m, r);
+    await observe(m, r);
   }
   toString(): string {
     return this.preAborted ? "send(aborted signal)" : "send";
@@ -256,8 +278,7 @@ class RecvCmd implements Cmd {
     r.track(id, p, controller, this.mode);
     if (this.preAborted) m.outcomes.set(id, { s: "aborted", reason });
     else m.recv(id, this.mode);
-    await settle();
-    compare(m, r);
+    await observe(m, r);
   }
   toString(): string {
     return `${this.mode}${this.preAborted ? "(aborted signal)" : ""}`;
@@ -280,8 +301,7 @@ class TrySendCmd implements Cmd {
     const expected = m.closed ? "send-on-closed" : m.offer(value);
     expect(real).toBe(expected);
     if (real === true) r.tryAccepted.push(value);
-    await settle();
-    compare(m, r);
+    await observe(m, r);
   }
   toString(): string {
     return "trySend";
@@ -296,8 +316,7 @@ class TryRecvCmd implements Cmd {
     const real = r.ch.tryRecv();
     expect(real).toEqual(m.take());
     if (real?.ok === true) r.tryDelivered.push(real.value);
-    await settle();
-    compare(m, r);
+    await observe(m, r);
   }
   toString(): string {
     return "tryRecv";
@@ -317,8 +336,7 @@ class CloseCmd implements Cmd {
       real = "close-of-closed";
     }
     expect(real).toBe(m.close());
-    await settle();
-    compare(m, r);
+    await observe(m, r);
   }
   toString(): string {
     return "close";
@@ -338,8 +356,7 @@ class AbortPendingCmd implements Cmd {
     const reason = { abortOf: id };
     op.controller.abort(reason);
     m.abort(id, reason);
-    await settle();
-    compare(m, r);
+    await observe(m, r);
   }
   toString(): string {
     return `abortPending(${this.k})`;
@@ -356,11 +373,24 @@ class AbortSettledCmd implements Cmd {
     const ids = m.settledIds();
     const id = ids[this.k % ids.length] as number;
     (r.ops.get(id) as RealOp).controller.abort({ lateAbortOf: id });
+    await observe(m, r);
+  }
+  toString(): string {
+    return `abortSettled(${this.k})`;
+  }
+}
+
+/** Same-tick mode only: lets the event loop settle and compares every outcome. */
+class SettleCmd implements Cmd {
+  check(): boolean {
+    return true;
+  }
+  async run(m: Model, r: Real): Promise<void> {
     await settle();
     compare(m, r);
   }
   toString(): string {
-    return `abortSettled(${this.k})`;
+    return "settle";
   }
 }
 
@@ -375,34 +405,56 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Cmd>(new SendCmd(true)) },
   { weight: 1, arbitrary: fc.constant<Cmd>(new RecvCmd("recvOk", true)) },
   { weight: 1, arbitrary: fc.constant<Cmd>(new CloseCmd()) },
+  { weight: 2, arbitrary: fc.constant<Cmd>(new SettleCmd()) },
 );
 
 describe("Chan against a reference model (fc.commands)", () => {
-  it.each([0, 1, 2, 3])("capacity %i: every outcome, len and the parked waiters match the model", async (cap) => {
-    await fc.assert(
-      fc.asyncProperty(fc.commands([commandArb], { maxCommands: 50 }), async (cmds) => {
-        const model = new Model(cap);
-        const real = new Real(cap);
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-        // Teardown: closing releases every blocked operation, and draining yields
-        // exactly the model's buffer, in order. Then nothing may be left pending
-        // and every accepted value has been delivered exactly once.
-        if (!model.closed) {
-          real.ch.close();
-          model.close();
-        }
-        for (;;) {
-          const got = real.ch.tryRecv();
-          expect(got).toEqual(model.take());
-          if (got === undefined || !got.ok) break;
-          real.tryDelivered.push(got.value);
-        }
-        await settle();
-        compare(model, real);
-        expect(model.pendingIds()).toEqual([]);
-        expect([...real.delivered()].sort((a, b) => a - b)).toEqual([...real.accepted()].sort((a, b) => a - b));
-      }),
-      { numRuns: 250 },
-    );
-  });
+  // Each capacity in three modes: settled after every command; several commands
+  // in one tick; and settled, but with a fairness budget of 2 so that most
+  // fast-path completions are deferred to a macrotask turn.
+  const modes = [0, 1, 2, 3].flatMap((cap) => [
+    { cap, sameTick: false, yieldEvery: undefined, mode: "settled after each command" },
+    { cap, sameTick: true, yieldEvery: undefined, mode: "commands in the same tick" },
+    { cap, sameTick: false, yieldEvery: 2, mode: "fast paths deferred (yieldEvery 2)" },
+  ]);
+  it.each(modes)(
+    "capacity $cap, $mode: every outcome, len and the parked waiters match the model",
+    async ({ cap, sameTick, yieldEvery }) => {
+      const previous = yieldEvery === undefined ? undefined : configureScheduling({ yieldEvery });
+      const yieldsBefore = getScheduling().yields;
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.commands([commandArb], { maxCommands: 50 }), async (cmds) => {
+            const model = new Model(cap);
+            const real = new Real(cap, sameTick);
+            await fc.asyncModelRun(() => ({ model, real }), cmds);
+            // Teardown: closing releases every blocked operation, and draining yields
+            // exactly the model's buffer, in order. Then nothing may be left pending
+            // and every accepted value has been delivered exactly once.
+            if (!model.closed) {
+              real.ch.close();
+              model.close();
+            }
+            for (;;) {
+              const got = real.ch.tryRecv();
+              expect(got).toEqual(model.take());
+              if (got === undefined || !got.ok) break;
+              real.tryDelivered.push(got.value);
+            }
+            await settle();
+            compare(model, real);
+            expect(model.pendingIds()).toEqual([]);
+            const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+            expect(sorted(real.delivered())).toEqual(sorted(real.accepted()));
+          }),
+          { numRuns: 200 },
+        );
+        // The deferred mode did defer: the budget took macrotask turns.
+        if (yieldEvery !== undefined) expect(getScheduling().yields).toBeGreaterThan(yieldsBefore + 100);
+      } finally {
+        if (previous !== undefined) configureScheduling(previous);
+      }
+    },
+    60_000,
+  );
 });
