@@ -136,7 +136,7 @@ describe.each(PACKAGES)("the packed $name", ({ name }) => {
     for (const t of targets) expect(entries, `exports target ${t}`).toContain(`package/${t.replace(/^\.\//, "")}`);
     const specs = { ...manifest.dependencies, ...manifest.peerDependencies };
     expect(Object.entries(specs).filter(([, v]) => v.startsWith("workspace:"))).toEqual([]);
-  });
+  }, SLOW);
 
   it("imports by name from a child node process, through its exports map", async () => {
     const probe = join(app, `probe-${name.replace(/\W/g, "_")}.mjs`);
@@ -153,7 +153,7 @@ console.log(JSON.stringify(out));
     expect(out.exports.length).toBeGreaterThan(0);
     // Only the entry points in `exports` are public; dist/ files are not reachable.
     expect(out.deep).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
-  });
+  }, SLOW);
 });
 
 describe("the installed @gochan/core", () => {
@@ -194,7 +194,7 @@ console.log(JSON.stringify(out));
       sendOnClosed: [true, "send on closed channel"],
       range: [1, 2],
     });
-  });
+  }, SLOW);
 
   it("type-checks a TypeScript consumer against the installed declarations (NodeNext)", async () => {
     const dir = join(app, "ts-consumer");
@@ -249,5 +249,5 @@ export const results = [v, t, new SendOnClosedError().message];
     const r = await run(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], dir);
     expect(r.stdout + r.stderr).toBe("");
     expect(r.code).toBe(0);
-  });
+  }, SLOW);
 });

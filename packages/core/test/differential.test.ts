@@ -335,9 +335,9 @@ describe("differential: gochan and ts-chan agree", () => {
       fc.asyncProperty(fc.integer({ min: 0, max: 3 }), opsArb(1, false), async (cap, ops) => {
         await runBoth([cap], ops);
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
-  });
+  }, 60_000);
 
   it("on random operations and selects over two or three channels", async () => {
     const arb = fc
@@ -347,7 +347,7 @@ describe("differential: gochan and ts-chan agree", () => {
       fc.asyncProperty(arb, async ([caps, ops]) => {
         await runBoth(caps, ops);
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
-  });
+  }, 60_000);
 });

@@ -294,9 +294,9 @@ describe("channels and select under random interleavings (fc.scheduler)", () => 
       fc.asyncProperty(scenarioArb, fc.scheduler(), async (sc, s) => {
         await runScenario(sc, s);
       }),
-      { numRuns: 400 },
+      { numRuns: 600 },
     );
-  });
+  }, 60_000);
 
   it("the same with every channel unbuffered and several selects contending for each", async () => {
     const unbuffered = scenarioArb.map((sc) => ({
@@ -308,7 +308,7 @@ describe("channels and select under random interleavings (fc.scheduler)", () => 
       fc.asyncProperty(unbuffered, fc.scheduler(), async (sc, s) => {
         await runScenario(sc, s);
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
-  });
+  }, 60_000);
 });
