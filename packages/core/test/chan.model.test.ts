@@ -458,3 +458,38 @@ describe("Chan against a reference model (fc.commands)", () => {
     60_000,
   );
 });
+
+describe("a large buffer against an array (ring growth and wrap-around)", () => {
+  it("trySend/tryRecv in random bursts keep FIFO order, len and the would-block points", () => {
+    // The ring starts at 16 slots and doubles up to the capacity: bursts of sends
+    // and receives make it grow while its head has wrapped around.
+    const burst = fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 40 }));
+    fc.assert(
+      fc.property(fc.integer({ min: 16, max: 100 }), fc.array(burst, { maxLength: 30 }), (cap, bursts) => {
+        const ch = new Chan<number>(cap);
+        const model: number[] = [];
+        let next = 0;
+        for (const [isSend, n] of bursts) {
+          for (let i = 0; i < n; i++) {
+            if (isSend) {
+              const accepted = ch.trySend(next);
+              expect(accepted).toBe(model.length < cap);
+              if (accepted) model.push(next);
+              next++;
+            } else {
+              const got = ch.tryRecv();
+              const want = model.shift();
+              expect(got).toEqual(want === undefined ? undefined : { value: want, ok: true });
+            }
+            expect(ch.len).toBe(model.length);
+          }
+        }
+        ch.close();
+        const rest: number[] = [];
+        for (let r = ch.tryRecv(); r !== undefined && r.ok; r = ch.tryRecv()) rest.push(r.value);
+        expect(rest).toEqual(model);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
