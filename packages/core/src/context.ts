@@ -619,8 +619,12 @@ export function withTimeout(parent: Context, ms: number): ContextWithCancel {
  * ```
  */
 export function withValue<T>(parent: Context, key: ContextKey<T>, value: T): Context;
-/** Untyped form: any non-null key. */
-export function withValue(parent: Context, key: unknown, value: unknown): Context;
+/** Untyped form: any non-null key that is not a {@link ContextKey} (those are typed). */
+export function withValue<K>(
+  parent: Context,
+  key: K extends ContextKey<infer _> ? never : K,
+  value: unknown,
+): Context;
 export function withValue(parent: Context, key: unknown, value: unknown): Context {
   const p = checkParent(parent, "withValue");
   if (key == null) throw new TypeError(`withValue: nil key (${String(key)})`);
