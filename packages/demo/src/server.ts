@@ -92,6 +92,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The admission of one request's payloads; revoked if it could not be completed. */
+interface Admission {
+  revoked: boolean;
+}
+
 /** Error bodies are JSON: `{"error": "..."}` plus details. */
 type ErrorBody = { readonly error: string } & Readonly<Record<string, unknown>>;
 
@@ -169,26 +174,32 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
     const n = payloads.length;
     const m = pool.metrics();
-    const free = m.maxQueue - m.queued;
+    // trySubmit succeeds while queued + blockedSubmitters < maxQueue, and each
+    // call takes at most one slot (a job handed to an idle worker takes none).
+    const free = m.blockedSubmitters > 0 ? 0 : m.maxQueue - m.queued;
     if (n > free) {
       payloadsRefused += n;
       sendJson(res, 503, { error: "queue full, retry later", payloads: n, queued: m.queued, maxQueue: m.maxQueue }, retryAfter);
       return;
     }
-    // No await from here to the response: nothing else can run in between, and
-    // each trySubmit takes at most one of the `free` slots, so none can throw
-    // QueueFullError. Should one throw anyway (a broken pool invariant), the
-    // request must not be half-queued silently: answer 500 and say so.
+    // No await from here to the response, so nothing else can take the free
+    // slots, and no job starts before this block ends (a pool never runs a job
+    // inside the submit call). Should a trySubmit throw QueueFullError anyway
+    // (say, slots held by cancelled jobs), the jobs already queued for this
+    // request are revoked before any of them runs: the request is still
+    // wholly refused.
+    const request: Admission = { revoked: false };
     let queued = 0;
     try {
       for (; queued < n; queued++) {
         const payload = payloads[queued];
-        pool.trySubmit(() => sink.put(payload)).then(undefined, onJobError);
+        pool.trySubmit(() => (request.revoked ? undefined : sink.put(payload))).then(undefined, onJobError);
       }
     } catch (error) {
       if (!(error instanceof QueueFullError)) throw error;
-      log(`BUG: queue reported ${free} free slots but refused payload ${queued + 1} of ${n}`);
-      sendJson(res, 500, { error: "internal error: queue accounting mismatch", payloads: n, queuedBeforeError: queued });
+      request.revoked = true;
+      payloadsRefused += n;
+      sendJson(res, 503, { error: "queue full, retry later", payloads: n, queued: m.queued, maxQueue: m.maxQueue }, retryAfter);
       return;
     }
     payloadsAccepted += n;
