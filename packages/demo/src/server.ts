@@ -41,6 +41,11 @@ import type { Sink } from "./sink.js";
 export interface StartOptions {
   /** Sink to use instead of the one the configuration describes (tests). */
   readonly sink?: Sink;
+  /**
+   * Pool to use instead of a new one built from `maxWorkers`/`maxQueue` (tests);
+   * the server drains it on close.
+   */
+  readonly pool?: Pool;
   /** Where log lines go (default: nowhere). */
   readonly log?: (line: string) => void;
 }
@@ -150,7 +155,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       log(`upload failed (${jobsFailed} so far): ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  const pool = new Pool({ maxWorkers: config.maxWorkers, maxQueue: config.maxQueue });
+  const pool = options.pool ?? new Pool({ maxWorkers: config.maxWorkers, maxQueue: config.maxQueue });
 
   const send = (res: ServerResponse, status: number, body: string, type: string, headers?: Record<string, string>): void => {
     responses.set(status, (responses.get(status) ?? 0) + 1);

@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import { request } from "node:http";
+import { Pool, type PoolMetrics } from "@gochan/pool";
 import { afterEach, describe, expect, it } from "vitest";
 import { readPayloads } from "../src/fs-sink.js";
 import { startServer, type RunningServer } from "../src/server.js";
@@ -20,10 +21,14 @@ afterEach(async () => {
 async function start(
   env: Record<string, string> = {},
   sink?: GatedSink,
+  pool?: Pool,
 ): Promise<{ running: RunningServer; dir: string }> {
   const tmp = await tempDir();
   cleanups.push(tmp.remove);
-  const running = await startServer(testConfig(tmp.dir, env), sink === undefined ? {} : { sink });
+  const running = await startServer(testConfig(tmp.dir, env), {
+    ...(sink === undefined ? {} : { sink }),
+    ...(pool === undefined ? {} : { pool }),
+  });
   cleanups.push(async () => {
     sink?.open();
     await running.close();
@@ -144,6 +149,31 @@ describe("POST /payloads", () => {
     const ids = sink.stored.map((p) => (p as { id: number }).id).sort((a, b) => a - b);
     expect(ids).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(running.httpStats()).toMatchObject({ payloadsAccepted: 12, payloadsRefused: 4 });
+  });
+
+  it("revokes the payloads it already queued when trySubmit throws QueueFullError part-way, answering 503", async () => {
+    // A pool whose metrics under-report the queue by 3, as if slots were held
+    // by something the count misses: the pre-check passes, the 3rd submit throws.
+    class DriftingPool extends Pool {
+      override metrics(): PoolMetrics {
+        const m = super.metrics();
+        return { ...m, queued: Math.max(0, m.queued - 3) };
+      }
+    }
+    const sink = new GatedSink();
+    const pool = new DriftingPool({ maxWorkers: 1, maxQueue: 5 });
+    const { running } = await start({ MAX_WORKERS: "1", MAX_QUEUE: "5" }, sink, pool);
+    expect((await postPayloads(running.url, [{ id: 0 }])).status).toBe(202);
+    await until(() => sink.waiting === 1, "the worker is busy");
+    expect((await postPayloads(running.url, [{ id: 1 }, { id: 2 }, { id: 3 }])).status).toBe(202);
+    // Real free slots: 2; reported: 5. Four payloads pass the check, the 3rd submit throws.
+    const reply = await postPayloads(running.url, [{ id: 10 }, { id: 11 }, { id: 12 }, { id: 13 }]);
+    expect(reply.status).toBe(503);
+    expect(reply.headers["retry-after"]).toBe("1");
+    sink.open();
+    await running.close();
+    expect(sink.stored.map((p) => (p as { id: number }).id).sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
+    expect(running.httpStats()).toMatchObject({ payloadsAccepted: 4, payloadsRefused: 4 });
   });
 
   it("never half-queues a request: concurrent requests are wholly accepted or wholly refused (property)", async () => {
