@@ -88,6 +88,16 @@ function covered(sc: Scenario): Scenario["consumers"] {
   return consumers;
 }
 
+/** Lets the scheduler release tasks until no actor can make progress. */
+async function drain(s: fc.Scheduler): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    // Let woken actors reach their next scheduling point before asking whether any is left.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (s.count() === 0) return;
+    await s.waitIdle();
+  }
+}
+
 /** How many times a trySelect actor polls before it falls back to a blocking select. */
 const TRIES = 2;
 
@@ -245,11 +255,7 @@ async function runScenario(sc: Scenario, s: fc.Scheduler): Promise<void> {
     for (const ch of chans) if (!ch.closed) ch.close();
   });
 
-  // Drain: let the scheduler release tasks until no actor can make progress.
-  for (let i = 0; i < 1000 && running > 0; i++) {
-    await s.waitIdle();
-    if (s.count() === 0) break;
-  }
+  await drain(s);
 
   expect(errors).toEqual([]);
   expect(running).toBe(0);
@@ -370,14 +376,6 @@ async function runSwappers(
       },
     );
   }
-  const drain = async (): Promise<void> => {
-    for (let i = 0; i < 1000; i++) {
-      // Let woken actors reach their next scheduling point before asking whether any is left.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (s.count() === 0) return;
-      await s.waitIdle();
-    }
-  };
   // The closer closes after a random number of turns, possibly while actors
   // are still starting selects (which may then choose the send case and fail).
   running++;
@@ -385,7 +383,7 @@ async function runSwappers(
     for (let i = 0; i < closeAfter; i++) await step(`closer turn ${i}`);
     ch.close();
   })().then(() => running--);
-  await drain();
+  await drain(s);
   expect(errors).toEqual([]);
   expect(running).toBe(0);
   expect(settled).toBe(started);
