@@ -79,7 +79,7 @@ export function renderTable(r: BenchResult): string {
   out.push(`median of ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, each run a fresh process, peers alternating`);
   if (!r.go.available) out.push(`Go: not run (${r.go.reason ?? "unavailable"})`);
   for (const w of r.workloads) {
-    out.push("", `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit}`);
+    out.push("", `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit} (median, min .. max, CPU time, x ours)`);
     for (const p of w.peers) {
       const label = pad(`  ${p.label}`, 46);
       const status = statusText(p);
@@ -88,7 +88,8 @@ export function renderTable(r: BenchResult): string {
         continue;
       }
       const range = `${formatNumber(p.min ?? p.median)} .. ${formatNumber(p.max ?? p.median)}`;
-      const row = `${label}${padLeft(formatNumber(p.median), 12)}  ${pad(range, 26)}${padLeft(timesOurs(w, p), 9)}`;
+      const cpu = p.extra?.["cpu"] === undefined ? "" : `cpu ${formatNumber(p.extra["cpu"])}`;
+      const row = `${label}${padLeft(formatNumber(p.median), 12)}  ${pad(range, 24)}${pad(cpu, 12)}${padLeft(timesOurs(w, p), 8)}`;
       out.push(status === "" ? row : `${row}  ${status}`);
     }
   }
@@ -128,7 +129,8 @@ export function renderMarkdown(r: BenchResult, svgFile: string): string {
     "Every figure is the median over the runs; each run is a fresh `node --expose-gc` process",
     "measuring one peer once after a warm-up, and the peers of a workload alternate within each",
     "round, so every ratio compares figures taken side by side on the same (shared, noisy) machine.",
-    "Lower is better everywhere.",
+    "Times are wall-clock; the CPU time column is the process's CPU time per operation (less",
+    "disturbed by other processes, but it includes V8's background GC threads). Lower is better everywhere.",
     "",
     "## Targets",
     "",
@@ -142,15 +144,20 @@ export function renderMarkdown(r: BenchResult, svgFile: string): string {
   out.push("", "## Results", "", `![Benchmark chart](${svgFile})`, "");
   for (const w of r.workloads) {
     out.push(`### ${w.title}`, "", `${w.count.toLocaleString("en-US")} operations per run; ${w.unit}.`, "");
-    out.push("| Peer | Median | Min | Max | x ours |", "| --- | ---: | ---: | ---: | ---: |");
+    const cpu = w.peers.some((p) => p.extra?.["cpu"] !== undefined);
+    out.push(
+      `| Peer | Median | Min | Max |${cpu ? " CPU time |" : ""} x ours |`,
+      `| --- | ---: | ---: | ---: |${cpu ? " ---: |" : ""} ---: |`,
+    );
     for (const p of w.peers) {
       if (p.median === undefined) {
-        out.push(`| ${mdEscape(p.label)} | ${mdEscape(statusText(p))} | | | |`);
+        out.push(`| ${mdEscape(p.label)} | ${mdEscape(statusText(p))} | | |${cpu ? " |" : ""} |`);
         continue;
       }
       const label = p.status === "error" ? `${p.label} (${statusText(p)})` : p.label;
+      const c = p.extra?.["cpu"];
       out.push(
-        `| ${mdEscape(label)} | ${formatNumber(p.median)} | ${formatNumber(p.min ?? p.median)} | ${formatNumber(p.max ?? p.median)} | ${timesOurs(w, p)} |`,
+        `| ${mdEscape(label)} | ${formatNumber(p.median)} | ${formatNumber(p.min ?? p.median)} | ${formatNumber(p.max ?? p.median)} |${cpu ? ` ${c === undefined ? "" : formatNumber(c)} |` : ""} ${timesOurs(w, p)} |`,
       );
     }
     if (w.note !== undefined) out.push("", w.note);

@@ -4,8 +4,8 @@ import { summarize } from "../src/results.ts";
 import { peerLabel, type Unit } from "../src/spec.ts";
 import { evaluateTargets } from "../src/targets.ts";
 
-function peer(id: string, samples: number[]): PeerResult {
-  return summarize({ peer: id, label: peerLabel(id), status: "ok", samples });
+function peer(id: string, samples: number[], cpu: number[] = []): PeerResult {
+  return summarize({ peer: id, label: peerLabel(id), status: "ok", samples }, cpu.map((c) => ({ cpu: c })));
 }
 
 function workload(id: string, unit: Unit, count: number, peers: PeerResult[]): WorkloadResult {
@@ -16,9 +16,9 @@ function workload(id: string, unit: Unit, count: number, peers: PeerResult[]): W
 export function fixture(): BenchResult {
   const workloads: WorkloadResult[] = [
     workload("unbuffered", "ns/msg", 200_000, [
-      peer("gochan", [130, 120, 125]), // median 125
-      peer("ts-chan", [900, 1000, 950]),
-      peer("floor", [100, 100, 100]), // 1.25x: met
+      peer("gochan", [130, 120, 125], [110, 112, 111]), // median 125, CPU 111
+      peer("ts-chan", [900, 1000, 950], [800, 820, 810]),
+      peer("floor", [100, 100, 100], [90, 91, 92]), // 1.25x: met
       { peer: "go-1", label: peerLabel("go-1"), status: "unavailable", reason: "no Go toolchain on PATH", samples: [] },
     ]),
     workload("buffered", "ns/msg", 1_000_000, [

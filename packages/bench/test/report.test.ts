@@ -87,9 +87,10 @@ describe("renderTable", () => {
 
   it("has a row per peer with median, range and the ratio to ours", () => {
     expect(table).toMatch(/Title of unbuffered: 200,000 ops, ns\/msg/);
-    expect(table).toMatch(/@gochan\/core\s+125\s+120 \.\. 130\s+1\.00x/);
-    expect(table).toMatch(/ts-chan\s+950\s+900 \.\. 1,000\s+7\.60x/);
-    expect(table).toMatch(/floor\s+100\s+100 \.\. 100\s+0\.80x/);
+    expect(table).toMatch(/@gochan\/core\s+125\s+120 \.\. 130\s+cpu 111\s+1\.00x/);
+    expect(table).toMatch(/ts-chan\s+950\s+900 \.\. 1,000\s+cpu 810\s+7\.60x/);
+    expect(table).toMatch(/floor\s+100\s+100 \.\. 100\s+cpu 91.0\s+0\.80x/);
+    expect(table).toMatch(/ts-chan\s+850\s+850 \.\. 850\s+2\.66x/); // mem-recv: no CPU figure
   });
 
   it("says which peers are missing and which failed", () => {
@@ -131,9 +132,12 @@ describe("renderMarkdown", () => {
   });
 
   it("has a table per workload, escaping pipes, with notes", () => {
-    expect(md).toContain("### Title of unbuffered\n\n200,000 operations per run; ns/msg.\n\n| Peer | Median | Min | Max | x ours |");
-    expect(md).toContain("| @gochan/core | 125 | 120 | 130 | 1.00x |");
-    expect(md).toContain("| Go, GOMAXPROCS=1 | not available: no Go toolchain on PATH | | | |");
+    expect(md).toContain(
+      "### Title of unbuffered\n\n200,000 operations per run; ns/msg.\n\n| Peer | Median | Min | Max | CPU time | x ours |\n| --- | ---: | ---: | ---: | ---: | ---: |",
+    );
+    expect(md).toContain("| @gochan/core | 125 | 120 | 130 | 111 | 1.00x |");
+    expect(md).toContain("| Go, GOMAXPROCS=1 | not available: no Go toolchain on PATH | | | | |");
+    expect(md).toContain("| Peer | Median | Min | Max | x ours |\n| --- | ---: | ---: | ---: | ---: |\n| @gochan/core | 320 | 320 | 320 | 1.00x |");
     expect(md).toContain("A note with a | pipe & <angle> brackets.");
     expect(md).toContain("| floor (ERROR: child process gave no result (exit 1)) | 400 | 400 | 400 |  |");
   });

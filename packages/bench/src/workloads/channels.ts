@@ -101,7 +101,7 @@ function gochanFairness(yieldOff: boolean): Peer {
     try {
       const before = core.getScheduling().yields;
       const m = await gochanOneWay(0)(count);
-      m.extra = { yields: core.getScheduling().yields - before };
+      m.extra = { ...m.extra, yields: core.getScheduling().yields - before };
       return m;
     } finally {
       core.configureScheduling(previous);

@@ -2,10 +2,13 @@
  * Worker pools: `count` trivial async jobs (`async () => i * 2`) at 8 workers,
  * every result collected. Each peer as its users write it:
  * - all at once: submit every job, then `Promise.all` the results;
- * - bounded submission: never more than {@link WINDOW} jobs submitted and not
- *   finished. p-queue has an API for it (`await queue.onSizeLessThan(n)` before
- *   each `add`, as its README advises); p-limit has none, so its users await the
- *   job submitted {@link WINDOW} earlier; @gochan/pool bounds its own queue.
+ * - bounded submission: the producer never runs more than about {@link WINDOW}
+ *   jobs ahead of the workers, with each library's own means. @gochan/pool:
+ *   a queue of {@link WINDOW} and `await group.submit(job)` (resolves once the
+ *   job is queued), then `group.wait()` for the results; p-queue:
+ *   `await queue.onSizeLessThan(WINDOW)` before each `add`, as its README
+ *   advises; p-limit has no such API, so its users await the job submitted
+ *   {@link WINDOW} earlier.
  * The floor is 8 hand-written async workers pulling jobs from an array.
  *
  * @module
@@ -23,6 +26,7 @@ export const WINDOW = 1024;
 /** The surface of @gochan/pool this workload uses. */
 interface PoolLike {
   submit<R>(job: (signal: AbortSignal) => R | Promise<R>): Promise<R>;
+  group<R>(): { submit(job: (signal: AbortSignal) => R | Promise<R>): Promise<void>; wait(): Promise<R[]> };
   stopAndWait(): Promise<unknown>;
 }
 interface PoolModule {
@@ -40,14 +44,19 @@ function gochanPool(bounded: boolean): Peer {
   return async (count) => {
     const { Pool } = await load<PoolModule>("@gochan/pool");
     const pool = new Pool({ maxWorkers: WORKERS, maxQueue: bounded ? WINDOW : count });
-    const m = await timed(count, "ns/job", 2 * triangle(count), async () => {
-      const results = new Array<Promise<number>>(count);
-      for (let i = 0; i < count; i++) {
-        if (bounded && i >= WINDOW) await results[i - WINDOW];
-        results[i] = pool.submit(async () => i * 2);
-      }
-      return sumAll(results);
-    });
+    const m = bounded
+      ? await timed(count, "ns/job", 2 * triangle(count), async () => {
+          const group = pool.group<number>();
+          for (let i = 0; i < count; i++) await group.submit(async () => i * 2);
+          let sum = 0;
+          for (const r of await group.wait()) sum += r;
+          return sum;
+        })
+      : await timed(count, "ns/job", 2 * triangle(count), async () => {
+          const results = new Array<Promise<number>>(count);
+          for (let i = 0; i < count; i++) results[i] = pool.submit(async () => i * 2);
+          return sumAll(results);
+        });
     await pool.stopAndWait();
     return m;
   };
@@ -129,7 +138,8 @@ export const pools: Family = {
         { bench: "PoolSharedQueue", peer: "go-shared" },
       ],
       note:
-        `Bounded submission keeps at most ${WINDOW} jobs submitted and unfinished. ` +
+        `Bounded submission: @gochan/pool with a queue of ${WINDOW} and await group.submit(); ` +
+        `p-queue with await onSizeLessThan(${WINDOW}) before each add; p-limit awaiting the job submitted ${WINDOW} earlier. ` +
         "Go: the seed's chan-chan dispatcher as published (one goroutine per job waiting for a worker), " +
         "and for reference 8 goroutines ranging over one shared channel.",
     },
