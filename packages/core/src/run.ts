@@ -40,7 +40,10 @@ export interface RunOptions {
   /**
    * Also record where each blocked operation and each {@link go} task started
    * (one `Error` per parked operation or spawn, formatted only if a report is
-   * printed). Ignored for blocked operations when `blockedOps` is false.
+   * printed). Ignored for blocked operations when `blockedOps` is false. This is
+   * the expensive part: about 2 µs per operation that has to wait (Node 20),
+   * against well under 0.1 µs for `blockedOps` alone; turn it off for programs
+   * that block millions of times.
    * @defaultValue true
    */
   callSites?: boolean;
@@ -222,7 +225,9 @@ let running = false;
  * A program waiting on a pending timer ({@link after}, {@link Ticker}, a context
  * deadline) is not deadlocked: the timer keeps the event loop alive, as in Go.
  * Open sockets, child processes and other Node handles do too (Go's network
- * poller likewise never counts as a deadlock).
+ * poller likewise never counts as a deadlock). Note that Node does not let an
+ * `AbortSignal.timeout()` timer keep the process alive: a program whose only
+ * hope is such a signal is reported as deadlocked; use {@link withTimeout}.
  *
  * Blocked-operation tracking is installed by `run` only and costs nothing when
  * `run` is not used; see {@link RunOptions} for its cost.

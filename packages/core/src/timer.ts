@@ -118,7 +118,10 @@ let nextFn: (() => unknown) | null = null;
  * Differences from Go: a pending timer's host timer keeps a Node process alive
  * only while a receive is blocked on `C` (Go instead keeps any pending timer and
  * reports a deadlock only once none is left); timers are not garbage collected
- * while pending, but hold nothing once stopped or expired.
+ * while pending, but hold nothing once stopped or expired; the value becomes
+ * receivable when the host timer callback runs, which a busy event loop can
+ * delay past the deadline (Go 1.23 hands it to any receive after the deadline),
+ * and no JavaScript timer fires while synchronous code runs (no preemption).
  *
  * @example
  * ```ts
