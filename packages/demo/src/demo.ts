@@ -445,7 +445,9 @@ async function runDemo(options: DemoOptions): Promise<number> {
         `${check.duplicates} stored twice, ${check.malformed} malformed; ${fmt(check.stored)} stored vs ${fmt(result.acknowledged)} acknowledged`,
     );
   }
-  if (!check.ok || exitCode !== 0 || result.networkErrors > 0) return 1;
+  const complete = interrupt.signal.aborted || result.acknowledged === options.payloads;
+  if (!complete) out(`  incomplete             only ${fmt(result.acknowledged)} of ${fmt(options.payloads)} payloads were acknowledged`);
+  if (!check.ok || exitCode !== 0 || result.networkErrors > 0 || !complete) return 1;
   return interrupt.signal.aborted ? 130 : 0;
 }
 

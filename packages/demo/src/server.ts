@@ -189,22 +189,26 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
     // No await from here to the response, so nothing else can take the free
     // slots, and no job starts before this block ends (a pool never runs a job
-    // inside the submit call). Should a trySubmit throw QueueFullError anyway
-    // (say, slots held by cancelled jobs), the jobs already queued for this
-    // request are revoked before any of them runs: the request is still
-    // wholly refused.
+    // inside the submit call). Should a trySubmit throw anyway (QueueFullError
+    // if the count missed something, or any other error), the jobs already
+    // queued for this request are revoked before any of them runs: the request
+    // is still wholly refused.
     const request: Admission = { revoked: false };
-    let queued = 0;
     try {
-      for (; queued < n; queued++) {
-        const payload = payloads[queued];
+      for (let i = 0; i < n; i++) {
+        const payload = payloads[i];
         pool.trySubmit(() => (request.revoked ? undefined : sink.put(payload))).then(undefined, onJobError);
       }
     } catch (error) {
-      if (!(error instanceof QueueFullError)) throw error;
       request.revoked = true;
-      payloadsRefused += n;
-      sendJson(res, 503, { error: "queue full, retry later", payloads: n, queued: m.queued, maxQueue: m.maxQueue }, retryAfter);
+      if (error instanceof QueueFullError) {
+        payloadsRefused += n;
+        sendJson(res, 503, { error: "queue full, retry later", payloads: n, queued: m.queued, maxQueue: m.maxQueue }, retryAfter);
+      } else {
+        // Not expected from trySubmit (PoolStoppedError cannot happen before draining): refuse, keep serving.
+        log(`trySubmit failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        sendJson(res, 500, { error: "internal error: the request was not queued" });
+      }
       return;
     }
     payloadsAccepted += n;
