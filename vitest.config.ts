@@ -15,11 +15,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
-      { resolve: { alias }, test: { name: "core", root: "packages/core", include: ["test/**/*.test.ts"] } },
-      { resolve: { alias }, test: { name: "pool", root: "packages/pool", include: ["test/**/*.test.ts"] } },
-      { resolve: { alias }, test: { name: "demo", root: "packages/demo", include: ["test/**/*.test.ts"] } },
-      { resolve: { alias }, test: { name: "bench", root: "packages/bench", include: ["test/**/*.test.ts"] } },
-      { resolve: { alias }, test: { name: "workspace", root: "test", include: ["**/*.test.ts"] } },
+      { extends: true, resolve: { alias }, test: { name: "core", root: "packages/core", include: ["test/**/*.test.ts"] } },
+      { extends: true, resolve: { alias }, test: { name: "pool", root: "packages/pool", include: ["test/**/*.test.ts"] } },
+      { extends: true, resolve: { alias }, test: { name: "demo", root: "packages/demo", include: ["test/**/*.test.ts"] } },
+      { extends: true, resolve: { alias }, test: { name: "bench", root: "packages/bench", include: ["test/**/*.test.ts"] } },
+      { extends: true, resolve: { alias }, test: { name: "workspace", root: "test", include: ["**/*.test.ts"] } },
     ],
   },
 });
