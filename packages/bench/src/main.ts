@@ -5,7 +5,7 @@
  * `runs` times, each run a fresh `node --expose-gc --import tsx` process (or a
  * fresh process of the Go test binary), the peers alternating within each round
  * (round r starts at peer r). Prints the table, writes the JSON file, and after
- * a full run of every workload writes docs/benchmarks.md and docs/benchmarks.svg.
+ * a full run of every workload writes docs/benchmarks.{md,svg,json}.
  * Exits 1 if a run failed or moved the wrong values; a missed target is
  * reported, never an exit status.
  *
@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildGoBench, findGo, runGoBench } from "./go.ts";
 import { renderJson, renderMarkdown, renderSvg, renderTable } from "./report.ts";
@@ -55,7 +55,8 @@ export const USAGE = `usage: pnpm bench [--quick] [--runs N] [--only <pattern>] 
   --quick          every workload with tiny counts, one run (CI); figures mean nothing
   --runs N         runs per peer (default 5; 1 with --quick); figures are medians
   --only <regex>   only workloads whose id or family matches (e.g. "pool", "select|unbuffered")
-  --json <path>    where to write the JSON results (default packages/bench/.bench-out/results.json)
+  --json <path>    where to write the JSON results (default: docs/benchmarks.json after a full
+                   run of every workload, else packages/bench/.bench-out/benchmarks[-quick].json)
   --docs <dir>     where to write benchmarks.md and benchmarks.svg (default: docs/ after a full
                    run of every workload, else packages/bench/.bench-out/)
   --no-go          skip the Go workloads even if a Go toolchain is on PATH
@@ -115,18 +116,22 @@ export function parseArgs(argv: readonly string[], cwd: string = process.env.INI
         throw new RangeError(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
     }
   }
-  const out = join(BENCH_DIR, ".bench-out");
-  const complete = !quick && only === null;
+  // Only a full run of every workload replaces the committed results in docs/.
+  const out = complete(quick, only) ? resolve(BENCH_DIR, "../../docs") : join(BENCH_DIR, ".bench-out");
   return {
     quick,
     runs: runs ?? (quick ? 1 : 5),
     only,
-    json: json ?? join(out, quick ? "results-quick.json" : "results.json"),
-    docs: docs ?? (complete ? resolve(BENCH_DIR, "../../docs") : out),
+    json: json ?? join(out, quick ? "benchmarks-quick.json" : "benchmarks.json"),
+    docs: docs ?? out,
     go,
     build,
     args: argv.filter((a) => a !== "--"),
   };
+}
+
+function complete(quick: boolean, only: RegExp | null): boolean {
+  return !quick && only === null;
 }
 
 /** Builds core, then pool; a failure is reported and the bench goes on (the pool's rows then say "not available"). */
@@ -285,7 +290,8 @@ export function writeOutputs(result: BenchResult, options: Options): string[] {
   const md = join(options.docs, "benchmarks.md");
   const svg = join(options.docs, "benchmarks.svg");
   writeFileSync(svg, renderSvg(result));
-  writeFileSync(md, renderMarkdown(result, "benchmarks.svg"));
+  const json = relative(options.docs, options.json).split(sep).join("/");
+  writeFileSync(md, renderMarkdown(result, "benchmarks.svg", json.startsWith("..") || isAbsolute(json) ? undefined : json));
   return [options.json, md, svg];
 }
 

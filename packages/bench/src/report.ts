@@ -111,7 +111,7 @@ function mdEscape(s: string): string {
 }
 
 /** docs/benchmarks.md: the machine, the date, the command, the targets, the tables and the chart. */
-export function renderMarkdown(r: BenchResult, svgFile: string): string {
+export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: string): string {
   const m = r.machine;
   const out: string[] = [
     "# Benchmarks",
@@ -124,6 +124,7 @@ export function renderMarkdown(r: BenchResult, svgFile: string): string {
     `- **Command**: \`${r.command}\` (from the repository root; ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, ${Math.round(r.seconds)} s in all)`,
     `- **Date**: ${r.date}`,
     `- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node} (V8 ${m.v8}); load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end`,
+    ...(jsonFile === undefined ? [] : [`- **Raw results**: [${jsonFile}](${jsonFile}) (every sample of every run)`]),
     `- **Go**: ${r.go.available ? (r.go.version ?? "available") : `not run: ${r.go.reason ?? "unavailable"}. The Go rows are missing.`}`,
     "",
     "Every figure is the median over the runs; each run is a fresh `node --expose-gc` process",

@@ -14,14 +14,14 @@ describe("parseArgs", () => {
     const o = parseArgs([], "/somewhere");
     expect(o).toMatchObject({ quick: false, runs: 5, only: null, go: true, build: true });
     expect(o.docs).toBe(resolve(BENCH_DIR, "../../docs"));
-    expect(o.json).toBe(join(BENCH_DIR, ".bench-out", "results.json"));
+    expect(o.json).toBe(resolve(BENCH_DIR, "../../docs/benchmarks.json"));
   });
 
   it("--quick is one run with tiny counts, written under .bench-out, never over docs/", () => {
     const o = parseArgs(["--quick"], "/somewhere");
     expect(o).toMatchObject({ quick: true, runs: 1 });
     expect(o.docs).toBe(join(BENCH_DIR, ".bench-out"));
-    expect(o.json).toBe(join(BENCH_DIR, ".bench-out", "results-quick.json"));
+    expect(o.json).toBe(join(BENCH_DIR, ".bench-out", "benchmarks-quick.json"));
   });
 
   it("--only selects workloads and keeps docs/ untouched; paths resolve against the caller's directory", () => {
@@ -31,6 +31,7 @@ describe("parseArgs", () => {
     expect(o.only?.test("buffered")).toBe(false);
     expect(o).toMatchObject({ runs: 3, json: "/work/x/out.json", go: false, build: false });
     expect(o.docs).toBe(join(BENCH_DIR, ".bench-out"));
+    expect(parseArgs(["--only", "pool"], "/w").json).toBe(join(BENCH_DIR, ".bench-out", "benchmarks.json"));
     expect(o.args).toEqual(["--only", "select|POOL", "--runs", "3", "--json", "out.json", "--no-go", "--no-build"]);
   });
 
@@ -83,7 +84,9 @@ describe("pnpm bench --quick, one workload, end to end", () => {
       expect(result.go).toEqual({ available: false, reason: "disabled with --no-go" });
       expect(result.targets.find((t) => t.id === "unbuffered")?.measured).toBeGreaterThan(0);
       expect(result.targets.find((t) => t.id === "buffered")?.met).toBeNull();
-      expect(readFileSync(join(out, "benchmarks.md"), "utf8")).toMatch(/Quick run/);
+      const md = readFileSync(join(out, "benchmarks.md"), "utf8");
+      expect(md).toMatch(/Quick run/);
+      expect(md).toContain("[r.json](r.json)");
       expect(existsSync(join(out, "benchmarks.svg"))).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });

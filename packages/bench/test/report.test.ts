@@ -129,6 +129,8 @@ describe("renderMarkdown", () => {
     expect(md).toContain("| Buffered hand-off <= 1.3x the floor | 3.00x (target <= 1.3x) | **MISSED (131% over)** |");
     expect(md).toMatch(/\| Pool <= 300 ns per job \| not measured: gochan-pool in pool: unavailable .*\| \*\*NOT MEASURED\*\* \|/);
     expect(md).toContain("![Benchmark chart](benchmarks.svg)");
+    expect(md).not.toContain("Raw results");
+    expect(renderMarkdown(fixture(), "c.svg", "r.json")).toContain("- **Raw results**: [r.json](r.json) (every sample of every run)");
   });
 
   it("has a table per workload, escaping pipes, with notes", () => {
