@@ -198,11 +198,18 @@ interface NodeProcessLike {
   exit(code?: number): never;
   stdout?: WritableLike;
   stderr?: WritableLike;
+  versions?: { node?: unknown };
 }
 
+/** Node's `process` (also provided by Deno and Bun); not a bundler's browser shim. */
 function nodeProcess(): NodeProcessLike | null {
   const p = (globalThis as { process?: Partial<NodeProcessLike> }).process;
-  return p !== undefined && typeof p.on === "function" && typeof p.exit === "function" ? (p as NodeProcessLike) : null;
+  return p !== undefined &&
+    typeof p.on === "function" &&
+    typeof p.exit === "function" &&
+    typeof p.versions?.node === "string"
+    ? (p as NodeProcessLike)
+    : null;
 }
 
 let running = false;
@@ -288,8 +295,12 @@ export function run(main: () => unknown, options?: RunOptions): void {
     const done = (): void => {
       if (--waiting === 0) proc.exit(code);
     };
-    if (proc.stderr !== undefined) proc.stderr.write(message, done);
-    else done();
+    if (proc.stderr !== undefined) {
+      proc.stderr.write(message, done);
+    } else {
+      if (message !== "") console.error(message);
+      done();
+    }
     if (proc.stdout !== undefined) proc.stdout.write("", done);
     else done();
   };

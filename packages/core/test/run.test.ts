@@ -160,6 +160,14 @@ describe.concurrent("run(main) in a child process", () => {
     expect(r.stderr).not.toMatch(/^goroutine \d+/m);
   });
 
+  it("without Node's process (a browser), run() only calls main and raises its error as uncaught", async () => {
+    const r = await runFixture("run-scenarios.ts", "browser-like");
+    expect(r.stdout).toBe("main ran\n");
+    expect(r.code).toBe(1); // Node's own uncaught-exception exit, not run()'s 2
+    expect(r.stderr).toContain("Error: browser main failed");
+    expect(r.stderr).not.toContain("panic:");
+  });
+
   it("callSites: false lists the operations without stacks", async () => {
     const r = await runFixture("run-scenarios.ts", "no-call-sites");
     expect(r.code).toBe(2);
