@@ -209,7 +209,10 @@ export class Timer {
  *
  * The underlying timer cannot be stopped early; while nobody waits on the
  * channel it does not keep a Node process alive, and it releases its host timer
- * once fired. Use {@link Timer} to stop it early.
+ * once fired. Use {@link Timer} to stop it early. In a busy select loop, make
+ * one {@link Timer} and `reset()` it per iteration rather than calling `after()`
+ * each time: every `after()` holds a host timer until its duration has passed
+ * (Go before 1.23 had the same pitfall; Go 1.23 collects unreferenced timers).
  *
  * @throws TypeError naming the value if `ms` is not a number or is NaN.
  *
