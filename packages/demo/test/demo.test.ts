@@ -21,10 +21,10 @@ afterEach(async () => {
 describe("parseDemoArgs", () => {
   it("has defaults sized for a 10-20 s run", () => {
     expect(parseDemoArgs([], {})).toEqual({
-      payloads: 300_000,
+      payloads: 1_000_000,
       perRequest: 100,
       connections: 16,
-      workers: 256,
+      workers: 2048,
       queue: 20_000,
       batch: 1000,
       payloadBytes: 200,
