@@ -1,0 +1,892 @@
+/**
+ * The pool's engine: the seed's Worker / Dispatcher / chan-chan-Job design on
+ * gochan channels, with the seed's flaws fixed and its hot path made cheap.
+ *
+ * The parts are the seed's:
+ * - `queue`: the job queue, a `Chan<Job>` of capacity maxQueue (the seed's
+ *   `JobQueue`, but one per pool: flaw 8).
+ * - `workerPool`: a `Chan<JobChannel>` of capacity maxWorkers holding the job
+ *   channel of every idle worker (the seed's `WorkerPool chan chan Job`).
+ * - each worker owns an unbuffered job channel and a quit channel; when idle it
+ *   registers its job channel on `workerPool` and `select`s between a job and
+ *   quit.
+ * - the dispatcher moves each job from the queue to an idle worker's channel.
+ *
+ * What differs, and why:
+ * - The dispatcher is not a task parked on the queue. In Go it is a goroutine
+ *   because Go has threads; in JavaScript a task that never blocks is just a
+ *   synchronous function. So `dispatch()` runs right after a job is queued (and
+ *   on resize): it pairs queued jobs with registered workers using try
+ *   operations (Go's select with default) until one side is empty. No task per
+ *   job (flaw 1), no job held in a task where order could be lost, and nothing
+ *   to stop (flaw 4).
+ * - A worker that finishes a job takes the next one straight from the queue
+ *   (flaw 2: the chan-chan indirection costs a park and two wake-ups per job).
+ *   It registers on `workerPool` only when the queue is empty. Jobs leave the
+ *   queue in submission order either way.
+ * - Submitters blocked on a full queue wait in the engine's own FIFO rather
+ *   than as senders parked on the channel: the engine needs to know
+ *   synchronously which job moved into the queue (for exact metrics and for
+ *   cancellation), which a parked channel send does not tell, and it saves a
+ *   promise and a reaction per blocked job. The queue channel itself is only
+ *   ever used with try operations, so it never has parked waiters.
+ * - A worker that retires while idle deregisters: its job channel leaves
+ *   `workerPool` and is closed, so no job is ever handed to a stopped worker
+ *   (flaw 3). Hand-offs use `trySend`, which cannot block, on a channel whose
+ *   worker is parked in its select by construction (registration and parking
+ *   happen in one synchronous step).
+ *
+ * Invariants (checked by the property tests through the metrics):
+ * - `idle === workerPool.len`: exactly the idle workers are registered.
+ * - `idle > 0` implies `queuedLive === 0` (a queued job meets an idle worker at
+ *   once), and `blocked > 0` implies the queue channel is full.
+ * - `queuedLive > 0` implies `live >= 1`.
+ * - `queuedLive + tombstones === queue.len <= maxQueue`.
+ * - a job starts only while `live <= maxWorkers`, so `running <= maxWorkers`
+ *   at every start.
+ *
+ * @internal
+ * @module
+ */
+import { Chan, getScheduling, recv, select, type RecvCase } from "@gochan/core";
+import { JobTimeoutError, PoolStoppedError, QueueFullError, rethrow } from "./errors.js";
+import {
+  admission,
+  BLOCKED,
+  DONE,
+  Failure,
+  Job,
+  JobExtras,
+  KIND_GO,
+  KIND_GROUP,
+  KIND_SUBMIT,
+  promiseFor,
+  QUEUED,
+  RUNNING,
+  SETTLED,
+  STARTED,
+  type JobGroup,
+  type JobHost,
+} from "./job.js";
+import type { JobInfo, JobOutcome, PoolEvent, PoolMetrics } from "./metrics.js";
+import {
+  checkDelay,
+  checkJob,
+  checkObject,
+  checkSignal,
+  type JobFunction,
+  type JobOptions,
+  type ResolvedPoolOptions,
+} from "./options.js";
+
+/** Engine states. */
+const OPEN = 0; // accepting jobs
+const DRAINING = 1; // stopAndWait: no new jobs; everything accepted runs
+const STOPPING = 2; // stop: no new jobs; waiting and queued jobs dropped; running ones finish
+
+/** Worker states. */
+const W_BUSY = 0;
+const W_IDLE = 1;
+const W_GONE = 2;
+
+/** What accept() did with a job. */
+const ACCEPTED = 0; // queued, or waiting for queue space
+const CANCELLED = 1; // its signal was already aborted
+const FULL = 2; // the queue was full and the caller would not wait
+type Accepted = typeof ACCEPTED | typeof CANCELLED | typeof FULL;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** A worker's job channel: unbuffered, and it knows its worker. */
+class JobChannel extends Chan<Job> {
+  readonly worker: PoolWorker;
+  constructor(worker: PoolWorker) {
+    super(0);
+    this.worker = worker;
+  }
+}
+
+function onJobTimeout(job: Job): void {
+  const x = job.x as JobExtras;
+  x.timer = undefined;
+  (x.host as Engine).timeout(job);
+}
+
+function onIdleTimeout(worker: PoolWorker): void {
+  worker.timer = undefined;
+  worker.engine.expire(worker);
+}
+
+function extras(job: Job, host: JobHost): JobExtras {
+  if (job.x === null) job.x = new JobExtras(host);
+  return job.x;
+}
+
+/** One worker: a loop that runs jobs, and waits idle between them in a select. */
+class PoolWorker {
+  state = W_BUSY;
+  /** The job it runs, from the hand-off until the job function returns. */
+  job: Job | null = null;
+  readonly engine: Engine;
+  readonly jobs: JobChannel;
+  readonly quit = new Chan<never>();
+  readonly cases: readonly [RecvCase<Job>, RecvCase<never>];
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private ctl: AbortController | null = null;
+  private sig: AbortSignal | null = null;
+
+  constructor(engine: Engine) {
+    this.engine = engine;
+    this.jobs = new JobChannel(this);
+    this.cases = [recv(this.jobs), recv(this.quit)];
+  }
+
+  /**
+   * The signal given to jobs with no signal of their own. One per worker, not
+   * one per job: an AbortSignal costs microseconds to create. It is aborted
+   * only when the pool is aborted; then the next job gets a new one.
+   */
+  signal(): AbortSignal {
+    if (this.sig === null) {
+      this.ctl = new AbortController();
+      this.sig = this.ctl.signal;
+    }
+    return this.sig;
+  }
+
+  abort(reason: unknown): void {
+    if (this.ctl !== null) {
+      this.ctl.abort(reason);
+      this.ctl = null;
+      this.sig = null;
+    }
+  }
+
+  async run(first: Job): Promise<void> {
+    const e = this.engine;
+    let job: Job = first;
+    // Never run a job inside the submit call that started this worker.
+    await undefined;
+    for (;;) {
+      if (++e.ops >= e.yieldEvery) await e.yieldTurn();
+      const signal = e.begin(this, job);
+      let ok = true;
+      let value: unknown;
+      if (signal !== null) {
+        const fn = job.fn as JobFunction<unknown>;
+        try {
+          value = await fn(signal);
+        } catch (error) {
+          ok = false;
+          value = error;
+        }
+      }
+      e.end(this, job, ok, value);
+      const next = e.next(this);
+      if (next !== null) {
+        job = next;
+        continue;
+      }
+      if (this.state !== W_IDLE) return;
+      // Idle: registered on workerPool by next(); wait for a job or quit.
+      const r = await select(this.cases);
+      if (r.index !== 0 || !r.ok) return;
+      job = r.value;
+    }
+  }
+}
+
+/** The pool's engine. Everything here is internal; `Pool` is its facade. */
+export class Engine implements JobHost {
+  maxWorkers: number;
+  readonly maxQueue: number;
+  readonly idleTimeout: number;
+  readonly onError: ((error: unknown, job: JobInfo) => void) | null;
+  readonly onEvent: ((event: PoolEvent) => void) | null;
+
+  readonly queue: Chan<Job>;
+  workerPool: Chan<JobChannel>;
+  readonly workers = new Set<PoolWorker>();
+
+  state = OPEN;
+  live = 0;
+  idle = 0;
+  running = 0;
+  queuedLive = 0;
+  tombstones = 0;
+  blocked = 0;
+  private head: Job | null = null;
+  private tail: Job | null = null;
+  /** Nesting depth of bulk cancellations (compaction waits for the end). */
+  private batch = 0;
+
+  submitted = 0;
+  succeeded = 0;
+  failed = 0;
+  cancelled = 0;
+  dropped = 0;
+  private nextId = 1;
+
+  /** Event-loop fairness: job starts since the last macrotask turn. */
+  ops = 0;
+  yieldEvery: number;
+  private turn: Promise<void> | null = null;
+  private turnResolve: (() => void) | null = null;
+  private readonly flushTurn = (): void => {
+    this.ops = 0;
+    this.yieldEvery = getScheduling().yieldEvery;
+    const resolve = this.turnResolve as () => void;
+    this.turn = null;
+    this.turnResolve = null;
+    resolve();
+  };
+
+  private stopped: Promise<void> | null = null;
+  private stoppedResolve: (() => void) | null = null;
+  private finished = false;
+  private readonly signal: AbortSignal | null;
+
+  constructor(options: ResolvedPoolOptions) {
+    this.maxWorkers = options.maxWorkers;
+    this.maxQueue = options.maxQueue;
+    this.idleTimeout = options.idleTimeout;
+    this.onError = options.onError;
+    this.onEvent = options.onEvent;
+    this.queue = new Chan<Job>(options.maxQueue, { name: "jobQueue" });
+    this.workerPool = new Chan<JobChannel>(options.maxWorkers, { name: "workerPool" });
+    this.yieldEvery = getScheduling().yieldEvery;
+    this.signal = options.signal;
+    if (this.signal !== null) {
+      if (this.signal.aborted) this.abort(this.signal.reason);
+      else this.signal.addEventListener("abort", this);
+    }
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  /** Makes a job record, validating the job and its options. */
+  private make(where: string, fn: unknown, options: JobOptions | undefined, kind: number): Job {
+    checkJob(where, fn);
+    const job = new Job(this.nextId++, kind, fn as JobFunction<unknown>);
+    if (options !== undefined) {
+      checkObject(where, "options", options);
+      const signal = checkSignal(where, options.signal);
+      const timeout = checkDelay(where, "timeout", options.timeout);
+      if (signal !== null || timeout !== Infinity) {
+        const x = extras(job, this);
+        x.signal = signal;
+        x.timeout = timeout;
+      }
+    }
+    return job;
+  }
+
+  submit(fn: unknown, options: JobOptions | undefined): Promise<unknown> {
+    if (this.state !== OPEN) {
+      checkJob("submit", fn);
+      return Promise.reject(new PoolStoppedError("submit: the pool is stopped"));
+    }
+    const job = this.make("submit", fn, options, KIND_SUBMIT);
+    const p = promiseFor<unknown>(job);
+    this.accept(job, true);
+    return p;
+  }
+
+  trySubmit(fn: unknown, options: JobOptions | undefined): Promise<unknown> {
+    if (this.state !== OPEN) {
+      checkJob("trySubmit", fn);
+      throw new PoolStoppedError("trySubmit: the pool is stopped");
+    }
+    const job = this.make("trySubmit", fn, options, KIND_SUBMIT);
+    const p = promiseFor<unknown>(job);
+    if (this.accept(job, false) === FULL) {
+      // Refused: its promise is never handed out, so it must not settle.
+      job.resolve = null;
+      const error = new QueueFullError(this.maxQueue, this.queuedLive, this.blocked);
+      this.discard(job, "dropped", error);
+      throw error;
+    }
+    return p;
+  }
+
+  go(fn: unknown, options: JobOptions | undefined): void {
+    if (this.state !== OPEN) {
+      checkJob("go", fn);
+      throw new PoolStoppedError("go: the pool is stopped");
+    }
+    this.accept(this.make("go", fn, options, KIND_GO), true);
+  }
+
+  /** A job of a group, validated and numbered but not yet accepted. */
+  groupJob(group: JobGroup, index: number, fn: unknown, options: JobOptions | undefined): Job {
+    const job = this.make("group.submit", fn, options, KIND_GROUP);
+    const x = extras(job, this);
+    x.group = group;
+    x.index = index;
+    return job;
+  }
+
+  /** Accepts a job made by groupJob; the promise resolves once it is in the queue. */
+  acceptGroupJob(job: Job): Promise<void> {
+    const x = job.x as JobExtras;
+    const reason = x.signal !== null && x.signal.aborted ? x.signal.reason : undefined;
+    if (this.accept(job, true) === CANCELLED) return Promise.reject(reason);
+    if (job.state !== BLOCKED) return RESOLVED;
+    return admission(x);
+  }
+
+  /**
+   * Counts a new job and puts it in the queue or, if `wait`, in the FIFO of
+   * blocked submitters.
+   */
+  private accept(job: Job, wait: boolean): Accepted {
+    this.submitted++;
+    const signal = job.x === null ? null : job.x.signal;
+    if (signal !== null && signal.aborted) {
+      this.discard(job, "cancelled", signal.reason);
+      return CANCELLED;
+    }
+    if (this.offer(job)) {
+      if (this.idle > 0 || this.live < this.maxWorkers) this.dispatch();
+    } else if (wait) {
+      this.block(job);
+    } else {
+      return FULL;
+    }
+    if (signal !== null) signal.addEventListener("abort", job);
+    return ACCEPTED;
+  }
+
+  /**
+   * Puts a job in the queue if there is space and nobody waits before it;
+   * tombstones (cancelled queued jobs) are compacted away first if they are in
+   * the way.
+   */
+  private offer(job: Job): boolean {
+    if (this.blocked > 0) {
+      if (this.tombstones === 0) return false;
+      this.compact();
+      if (this.blocked > 0) return false;
+    }
+    if (!this.queue.trySend(job)) {
+      if (this.tombstones === 0) return false;
+      this.compact();
+      if (!this.queue.trySend(job)) return false;
+    }
+    job.state = QUEUED;
+    this.queuedLive++;
+    return true;
+  }
+
+  private block(job: Job): void {
+    job.state = BLOCKED;
+    job.prev = this.tail;
+    job.next = null;
+    if (this.tail === null) this.head = job;
+    else this.tail.next = job;
+    this.tail = job;
+    this.blocked++;
+  }
+
+  private unblock(job: Job): void {
+    if (job.prev === null) this.head = job.next;
+    else job.prev.next = job.next;
+    if (job.next === null) this.tail = job.prev;
+    else job.next.prev = job.prev;
+    job.prev = null;
+    job.next = null;
+    this.blocked--;
+  }
+
+  /** Moves blocked submitters into the queue while it has space. */
+  private admit(): void {
+    if (this.state === STOPPING) return;
+    while (this.head !== null && this.queue.trySend(this.head)) {
+      const job = this.head;
+      this.unblock(job);
+      job.state = QUEUED;
+      this.queuedLive++;
+      const x = job.x;
+      if (x !== null && x.admitted !== null) {
+        const admitted = x.admitted;
+        x.admitted = null;
+        x.refused = null;
+        admitted(undefined);
+      }
+    }
+  }
+
+  /** Takes the oldest live job out of the queue, admitting a blocked submitter. */
+  private dequeue(): Job | null {
+    for (;;) {
+      const r = this.queue.tryRecv();
+      if (r === undefined) return null;
+      const job = r.value as Job;
+      if (job.state !== QUEUED) {
+        this.tombstones--;
+        continue;
+      }
+      this.queuedLive--;
+      if (this.head !== null) this.admit();
+      return job;
+    }
+  }
+
+  /** Rebuilds the queue without its tombstones, then admits blocked submitters. */
+  private compact(): void {
+    const q = this.queue;
+    const n = q.len;
+    const keep: Job[] = [];
+    for (let i = 0; i < n; i++) {
+      const job = (q.tryRecv() as { value: Job }).value;
+      if (job.state === QUEUED) keep.push(job);
+    }
+    for (let i = 0; i < keep.length; i++) q.trySend(keep[i] as Job);
+    this.tombstones = 0;
+    this.admit();
+  }
+
+  // -------------------------------------------------------------- dispatch
+
+  /**
+   * The dispatcher: hands queued jobs to idle workers (their registered job
+   * channels), starting workers up to maxWorkers when none is idle.
+   */
+  private dispatch(): void {
+    while (this.queuedLive > 0) {
+      if (this.idle > 0) {
+        const r = this.workerPool.tryRecv();
+        if (r === undefined) throw new Error("@gochan/pool: internal error: an idle worker is not registered");
+        const jobs = r.value as JobChannel;
+        const job = this.dequeue() as Job;
+        this.assign(jobs.worker, job);
+        // The worker is parked in its select on this unbuffered channel, so
+        // the hand-off completes now: it cannot block and cannot be lost.
+        if (!jobs.trySend(job)) throw new Error("@gochan/pool: internal error: a registered worker is not waiting");
+      } else if (this.live < this.maxWorkers && this.state !== STOPPING) {
+        this.spawn(this.dequeue() as Job);
+      } else {
+        return;
+      }
+    }
+  }
+
+  private spawn(job: Job): void {
+    const w = new PoolWorker(this);
+    this.workers.add(w);
+    this.live++;
+    this.assign(w, job);
+    void w.run(job);
+  }
+
+  private assign(w: PoolWorker, job: Job): void {
+    if (w.state === W_IDLE) {
+      this.idle--;
+      if (w.timer !== undefined) {
+        clearTimeout(w.timer);
+        w.timer = undefined;
+      }
+    }
+    w.state = W_BUSY;
+    w.job = job;
+    job.state = RUNNING;
+    this.running++;
+  }
+
+  // ------------------------------------------------------------- running
+
+  /** The job starts: its signal, or null if it was cancelled on the way. */
+  begin(w: PoolWorker, job: Job): AbortSignal | null {
+    if ((job.flags & SETTLED) !== 0) return null;
+    job.flags |= STARTED;
+    if (this.onEvent !== null) this.emit({ type: "start", job });
+    const x = job.x;
+    if (x !== null) {
+      if (x.signal !== null || x.timeout !== Infinity) {
+        const ctl = new AbortController();
+        x.ctl = ctl;
+        if (x.timeout !== Infinity) x.timer = setTimeout(onJobTimeout, x.timeout, job);
+        return ctl.signal;
+      }
+      if (x.group !== null && x.group.failFast) return x.group.signal();
+    }
+    return w.signal();
+  }
+
+  /** The job function returned (or the job was skipped): the worker is free. */
+  end(w: PoolWorker, job: Job, ok: boolean, value: unknown): void {
+    this.running--;
+    w.job = null;
+    job.state = DONE;
+    job.fn = null;
+    const x = job.x;
+    if (x !== null) {
+      if (x.timer !== undefined) {
+        clearTimeout(x.timer);
+        x.timer = undefined;
+      }
+      job.unlisten();
+      x.ctl = null;
+    }
+    if ((job.flags & SETTLED) === 0) {
+      if (ok) {
+        this.settle(job, "succeeded", true, value);
+        if (this.onEvent !== null) this.emitEnd(job, "succeeded", undefined);
+      } else {
+        this.settle(job, "failed", false, value);
+        if (this.onEvent !== null) this.emitEnd(job, "failed", value);
+      }
+    } else if (this.onEvent !== null) {
+      // Decided earlier (timeout, cancel): told now that the worker is free.
+      const early = job.x as JobExtras;
+      this.emitEnd(job, early.outcome, early.error);
+    }
+  }
+
+  /** The worker's next job (fast path), or null: then it is idle (registered) or gone. */
+  next(w: PoolWorker): Job | null {
+    if (this.state === STOPPING || this.live > this.maxWorkers) {
+      this.exit(w);
+      return null;
+    }
+    if (this.queuedLive > 0) {
+      const job = this.dequeue() as Job;
+      this.assign(w, job);
+      return job;
+    }
+    if (this.state === DRAINING) {
+      this.exit(w);
+      return null;
+    }
+    // Registration and parking happen in one synchronous step: the worker's
+    // loop calls select right after this returns, before anything else runs.
+    w.state = W_IDLE;
+    this.idle++;
+    if (!this.workerPool.trySend(w.jobs)) throw new Error("@gochan/pool: internal error: workerPool is full");
+    if (this.idleTimeout !== Infinity) {
+      const t = setTimeout(onIdleTimeout, this.idleTimeout, w);
+      (t as { unref?: () => void }).unref?.();
+      w.timer = t;
+    }
+    return null;
+  }
+
+  /** A busy worker leaves (stop, drain, shrink). */
+  private exit(w: PoolWorker): void {
+    w.state = W_GONE;
+    this.workers.delete(w);
+    this.live--;
+    this.checkStopped();
+  }
+
+  /**
+   * An idle worker retires: it deregisters (its job channel leaves workerPool,
+   * unless the caller already took it out) and both its channels close, so its
+   * select returns on quit and no job can ever be handed to it.
+   */
+  private retire(w: PoolWorker, registered: boolean): void {
+    this.idle--;
+    w.state = W_GONE;
+    this.workers.delete(w);
+    this.live--;
+    if (w.timer !== undefined) {
+      clearTimeout(w.timer);
+      w.timer = undefined;
+    }
+    if (registered) {
+      const pool = this.workerPool;
+      const n = pool.len;
+      for (let i = 0; i < n; i++) {
+        const other = (pool.tryRecv() as { value: JobChannel }).value;
+        if (other !== w.jobs) pool.trySend(other);
+      }
+    }
+    w.quit.close();
+    w.jobs.close();
+    this.checkStopped();
+  }
+
+  /** Retires every idle worker. */
+  private retireIdle(): void {
+    while (this.idle > 0) {
+      const r = this.workerPool.tryRecv() as { value: JobChannel };
+      this.retire(r.value.worker, false);
+    }
+  }
+
+  /** The idle timer of a worker fired. */
+  expire(w: PoolWorker): void {
+    if (w.state === W_IDLE) this.retire(w, true);
+  }
+
+  // ----------------------------------------------------------- outcomes
+
+  /** Decides a job's outcome: counts it, and settles its promise or reports it. */
+  private settle(job: Job, outcome: JobOutcome, ok: boolean, value: unknown): void {
+    job.flags |= SETTLED;
+    switch (outcome) {
+      case "succeeded":
+        this.succeeded++;
+        break;
+      case "failed":
+        this.failed++;
+        break;
+      case "cancelled":
+        this.cancelled++;
+        break;
+      default:
+        this.dropped++;
+    }
+    const kind = job.flags & 3;
+    if (kind === KIND_SUBMIT) {
+      const resolve = job.resolve;
+      job.resolve = null;
+      if (resolve !== null) resolve(ok ? value : new Failure(value));
+    } else if (kind === KIND_GROUP) {
+      const x = job.x as JobExtras;
+      const refused = x.refused;
+      x.admitted = null;
+      x.refused = null;
+      if (refused !== null && !ok) refused(value);
+      (x.group as JobGroup).settle(job, ok, value);
+    } else if (outcome === "failed") {
+      this.report(value, job);
+    }
+  }
+
+  /** Settles a running job before its function returns (timeout, cancel). */
+  private settleEarly(job: Job, outcome: JobOutcome, reason: unknown): void {
+    const x = extras(job, this);
+    x.outcome = outcome;
+    x.error = reason;
+    this.settle(job, outcome, false, reason);
+  }
+
+  /** A job that never runs leaves the pool now. */
+  private discard(job: Job, outcome: JobOutcome, reason: unknown): void {
+    job.state = DONE;
+    job.fn = null;
+    job.unlisten();
+    this.settle(job, outcome, false, reason);
+    if (this.onEvent !== null) this.emitEnd(job, outcome, reason);
+  }
+
+  /**
+   * Cancels a job: its signal aborted, its fail-fast group failed, or the pool
+   * was aborted (then `w` is its worker).
+   */
+  cancel(job: Job, reason: unknown, w?: PoolWorker): void {
+    if ((job.flags & SETTLED) !== 0) return;
+    switch (job.state) {
+      case BLOCKED:
+        this.unblock(job);
+        this.discard(job, "cancelled", reason);
+        return;
+      case QUEUED:
+        // It stays in the channel as a tombstone, skipped by dequeue; room is
+        // made now if someone is waiting for it.
+        this.queuedLive--;
+        this.tombstones++;
+        this.discard(job, "cancelled", reason);
+        if (this.head !== null && this.batch === 0) this.compactAndDispatch();
+        return;
+      case RUNNING:
+        job.unlisten();
+        if ((job.flags & STARTED) !== 0) this.abortSignalOf(job, reason, w);
+        this.settleEarly(job, "cancelled", reason);
+        return;
+      default:
+    }
+  }
+
+  private compactAndDispatch(): void {
+    if (this.tombstones === 0) return;
+    this.compact();
+    if (this.idle > 0 || this.live < this.maxWorkers) this.dispatch();
+  }
+
+  /** Cancels every unsettled job of a failed fail-fast group. */
+  cancelGroup(jobs: readonly Job[], reason: unknown): void {
+    this.batch++;
+    try {
+      for (let i = 0; i < jobs.length; i++) this.cancel(jobs[i] as Job, reason);
+    } finally {
+      this.batch--;
+    }
+    if (this.batch === 0 && this.head !== null) this.compactAndDispatch();
+  }
+
+  private abortSignalOf(job: Job, reason: unknown, w: PoolWorker | undefined): void {
+    const x = job.x;
+    if (x !== null && x.ctl !== null) x.ctl.abort(reason);
+    else if (x !== null && x.group !== null && x.group.failFast) x.group.abort(reason);
+    else if (w !== undefined) w.abort(reason);
+  }
+
+  /** A running job's timeout elapsed. */
+  timeout(job: Job): void {
+    if ((job.flags & SETTLED) !== 0) return;
+    const x = job.x as JobExtras;
+    const error = new JobTimeoutError(job.id, x.timeout);
+    job.unlisten();
+    if (x.ctl !== null) x.ctl.abort(error);
+    this.settleEarly(job, "failed", error);
+  }
+
+  /** Reports the error of a go() job: to onError, or as an uncaught exception. */
+  private report(error: unknown, job: Job): void {
+    const onError = this.onError;
+    if (onError === null) {
+      rethrow(error);
+      return;
+    }
+    try {
+      onError(error, job);
+    } catch (hookError) {
+      rethrow(hookError);
+    }
+  }
+
+  private emit(event: PoolEvent): void {
+    try {
+      (this.onEvent as (event: PoolEvent) => void)(event);
+    } catch (hookError) {
+      rethrow(hookError);
+    }
+  }
+
+  private emitEnd(job: Job, outcome: JobOutcome, error: unknown): void {
+    const started = (job.flags & STARTED) !== 0;
+    this.emit(
+      outcome === "succeeded"
+        ? { type: "end", job, outcome, started }
+        : { type: "end", job, outcome, started, error },
+    );
+  }
+
+  // ------------------------------------------------------------ fairness
+
+  /** Waits for the next macrotask turn (one shared turn for every worker). */
+  yieldTurn(): Promise<void> {
+    if (this.turn === null) {
+      this.turn = new Promise<void>((resolve) => {
+        this.turnResolve = resolve;
+      });
+      getScheduling().macrotask(this.flushTurn);
+    }
+    return this.turn;
+  }
+
+  // ----------------------------------------------------------- lifecycle
+
+  resize(n: number): void {
+    this.maxWorkers = n;
+    if (this.workerPool.cap < n) {
+      const bigger = new Chan<JobChannel>(n, { name: "workerPool" });
+      let r;
+      while ((r = this.workerPool.tryRecv()) !== undefined) bigger.trySend(r.value as JobChannel);
+      this.workerPool = bigger;
+    }
+    while (this.live > n && this.idle > 0) {
+      const r = this.workerPool.tryRecv() as { value: JobChannel };
+      this.retire(r.value.worker, false);
+    }
+    if (this.state !== STOPPING) this.dispatch();
+  }
+
+  stop(): Promise<void> {
+    if (this.state !== STOPPING) {
+      this.state = STOPPING;
+      this.dropWaiting();
+      this.retireIdle();
+      this.checkStopped();
+    }
+    return this.whenStopped();
+  }
+
+  stopAndWait(): Promise<void> {
+    if (this.state === OPEN) {
+      this.state = DRAINING;
+      // Idle workers exist only while the queue is empty: nothing to wait for.
+      this.retireIdle();
+      this.checkStopped();
+    }
+    return this.whenStopped();
+  }
+
+  /** The pool's signal aborted: stop, and abort the running jobs. */
+  handleEvent(): void {
+    const signal = this.signal as AbortSignal;
+    signal.removeEventListener("abort", this);
+    this.abort(signal.reason);
+  }
+
+  private abort(reason: unknown): void {
+    void this.stop();
+    for (const w of this.workers) {
+      if (w.job !== null) this.cancel(w.job, reason, w);
+    }
+  }
+
+  /** Drops every blocked and queued job (stop), oldest first. */
+  private dropWaiting(): void {
+    let r;
+    while ((r = this.queue.tryRecv()) !== undefined) {
+      const job = r.value as Job;
+      if (job.state !== QUEUED) continue;
+      this.queuedLive--;
+      this.discard(job, "dropped", dropped(job));
+    }
+    this.tombstones = 0;
+    while (this.head !== null) {
+      const job = this.head;
+      this.unblock(job);
+      this.discard(job, "dropped", dropped(job));
+    }
+  }
+
+  private checkStopped(): void {
+    if (this.state === OPEN || this.finished) return;
+    if (this.live === 0 && this.queuedLive === 0 && this.blocked === 0) {
+      this.finished = true;
+      if (this.signal !== null) this.signal.removeEventListener("abort", this);
+      if (this.stoppedResolve !== null) this.stoppedResolve();
+    }
+  }
+
+  private whenStopped(): Promise<void> {
+    if (this.stopped === null) {
+      this.stopped = this.finished
+        ? RESOLVED
+        : new Promise<void>((resolve) => {
+            this.stoppedResolve = resolve;
+          });
+    }
+    return this.stopped;
+  }
+
+  get isStopped(): boolean {
+    return this.state !== OPEN;
+  }
+
+  metrics(): PoolMetrics {
+    return {
+      maxWorkers: this.maxWorkers,
+      maxQueue: this.maxQueue,
+      running: this.running,
+      idle: this.live - this.running,
+      queued: this.queuedLive,
+      blockedSubmitters: this.blocked,
+      submitted: this.submitted,
+      succeeded: this.succeeded,
+      failed: this.failed,
+      cancelled: this.cancelled,
+      dropped: this.dropped,
+      completed: this.succeeded + this.failed,
+    };
+  }
+}
+
+function dropped(job: Job): PoolStoppedError {
+  return new PoolStoppedError(`job ${job.id} dropped: the pool was stopped before it ran`);
+}

@@ -1,0 +1,243 @@
+/**
+ * Groups: submit a batch of jobs to a pool and wait for all of them, with
+ * their results in submission order. Like Go's errgroup, but on the pool's
+ * workers and queue (so a group's jobs wait for queue space like any other).
+ *
+ * @module
+ */
+import type { Engine } from "./engine.js";
+import { PoolStoppedError } from "./errors.js";
+import type { Job, JobExtras, JobGroup } from "./job.js";
+import { checkJob, type JobFunction, type JobOptions } from "./options.js";
+
+type Waiter = [(results: unknown[]) => void, (error: unknown) => void];
+
+/** The state of a group, hidden behind {@link Group}. @internal */
+export class GroupCore implements JobGroup {
+  readonly failFast: boolean;
+  private readonly engine: Engine;
+  /** Results by submission index. */
+  private readonly results: unknown[] = [];
+  /** Errors with their submission index (collect mode). */
+  private errors: { index: number; error: unknown }[] = [];
+  /** The unsettled-or-recent jobs, to cancel on the first error (fail-fast mode). */
+  private readonly jobs: Job[] = [];
+  count = 0;
+  private pending = 0;
+  failed = false;
+  private firstError: unknown = undefined;
+  private ctl: AbortController | null = null;
+  private sig: AbortSignal | null = null;
+  private waiters: Waiter[] = [];
+
+  constructor(engine: Engine, failFast: boolean) {
+    this.engine = engine;
+    this.failFast = failFast;
+  }
+
+  submit(fn: unknown, options: JobOptions | undefined): Promise<void> {
+    if (this.engine.isStopped) {
+      checkJob("group.submit", fn);
+      return Promise.reject(new PoolStoppedError("group.submit: the pool is stopped"));
+    }
+    if (this.failed) {
+      checkJob("group.submit", fn);
+      return Promise.reject(this.firstError);
+    }
+    const job = this.engine.groupJob(this, this.count, fn, options);
+    this.count++;
+    this.results.push(undefined);
+    this.pending++;
+    if (this.failFast) this.jobs.push(job);
+    return this.engine.acceptGroupJob(job);
+  }
+
+  settle(job: Job, ok: boolean, value: unknown): void {
+    const index = (job.x as JobExtras).index;
+    this.pending--;
+    if (ok) {
+      this.results[index] = value;
+    } else if (this.failFast) {
+      if (!this.failed) {
+        this.failed = true;
+        this.firstError = value;
+        this.abort(value);
+        this.engine.cancelGroup(this.jobs, value);
+      }
+    } else {
+      this.errors.push({ index, error: value });
+    }
+    if (this.pending === 0) this.flush();
+  }
+
+  signal(): AbortSignal {
+    if (this.sig === null) {
+      this.ctl = new AbortController();
+      this.sig = this.ctl.signal;
+      if (this.failed) this.ctl.abort(this.firstError);
+    }
+    return this.sig;
+  }
+
+  abort(reason: unknown): void {
+    if (this.ctl !== null && !(this.sig as AbortSignal).aborted) this.ctl.abort(reason);
+  }
+
+  wait(): Promise<unknown[]> {
+    if (this.pending === 0) {
+      return new Promise<unknown[]>((resolve, reject) => this.answer(resolve, reject));
+    }
+    return new Promise<unknown[]>((resolve, reject) => {
+      this.waiters.push([resolve, reject]);
+    });
+  }
+
+  private flush(): void {
+    this.jobs.length = 0;
+    const waiters = this.waiters;
+    if (waiters.length === 0) return;
+    this.waiters = [];
+    for (const [resolve, reject] of waiters) this.answer(resolve, reject);
+  }
+
+  private answer(resolve: (results: unknown[]) => void, reject: (error: unknown) => void): void {
+    if (this.failed) {
+      reject(this.firstError);
+    } else if (this.errors.length > 0) {
+      const errors = this.errors.sort((a, b) => a.index - b.index).map((e) => e.error);
+      reject(new AggregateError(errors, `${errors.length} of ${this.count} group job(s) failed`));
+    } else {
+      resolve(this.results.slice());
+    }
+  }
+}
+
+/**
+ * A batch of jobs on a pool, made by `pool.group()`. Submit jobs with
+ * {@link Group.submit}, then {@link Group.wait} for all of them: it resolves
+ * with their results in submission order.
+ *
+ * Two error modes:
+ * - collect (the default): every job runs; `wait()` rejects with an
+ *   `AggregateError` whose `errors` are all the jobs' errors, in submission
+ *   order.
+ * - fail-fast (`{ failFast: true }`): the first error cancels the group's jobs
+ *   that are still waiting or queued (they never run), aborts the signal of its
+ *   running jobs (with that error as the reason), and `wait()` rejects with that
+ *   first error at once. Later `submit` calls reject with it too, so a producer
+ *   loop stops early.
+ *
+ * A group's jobs count in the pool's metrics like any other job. Call `wait()`:
+ * a group's errors are only reported there.
+ *
+ * @typeParam R - the result type of the group's jobs.
+ *
+ * @example
+ * ```ts
+ * import { Pool } from "@gochan/pool";
+ * const pool = new Pool({ maxWorkers: 4, maxQueue: 16 });
+ * const group = pool.group<number>({ failFast: true });
+ * for (const n of [1, 2, 3]) {
+ *   await group.submit(async (signal) => {
+ *     signal.throwIfAborted();
+ *     return n * n;
+ *   }); // waits while the queue is full: backpressure
+ * }
+ * console.log(await group.wait()); // [1, 4, 9]
+ * ```
+ */
+export class Group<R> {
+  readonly #core: GroupCore;
+
+  /** @internal Groups are made by `pool.group()`. */
+  constructor(core: GroupCore) {
+    this.#core = core;
+  }
+
+  /**
+   * Submits a job to the group. Resolves once the job is in the pool's queue,
+   * so `await group.submit(...)` in a loop never holds more than the queue's
+   * capacity (backpressure). Rejects if the job never gets there: its signal
+   * was aborted, the pool was stopped (a {@link PoolStoppedError}), or, in
+   * fail-fast mode, the group had already failed (with the group's first
+   * error). Either way its outcome is also part of `wait()`.
+   *
+   * @throws TypeError if `job` is not a function; RangeError or TypeError for
+   *   bad options.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
+   * const group = pool.group<string>();
+   * for (const url of ["https://example.com/a", "https://example.com/b"]) {
+   *   await group.submit(async (signal) => (await fetch(url, { signal })).statusText, { timeout: 10_000 });
+   * }
+   * ```
+   */
+  submit(job: JobFunction<R>, options?: JobOptions): Promise<void> {
+    return this.#core.submit(job, options);
+  }
+
+  /**
+   * Waits for every job submitted so far (and any submitted while waiting) to
+   * settle. Resolves with their results in submission order; rejects with the
+   * first error (fail-fast) or an `AggregateError` of all errors in submission
+   * order (collect). With no job submitted it resolves with `[]`. It may be
+   * called again later, e.g. after submitting more jobs.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
+   * const group = pool.group<number>();
+   * await group.submit(() => 1);
+   * await group.submit(() => { throw new Error("two"); });
+   * try {
+   *   await group.wait();
+   * } catch (e) {
+   *   if (e instanceof AggregateError) console.log(e.errors.length); // 1
+   * }
+   * ```
+   */
+  wait(): Promise<R[]> {
+    return this.#core.wait() as Promise<R[]>;
+  }
+
+  /**
+   * The signal shared by the running jobs of a fail-fast group that have no
+   * signal or timeout of their own; aborted on the group's first error. A
+   * producer can check it to stop early. Never aborted for a collect group.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
+   * const group = pool.group<void>({ failFast: true });
+   * const inputs = [1, 2, 3];
+   * for (const n of inputs) {
+   *   if (group.signal.aborted) break;
+   *   await group.submit(async () => { if (n === 2) throw new Error("bad input"); }).catch(() => {});
+   * }
+   * await group.wait().catch((e) => console.log(e.message)); // "bad input"
+   * ```
+   */
+  get signal(): AbortSignal {
+    return this.#core.signal();
+  }
+
+  /**
+   * How many jobs have been submitted to the group.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const group = new Pool({ maxWorkers: 1, maxQueue: 4 }).group();
+   * await group.submit(() => 1);
+   * console.log(group.size); // 1
+   * ```
+   */
+  get size(): number {
+    return this.#core.count;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The record the engine keeps for one submitted job, and its life cycle:
+ *
+ *     BLOCKED --admit--> QUEUED --dequeue--> RUNNING --end--> DONE
+ *        |                  |                   |
+ *        +---- cancel / drop (settled) ---------+--> DONE
+ *
+ * - BLOCKED: its submitter waits for queue space; it is linked into the
+ *   engine's FIFO of blocked submitters (O(1) removal on cancel).
+ * - QUEUED: it sits in the queue channel. Cancelling it turns it into a
+ *   tombstone (state DONE while still in the channel), skipped on dequeue.
+ * - RUNNING: a worker owns it (from the hand-off, a microtask before the job
+ *   function is called, until the function returns).
+ * - DONE: the pool is finished with it.
+ *
+ * SETTLED is separate from the state: a running job that times out or is
+ * cancelled is settled (its promise rejected, its outcome counted) at once,
+ * but stays RUNNING until its function returns and the worker is free.
+ *
+ * @internal
+ * @module
+ */
+import type { JobInfo, JobKind, JobOutcome } from "./metrics.js";
+import type { JobFunction } from "./options.js";
+
+export const BLOCKED = 0;
+export const QUEUED = 1;
+export const RUNNING = 2;
+export const DONE = 3;
+
+type Resolve = (value: unknown) => void;
+type Reject = (reason: unknown) => void;
+
+/** What a job needs from the engine that owns it. */
+export interface JobHost {
+  /** The job's own signal was aborted. */
+  cancel(job: Job, reason: unknown): void;
+}
+
+/** What a job needs from the group it belongs to. */
+export interface JobGroup {
+  readonly failFast: boolean;
+  /** The job settled: record its result or error. */
+  settle(job: Job, ok: boolean, value: unknown): void;
+  /** The signal shared by the group's running jobs (fail-fast groups only). */
+  signal(): AbortSignal;
+  /** Aborts the shared signal, if it was ever created. */
+  abort(reason: unknown): void;
+}
+
+// `new Promise(capture)` hands over its resolvers synchronously: no executor
+// closure per job.
+let capturedResolve: Resolve | null = null;
+let capturedReject: Reject | null = null;
+function capture(resolve: Resolve, reject: Reject): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * Creates the promise of a job and keeps only its resolve function: a job
+ * record is alive from submit to end, and with 200,000 jobs queued every
+ * retained byte is paid for by the garbage collector. A failure resolves the
+ * promise with a {@link Failure} thenable, which rejects it.
+ */
+export function promiseFor<R>(job: Job): Promise<R> {
+  const p = new Promise<R>(capture as never);
+  job.resolve = capturedResolve;
+  return p;
+}
+
+/**
+ * A thenable that rejects whoever adopts it: `resolve(new Failure(e))` rejects
+ * a promise with `e` (two microtasks later than `reject(e)` would), without
+ * keeping the reject function around and without an unhandled rejected promise.
+ */
+export class Failure {
+  private readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+  then(_resolve: unknown, reject: Reject): void {
+    reject(this.error);
+  }
+}
+
+/** The promise of a group submission that has to wait for queue space. */
+export function admission(x: JobExtras): Promise<void> {
+  const p = new Promise<void>(capture as never);
+  x.admitted = capturedResolve;
+  x.refused = capturedReject;
+  return p;
+}
+
+/** Job.flags: the kind in the low two bits, then two booleans. */
+export const KIND_SUBMIT = 0;
+export const KIND_GO = 1;
+export const KIND_GROUP = 2;
+const KIND_MASK = 3;
+/** The outcome has been decided and reported (promise settled, counter added). */
+export const SETTLED = 4;
+/** The job function has been called. */
+export const STARTED = 8;
+
+const KINDS: readonly JobKind[] = ["submit", "go", "group"];
+
+/**
+ * What only some jobs need: a signal or timeout, a group, an outcome decided
+ * before the job function returned. Kept apart so that the common job (no
+ * options) stays small: with 200,000 jobs queued at once, the size of the job
+ * record is what the garbage collector pays for.
+ */
+export class JobExtras {
+  readonly host: JobHost;
+  /** The caller's signal (listened to while the job is alive). */
+  signal: AbortSignal | null = null;
+  /** Milliseconds from start, or Infinity. */
+  timeout = Infinity;
+  /** The job's own controller, when it has a signal or a timeout. */
+  ctl: AbortController | null = null;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  group: JobGroup | null = null;
+  /** Position in its group (submission order). */
+  index = 0;
+  /** The group.submit promise, while the job waits for queue space. */
+  admitted: Resolve | null = null;
+  refused: Reject | null = null;
+  /** Outcome and error decided while the job was still running (for its end event). */
+  outcome: JobOutcome = "succeeded";
+  error: unknown = undefined;
+
+  constructor(host: JobHost) {
+    this.host = host;
+  }
+}
+
+export class Job implements JobInfo {
+  readonly id: number;
+  state = BLOCKED;
+  flags: number;
+  fn: JobFunction<unknown> | null;
+  /** Resolves the job's promise (submit/trySubmit); see promiseFor. */
+  resolve: Resolve | null = null;
+  /** The FIFO of blocked submitters. */
+  prev: Job | null = null;
+  next: Job | null = null;
+  x: JobExtras | null = null;
+
+  constructor(id: number, kind: number, fn: JobFunction<unknown>) {
+    this.id = id;
+    this.flags = kind;
+    this.fn = fn;
+  }
+
+  get kind(): JobKind {
+    return KINDS[this.flags & KIND_MASK] as JobKind;
+  }
+
+  /** The caller's signal aborted: the job itself is the listener (no closure). */
+  handleEvent(): void {
+    const x = this.x as JobExtras;
+    if (x.signal !== null) x.host.cancel(this, x.signal.reason);
+  }
+
+  /** Stops listening to the caller's signal. */
+  unlisten(): void {
+    const x = this.x;
+    if (x !== null && x.signal !== null) {
+      x.signal.removeEventListener("abort", this);
+      x.signal = null;
+    }
+  }
+
+  /** The job's public view, for logging a JobInfo. */
+  toJSON(): JobInfo {
+    return { id: this.id, kind: this.kind };
+  }
+}

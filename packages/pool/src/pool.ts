@@ -1,0 +1,283 @@
+/**
+ * The pool users expect, on the seed's Worker / Dispatcher / chan-chan-Job
+ * engine: bounded queue with backpressure, typed results, cancellation,
+ * timeouts, groups, graceful shutdown, resizing and metrics.
+ *
+ * ## Backpressure
+ * The queue holds at most `maxQueue` jobs. When it is full:
+ * - `submit` (and `go`, `group.submit`) waits for space: the job joins a FIFO
+ *   of blocked submitters and enters the queue as soon as a worker takes a job.
+ *   The wait can be aborted with the job's `signal`.
+ * - `trySubmit` never waits: it throws {@link QueueFullError} synchronously,
+ *   so a server can answer 503 at once. It succeeds exactly when
+ *   `metrics().queued + metrics().blockedSubmitters < maxQueue`.
+ * A producer that must not run ahead awaits `group.submit` (it resolves once
+ * the job is queued), or keeps a window of in-flight `submit` promises.
+ *
+ * ## Cancellation and timeouts
+ * Every job gets an AbortSignal. It is aborted when the job's own `signal`
+ * aborts, when its `timeout` (counted from its start) elapses, when its
+ * fail-fast group fails, or when the pool's `signal` aborts. A job that is
+ * cancelled while it waits is removed and never runs; one that is cancelled
+ * while it runs has its signal aborted and its promise rejected at once, and
+ * keeps its worker until it returns: cancellation is cooperative, as in Go.
+ *
+ * ## Shutdown
+ * - `stop()`: no new jobs; jobs waiting for space or in the queue are dropped
+ *   (their promises reject with {@link PoolStoppedError}); running jobs finish.
+ * - `stopAndWait()`: no new jobs; every job already accepted (waiting for
+ *   space, queued, running) runs to the end. A later `stop()` turns a drain
+ *   into a stop.
+ * Both resolve once every worker has exited and every job has settled, leave
+ * no timer behind, and return the same promise when called again.
+ *
+ * ## Errors
+ * A job's error rejects its promise (`submit`), goes to `group.wait()`, or, for
+ * `go()`, to the `onError` option; without `onError` it is rethrown as an
+ * uncaught exception, like an unrecovered panic. An error never ends a worker
+ * and never vanishes.
+ *
+ * @module
+ */
+import { Engine } from "./engine.js";
+import { Group, GroupCore } from "./group.js";
+import type { PoolMetrics } from "./metrics.js";
+import {
+  checkCount,
+  checkObject,
+  resolvePoolOptions,
+  type GroupOptions,
+  type JobFunction,
+  type JobOptions,
+  type PoolOptions,
+} from "./options.js";
+import { MAX_CAPACITY } from "@gochan/core";
+
+/**
+ * A worker pool: at most `maxWorkers` jobs run at a time, at most `maxQueue`
+ * wait for a worker, and submitters beyond that wait for space (backpressure).
+ * Any number of pools can coexist; each has its own queue and workers.
+ *
+ * Jobs leave the queue in submission order. Workers start on demand and, with
+ * `idleTimeout`, exit when idle for that long.
+ *
+ * @example
+ * ```ts
+ * import { Pool } from "@gochan/pool";
+ * const pool = new Pool({ maxWorkers: 8, maxQueue: 1000 });
+ * const status = await pool.submit(async (signal) => (await fetch("https://example.com", { signal })).status);
+ * pool.go(async () => { await fetch("https://example.com/ping", { method: "POST" }); });
+ * console.log(status, pool.metrics().succeeded);
+ * await pool.stopAndWait(); // let the go() job finish
+ * ```
+ */
+export class Pool {
+  readonly #e: Engine;
+
+  /**
+   * Makes a pool. No worker starts until there is a job.
+   *
+   * @throws RangeError naming the value and its type if `maxWorkers` or
+   *   `maxQueue` is not an integer from 1 to 2^31-1 (e.g. the string "8" from
+   *   an environment variable), or `idleTimeout` is not a delay;
+   *   TypeError for a `signal` that is not an AbortSignal or a hook that is not
+   *   a function.
+   */
+  constructor(options: PoolOptions) {
+    this.#e = new Engine(resolvePoolOptions(options));
+  }
+
+  /** The current worker limit. */
+  get maxWorkers(): number {
+    return this.#e.maxWorkers;
+  }
+
+  /** The queue's capacity. */
+  get maxQueue(): number {
+    return this.#e.maxQueue;
+  }
+
+  /** True once `stop()` or `stopAndWait()` was called, or the pool's signal aborted. */
+  get stopped(): boolean {
+    return this.#e.isStopped;
+  }
+
+  /**
+   * Submits a job and returns its result. If the queue is full it waits for
+   * space first (backpressure); aborting `options.signal` ends that wait, or
+   * cancels the job wherever it is (see {@link JobOptions.signal}).
+   *
+   * The promise resolves with what the job returns; rejects with what it
+   * throws, with {@link JobTimeoutError} if it exceeds `options.timeout`, with
+   * the signal's reason if cancelled, with {@link PoolStoppedError} if the pool
+   * was stopped before the job ran (or before the call).
+   *
+   * @throws TypeError if `job` is not a function; RangeError/TypeError for bad
+   *   options.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 4, maxQueue: 100 });
+   * const n: number = await pool.submit(async () => 6 * 7);
+   * const ac = new AbortController();
+   * const p = pool.submit((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))), { signal: ac.signal });
+   * ac.abort(new Error("client went away"));
+   * await p.catch((e) => console.log(e.message)); // "client went away"
+   * ```
+   */
+  submit<R>(job: JobFunction<R>, options?: JobOptions): Promise<R> {
+    return this.#e.submit(job, options) as Promise<R>;
+  }
+
+  /**
+   * Submits a job only if it can be queued now; never waits. Returns the job's
+   * result promise, like {@link Pool.submit}.
+   *
+   * @throws {@link QueueFullError} synchronously if the queue is full (or other
+   *   submitters are already waiting for space): the job is not accepted, and
+   *   counts as dropped.
+   * @throws {@link PoolStoppedError} synchronously if the pool is stopped.
+   * @throws TypeError/RangeError for a bad job or options.
+   *
+   * @example
+   * ```ts
+   * import { Pool, QueueFullError } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 8, maxQueue: 1000 });
+   * function handle(payload: string): number {
+   *   try {
+   *     pool.trySubmit(async () => { await fetch("https://example.com/upload", { method: "PUT", body: payload }); })
+   *       .catch((e) => console.error("upload failed", e));
+   *     return 202;
+   *   } catch (e) {
+   *     if (e instanceof QueueFullError) return 503;
+   *     throw e;
+   *   }
+   * }
+   * ```
+   */
+  trySubmit<R>(job: JobFunction<R>, options?: JobOptions): Promise<R> {
+    return this.#e.trySubmit(job, options) as Promise<R>;
+  }
+
+  /**
+   * Fire and forget, like Go's `go` statement: runs the job on the pool and
+   * returns nothing. If the queue is full the job waits for space (the caller
+   * does not). If the job fails (throws, rejects, times out), the error goes to
+   * the `onError` option; without one it is rethrown as an uncaught exception
+   * on a microtask, which ends a Node process like an unrecovered panic: it is
+   * never silently lost. Cancelled and dropped `go` jobs are counted, not
+   * reported as errors.
+   *
+   * @throws {@link PoolStoppedError} synchronously if the pool is stopped.
+   * @throws TypeError/RangeError for a bad job or options.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({
+   *   maxWorkers: 4,
+   *   maxQueue: 100,
+   *   onError: (error, job) => console.error(`background job ${job.id} failed:`, error),
+   * });
+   * pool.go(async () => { await fetch("https://example.com/audit", { method: "POST" }); });
+   * ```
+   */
+  go(job: JobFunction<unknown>, options?: JobOptions): void {
+    this.#e.go(job, options);
+  }
+
+  /**
+   * Makes a {@link Group}: a batch of jobs on this pool whose `wait()` returns
+   * their results in submission order.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 4, maxQueue: 16 });
+   * const group = pool.group<number>(); // collect every error
+   * for (let i = 0; i < 10; i++) await group.submit(async () => i * i);
+   * const squares = await group.wait();
+   * ```
+   */
+  group<R>(options?: GroupOptions): Group<R> {
+    checkObject("group", "options", options);
+    const failFast = options?.failFast;
+    if (failFast !== undefined && typeof failFast !== "boolean") {
+      throw new TypeError(`group: failFast must be a boolean, got ${String(failFast)} (${typeof failFast})`);
+    }
+    return new Group<R>(new GroupCore(this.#e, failFast === true));
+  }
+
+  /**
+   * Stops the pool: no new jobs (submit rejects, trySubmit and go throw
+   * {@link PoolStoppedError}); every job waiting for queue space or in the
+   * queue is dropped (its promise rejects with PoolStoppedError, waking every
+   * blocked submitter); running jobs finish. Resolves once they have and every
+   * worker has exited. Idempotent: later calls return the same promise. Also
+   * turns a `stopAndWait()` in progress into a stop.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
+   * process.once("SIGTERM", () => void pool.stop().then(() => process.exit(0)));
+   * ```
+   */
+  stop(): Promise<void> {
+    return this.#e.stop();
+  }
+
+  /**
+   * Drains and stops the pool: no new jobs, but every job already accepted
+   * (waiting for queue space, queued, running) runs to the end. Resolves once
+   * all have settled and every worker has exited. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
+   * for (let i = 0; i < 5; i++) pool.go(async () => console.log("job", i));
+   * await pool.stopAndWait(); // all five ran
+   * ```
+   */
+  stopAndWait(): Promise<void> {
+    return this.#e.stopAndWait();
+  }
+
+  /**
+   * Changes the worker limit. Growing starts workers for queued jobs at once,
+   * which frees queue space and so admits blocked submitters at once.
+   * Shrinking retires idle workers beyond the new limit at once and busy ones
+   * lazily, as they finish their current job: running jobs are never
+   * interrupted, and no job starts while the limit is exceeded.
+   *
+   * @throws RangeError naming the value if `maxWorkers` is not an integer from
+   *   1 to 2^31-1.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 2, maxQueue: 100 });
+   * pool.resize(16); // traffic peak
+   * pool.resize(2); // back to normal: extra workers retire as they finish
+   * ```
+   */
+  resize(maxWorkers: number): void {
+    this.#e.resize(checkCount("resize", "maxWorkers", maxWorkers, MAX_CAPACITY));
+  }
+
+  /**
+   * A snapshot of the pool's gauges and counters (see {@link PoolMetrics}).
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
+   * const { running, queued, blockedSubmitters } = pool.metrics();
+   * ```
+   */
+  metrics(): PoolMetrics {
+    return this.#e.metrics();
+  }
+}
