@@ -131,5 +131,5 @@ describe("pnpm demo", () => {
     // stderr is not a terminal here: plain progress lines, no carriage returns.
     expect(stderr).toMatch(/^progress: 100% /m);
     expect(stderr).not.toContain("\r");
-  });
+  }, 30_000);
 });

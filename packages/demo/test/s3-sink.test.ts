@@ -18,7 +18,11 @@ let endpoint: string;
 let client: S3Client;
 let removeDir: () => Promise<void>;
 
+// The SDK warns once that its 2027 releases need Node 22; not this test's concern.
+const warningSetting = process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"];
+
 beforeAll(async () => {
+  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";
   const tmp = await tempDir();
   removeDir = tmp.remove;
   s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: tmp.dir, configureBuckets: [{ name: BUCKET }] });
@@ -27,9 +31,11 @@ beforeAll(async () => {
   // The same client configuration the server derives from SINK=s3 with S3_ENDPOINT.
   const options = s3SinkOptions(parseConfig({ SINK: "s3", S3_BUCKET: BUCKET, S3_ENDPOINT: endpoint }).sink as S3SinkConfig);
   client = new S3Client({ ...options.clientConfig, credentials });
-});
+}, 30_000);
 
 afterAll(async () => {
+  if (warningSetting === undefined) delete process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"];
+  else process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = warningSetting;
   client?.destroy();
   await s3rver?.close();
   await removeDir?.();

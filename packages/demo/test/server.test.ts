@@ -215,7 +215,7 @@ describe("POST /payloads", () => {
       ),
       { numRuns: 15, seed: 20250131 },
     );
-  });
+  }, 30_000);
 });
 
 describe("GET /metrics", () => {

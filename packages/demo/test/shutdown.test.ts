@@ -103,7 +103,7 @@ describe("SIGTERM", () => {
     // ... and compare the ids: none missing, none extra, none twice.
     const check = await checkSink(tmp.dir, result);
     expect(check).toMatchObject({ ok: true, missing: 0, unacknowledged: 0, duplicates: 0, malformed: 0 });
-  });
+  }, 30_000);
 
   it("exits 2 with a message naming the bad variable and value when the configuration is invalid", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
@@ -116,5 +116,5 @@ describe("SIGTERM", () => {
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).toBe(2);
     expect(stderr).toContain('MAX_WORKERS="lots": must be an integer from 1 to 100000');
-  });
+  }, 30_000);
 });
