@@ -47,7 +47,6 @@ const TMP_PREFIX = ".tmp-";
 /** Payloads waiting for, or being written into, one object. */
 class Batch {
   readonly lines: string[] = [];
-  bytes = 0;
   readonly done: Promise<void>;
   resolve!: () => void;
   reject!: (error: unknown) => void;
@@ -125,7 +124,6 @@ export class FsSink implements Sink {
     let batch = this.#open;
     if (batch === undefined) batch = this.#open = new Batch();
     batch.lines.push(line);
-    batch.bytes += line.length + 1;
     if (batch.lines.length >= this.#batchSize) {
       this.#open = undefined;
       this.#sealed.push(batch);
@@ -190,7 +188,7 @@ export class FsSink implements Sink {
     let wroteTmp = false;
     try {
       await this.#ensureDir(folder);
-      const body = batch.lines.join("\n") + "\n";
+      const body = Buffer.from(batch.lines.join("\n") + "\n", "utf8");
       const file = await open(tmp, "wx");
       wroteTmp = true;
       try {
@@ -204,7 +202,7 @@ export class FsSink implements Sink {
       await fsyncDir(folder);
       this.#objects += 1;
       this.#payloads += batch.lines.length;
-      this.#bytes += batch.bytes;
+      this.#bytes += body.length;
       batch.resolve();
     } catch (error) {
       this.#failed += batch.lines.length;
