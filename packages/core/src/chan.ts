@@ -34,7 +34,7 @@ import {
   type Received,
 } from "./waiter.js";
 
-export type { Received } from "./waiter.js";
+export type { Received, ReceivedValue, ReceivedZero } from "./waiter.js";
 
 /**
  * The receive-only view of a channel: Go's `<-chan T`. It has no `send`, `trySend`
@@ -273,6 +273,10 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     return { [Symbol.asyncIterator]: () => new ChanIterator<T>(this as Chan<T, unknown>, signal) };
   }
 
+  /**
+   * `for await (const v of ch)`: Go's `for v := range ch` (see {@link RecvChan.range},
+   * which also takes an AbortSignal).
+   */
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return new ChanIterator<T>(this as Chan<T, unknown>, undefined);
   }

@@ -14,9 +14,9 @@
  * @packageDocumentation
  */
 export { Chan, nilChan, isChan } from "./chan.js";
-export type { SendChan, RecvChan, ChanOptions, RangeOptions, Received } from "./chan.js";
+export type { SendChan, RecvChan, ChanOptions, RangeOptions, Received, ReceivedValue, ReceivedZero } from "./chan.js";
 export { select, trySelect, recv, send, RecvCase, SendCase } from "./select.js";
-export type { SelectCase, SelectResult, CaseResult, SelectOptions } from "./select.js";
+export type { SelectCase, SelectResult, CaseResult, SelectOptions, Fired } from "./select.js";
 export { ChanError, SendOnClosedError, CloseOfClosedError, CloseOfNilError, MAX_CAPACITY } from "./errors.js";
 export { configureScheduling, getScheduling } from "./scheduling.js";
 export type { SchedulingOptions, SchedulingState } from "./scheduling.js";

@@ -75,16 +75,36 @@ export class SendCase<in T> {
  */
 export type SelectCase = RecvCase<unknown, unknown> | SendCase<never> | PromiseLike<unknown> | AbortSignal;
 
-/** The result shape of one case at position `I`. */
+/**
+ * One fired case: the shape every {@link select} result has.
+ *
+ * @example
+ * ```ts
+ * import { Chan, select, recv, type Fired } from "@gochan/core";
+ * const ch = new Chan<number>(1);
+ * await ch.send(1);
+ * const r: Fired<number, unknown, boolean> = await select([recv(ch)]);
+ * ```
+ */
+export interface Fired<I extends number, V, OK extends boolean> {
+  /** The position of the case that fired in the cases array. */
+  index: I;
+  /** A receive's value (the zero value when closed), a promise's value, a signal's reason; `undefined` for a send. */
+  value: V;
+  /** False only for a receive from a closed, drained channel. */
+  ok: OK;
+}
+
+/** The result shape of case `C` at position `I`. */
 export type CaseResult<C, I extends number> =
   C extends RecvCase<infer T, infer Z>
-    ? { index: I; value: T; ok: true } | { index: I; value: Z; ok: false }
+    ? Fired<I, T, true> | Fired<I, Z, false>
     : C extends SendCase<never>
-      ? { index: I; value: undefined; ok: true }
+      ? Fired<I, undefined, true>
       : C extends AbortSignal
-        ? { index: I; value: unknown; ok: true }
+        ? Fired<I, unknown, true>
         : C extends PromiseLike<infer V>
-          ? { index: I; value: Awaited<V>; ok: true }
+          ? Fired<I, Awaited<V>, true>
           : never;
 
 /**
@@ -103,7 +123,7 @@ export type CaseResult<C, I extends number> =
  * ```
  */
 export type SelectResult<C extends readonly SelectCase[]> = number extends C["length"]
-  ? { index: number; value: unknown; ok: boolean }
+  ? Fired<number, unknown, boolean>
   : { [K in keyof C]: K extends `${infer I extends number}` ? CaseResult<C[K], I> : never }[number];
 
 /** Options of {@link select}. */
@@ -278,7 +298,7 @@ class SelectOp implements Selector {
  * ```ts
  * import { Chan, select, recv, send, after } from "@gochan/core";
  * const jobs = new Chan<string>(), results = new Chan<number>(1);
- * const r = await select([recv(jobs), send(results, 1), after(1000)]);
+ * const r = await select([recv(jobs), send(results, 1), recv(after(1000))]);
  * switch (r.index) {
  *   case 0: console.log("job", r.value); break;
  *   case 1: console.log("sent a result"); break;

@@ -20,8 +20,35 @@ export const MODE_VALUE = 1; // recv: resolves the value (zero when closed)
 export const MODE_OK = 2; // recvOk: resolves { value, ok }
 export const MODE_ITER = 3; // async iterator: resolves { value, done }
 
-/** The result of a comma-ok receive: `v, ok := <-ch`. */
-export type Received<T, Z = undefined> = { value: T; ok: true } | { value: Z; ok: false };
+/** A comma-ok receive that got a value from a send. */
+export interface ReceivedValue<T> {
+  /** The value a sender sent. */
+  value: T;
+  /** True: a send delivered this value. */
+  ok: true;
+}
+
+/** A comma-ok receive from a closed, drained channel. */
+export interface ReceivedZero<Z> {
+  /** The channel's zero value (see `ChanOptions.zero`). */
+  value: Z;
+  /** False: the channel is closed and drained. */
+  ok: false;
+}
+
+/**
+ * The result of a comma-ok receive, Go's `v, ok := <-ch`: discriminated by `ok`.
+ *
+ * @example
+ * ```ts
+ * import { Chan } from "@gochan/core";
+ * const ch = new Chan<number>(1);
+ * await ch.send(5);
+ * const r = await ch.recvOk();
+ * if (r.ok) console.log(r.value * 2); // r.value: number
+ * ```
+ */
+export type Received<T, Z = undefined> = ReceivedValue<T> | ReceivedZero<Z>;
 
 /** The select a case waiter belongs to. */
 export interface Selector {
