@@ -1,0 +1,664 @@
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
+import {
+  JobTimeoutError,
+  Pool,
+  PoolStoppedError,
+  QueueFullError,
+  type JobInfo,
+  type PoolEvent,
+} from "@gochan/pool";
+import { balanced, deferred, gate, observe, settle, turn } from "./helpers.js";
+
+/** Runs fn while queueMicrotask callbacks that throw are recorded instead of crashing the run. */
+async function captureRethrows(fn: () => Promise<void>): Promise<unknown[]> {
+  const original = globalThis.queueMicrotask;
+  const thrown: unknown[] = [];
+  globalThis.queueMicrotask = (cb: () => void): void =>
+    original(() => {
+      try {
+        cb();
+      } catch (e) {
+        thrown.push(e);
+      }
+    });
+  try {
+    await fn();
+    await settle(2);
+  } finally {
+    globalThis.queueMicrotask = original;
+  }
+  return thrown;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("submit", () => {
+  it("resolves with the job's result, typed, and gives the job an unaborted signal", async () => {
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 4 });
+    let seen: AbortSignal | undefined;
+    const p = pool.submit(async (signal) => {
+      seen = signal;
+      return 6 * 7;
+    });
+    expectTypeOf(p).toEqualTypeOf<Promise<number>>();
+    expect(await p).toBe(42);
+    expect(seen).toBeInstanceOf(AbortSignal);
+    expect(seen?.aborted).toBe(false);
+    expect(await pool.submit(() => "sync")).toBe("sync");
+    await pool.stop();
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("rejects with the job's error, sync or async, and the worker carries on", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 4 });
+    const boom = new Error("boom");
+    await expect(pool.submit(() => { throw boom; })).rejects.toBe(boom);
+    await expect(pool.submit(async () => Promise.reject(boom))).rejects.toBe(boom);
+    await expect(pool.submit(() => Promise.reject("not an Error"))).rejects.toBe("not an Error");
+    expect(await pool.submit(() => "still working")).toBe("still working");
+    const m = pool.metrics();
+    expect([m.failed, m.succeeded, m.completed, m.running]).toEqual([3, 1, 4, 0]);
+    await pool.stop();
+  });
+
+  it("never runs a job inside the submit call", async () => {
+    const pool = new Pool({ maxWorkers: 4, maxQueue: 4 });
+    let ran = false;
+    const p = pool.submit(() => {
+      ran = true;
+    });
+    expect(ran).toBe(false);
+    await p;
+    expect(ran).toBe(true);
+    // Also for a job handed to an idle worker through its job channel.
+    let ran2 = false;
+    const p2 = pool.submit(() => {
+      ran2 = true;
+    });
+    expect(ran2).toBe(false);
+    await p2;
+    await pool.stop();
+  });
+
+  it("starts jobs in submission order with one worker, blocked submitters included", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
+    const order: number[] = [];
+    const all = [];
+    for (let i = 0; i < 10; i++) all.push(pool.submit(async () => { order.push(i); await turn(); }));
+    expect(pool.metrics().blockedSubmitters).toBe(7);
+    await Promise.all(all);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await pool.stop();
+  });
+
+  it("runs at most maxWorkers jobs at a time", async () => {
+    const pool = new Pool({ maxWorkers: 3, maxQueue: 100 });
+    let now = 0;
+    let most = 0;
+    const all = [];
+    for (let i = 0; i < 30; i++) {
+      all.push(
+        pool.submit(async () => {
+          now++;
+          most = Math.max(most, now);
+          expect(pool.metrics().running).toBeLessThanOrEqual(3);
+          await turn();
+          now--;
+        }),
+      );
+    }
+    await Promise.all(all);
+    expect(most).toBe(3);
+    await pool.stop();
+  });
+
+  it("waits for queue space (backpressure) and admits waiters in order as space frees", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
+    const g = gate();
+    const first = pool.submit(g.job);
+    const rest = [1, 2, 3, 4].map((i) => observe(pool.submit(() => i)));
+    let m = pool.metrics();
+    expect([m.running, m.queued, m.blockedSubmitters, m.submitted]).toEqual([1, 2, 2, 5]);
+    g.release();
+    await first;
+    await settle();
+    expect(rest.map((r) => r.current)).toEqual([1, 2, 3, 4].map((value) => ({ state: "fulfilled", value })));
+    m = pool.metrics();
+    expect([m.running, m.queued, m.blockedSubmitters, m.succeeded]).toEqual([0, 0, 0, 5]);
+    await pool.stop();
+  });
+});
+
+describe("cancellation", () => {
+  it("aborting a blocked submit ends its wait: rejected with the reason, never run, counted cancelled", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    const g = gate();
+    void pool.submit(g.job);
+    void pool.submit(() => "queued");
+    const ac = new AbortController();
+    let ran = false;
+    const waiting = observe(pool.submit(() => { ran = true; }, { signal: ac.signal }));
+    const after = pool.submit(() => "after");
+    expect(pool.metrics().blockedSubmitters).toBe(2);
+    const reason = new Error("client went away");
+    ac.abort(reason);
+    expect(pool.metrics().blockedSubmitters).toBe(1);
+    await turn();
+    expect(waiting.current).toEqual({ state: "rejected", reason });
+    g.release();
+    expect(await after).toBe("after");
+    expect(ran).toBe(false);
+    expect(pool.metrics().cancelled).toBe(1);
+    await pool.stop();
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("aborting a queued job removes it, and its slot goes to the first blocked submitter at once", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
+    const g = gate();
+    void pool.submit(g.job);
+    const ac = new AbortController();
+    let ran = false;
+    const cancelled = observe(pool.submit(() => { ran = true; }, { signal: ac.signal }));
+    const queued = pool.submit(() => "queued");
+    const blocked = pool.submit(() => "blocked");
+    expect(pool.metrics()).toMatchObject({ queued: 2, blockedSubmitters: 1 });
+    expect(() => pool.trySubmit(() => 0)).toThrow(QueueFullError);
+    ac.abort("stop it");
+    expect(pool.metrics()).toMatchObject({ queued: 2, blockedSubmitters: 0, cancelled: 1 });
+    g.release();
+    expect(await queued).toBe("queued");
+    expect(await blocked).toBe("blocked");
+    expect(ran).toBe(false);
+    expect(cancelled.current).toEqual({ state: "rejected", reason: "stop it" });
+    await pool.stop();
+  });
+
+  it("aborting a running job aborts its signal and rejects at once; its worker stays busy until it returns", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
+    const ac = new AbortController();
+    const returned = deferred();
+    let jobSignal: AbortSignal | undefined;
+    const started = deferred();
+    const p = observe(
+      pool.submit(
+        async (signal) => {
+          jobSignal = signal;
+          started.resolve();
+          await returned.promise;
+          return "late";
+        },
+        { signal: ac.signal },
+      ),
+    );
+    const next = observe(pool.submit(() => "next"));
+    await started.promise;
+    ac.abort("cancel");
+    expect(jobSignal?.aborted).toBe(true);
+    expect(jobSignal?.reason).toBe("cancel");
+    await turn();
+    expect(p.current).toEqual({ state: "rejected", reason: "cancel" });
+    expect(pool.metrics()).toMatchObject({ running: 1, cancelled: 1 });
+    expect(next.current.state).toBe("pending");
+    returned.resolve();
+    await settle();
+    expect(next.current).toEqual({ state: "fulfilled", value: "next" });
+    // The late result is ignored: counted once, as cancelled.
+    expect(pool.metrics()).toMatchObject({ running: 0, cancelled: 1, succeeded: 1, submitted: 2 });
+    await pool.stop();
+  });
+
+  it("an already aborted signal rejects at once and is counted cancelled", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    const signal = AbortSignal.abort("already");
+    let ran = false;
+    await expect(pool.submit(() => { ran = true; }, { signal })).rejects.toBe("already");
+    await expect(pool.trySubmit(() => { ran = true; }, { signal })).rejects.toBe("already");
+    pool.go(() => { ran = true; }, { signal });
+    await settle();
+    expect(ran).toBe(false);
+    expect(pool.metrics()).toMatchObject({ submitted: 3, cancelled: 3 });
+    await pool.stop();
+  });
+});
+
+describe("timeouts", () => {
+  it("count from the job's start, not from submission; the signal aborts with JobTimeoutError", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
+    const first = gate();
+    void pool.submit(first.job);
+    let reason: unknown;
+    const returned = deferred();
+    const timed = observe(
+      pool.submit(
+        async (signal) => {
+          signal.addEventListener("abort", () => {
+            reason = signal.reason;
+          });
+          await returned.promise;
+        },
+        { timeout: 100 },
+      ),
+    );
+    await turn();
+    vi.advanceTimersByTime(1000); // queued for 1 s: no timeout yet
+    expect(timed.current.state).toBe("pending");
+    first.release();
+    await settle();
+    vi.advanceTimersByTime(99);
+    await turn();
+    expect(timed.current.state).toBe("pending");
+    vi.advanceTimersByTime(1);
+    await turn();
+    expect(timed.current.state).toBe("rejected");
+    const error = (timed.current as { reason: unknown }).reason;
+    expect(error).toBeInstanceOf(JobTimeoutError);
+    expect(reason).toBe(error);
+    expect(pool.metrics()).toMatchObject({ failed: 1, running: 1 });
+    returned.resolve();
+    await pool.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("a job that finishes in time leaves no timer behind", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
+    expect(await pool.submit(async () => "quick", { timeout: 60_000 })).toBe("quick");
+    expect(vi.getTimerCount()).toBe(0);
+    await pool.stop();
+  });
+});
+
+describe("trySubmit", () => {
+  it("throws QueueFullError synchronously when full, counts it as dropped, and succeeds exactly when queued + blocked < maxQueue", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
+    const g = gate();
+    const results = [pool.trySubmit(g.job)];
+    results.push(pool.trySubmit(async () => undefined), pool.trySubmit(async () => undefined));
+    const m = pool.metrics();
+    expect(m.queued + m.blockedSubmitters).toBe(m.maxQueue);
+    expect(() => pool.trySubmit(() => undefined)).toThrow(QueueFullError);
+    expect(pool.metrics()).toMatchObject({ submitted: 4, dropped: 1 });
+    g.release();
+    await Promise.all(results);
+    expect(pool.metrics().queued).toBe(0);
+    expect(await pool.trySubmit(() => "room again")).toBe("room again");
+    await pool.stop();
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("does not jump ahead of blocked submitters", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    const g = gate();
+    void pool.submit(g.job);
+    const ac = new AbortController();
+    void pool.submit(() => undefined, { signal: ac.signal }).catch(() => undefined);
+    const blocked = pool.submit(() => "blocked");
+    ac.abort(); // frees the queue slot: the blocked submitter takes it
+    expect(() => pool.trySubmit(() => "cheeky")).toThrow(QueueFullError);
+    g.release();
+    expect(await blocked).toBe("blocked");
+    await pool.stop();
+  });
+
+  it("throws PoolStoppedError synchronously once stopped", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    await pool.stop();
+    expect(() => pool.trySubmit(() => 1)).toThrow(PoolStoppedError);
+    expect(() => pool.trySubmit(() => 1)).toThrow("trySubmit: the pool is stopped");
+    expect(pool.metrics().submitted).toBe(0);
+  });
+});
+
+describe("go", () => {
+  it("runs the job; its error goes to onError with the job's identity", async () => {
+    const errors: [unknown, JobInfo][] = [];
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 4, onError: (e, job) => errors.push([e, job]) });
+    const done = deferred<string>();
+    pool.go(() => done.resolve("ran"));
+    expect(await done.promise).toBe("ran");
+    const boom = new Error("boom");
+    pool.go(async () => {
+      throw boom;
+    });
+    await settle();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.[0]).toBe(boom);
+    expect(errors[0]?.[1]).toMatchObject({ id: 2, kind: "go" });
+    expect(JSON.stringify(errors[0]?.[1])).toBe('{"id":2,"kind":"go"}');
+    expect(pool.metrics()).toMatchObject({ failed: 1, succeeded: 1 });
+    await pool.stop();
+    expect(() => pool.go(() => 1)).toThrow(PoolStoppedError);
+  });
+
+  it("without onError, the error is rethrown as an uncaught exception on a microtask (never lost)", async () => {
+    const boom = new Error("lost?");
+    const thrown = await captureRethrows(async () => {
+      const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+      pool.go(() => {
+        throw boom;
+      });
+      await pool.stopAndWait();
+    });
+    expect(thrown).toEqual([boom]);
+  });
+
+  it("an onError hook that throws has its own error rethrown; the pool carries on", async () => {
+    const hookError = new Error("bad hook");
+    let pool!: Pool;
+    const thrown = await captureRethrows(async () => {
+      pool = new Pool({ maxWorkers: 1, maxQueue: 1, onError: () => { throw hookError; } });
+      pool.go(() => {
+        throw new Error("job");
+      });
+      expect(await pool.submit(() => "alive")).toBe("alive");
+      await pool.stop();
+    });
+    expect(thrown).toEqual([hookError]);
+  });
+
+  it("in a real process, an unhandled go() error ends the process with the error, like a Go panic", () => {
+    const root = fileURLToPath(new URL("../../../", import.meta.url));
+    const fixture = fileURLToPath(new URL("./fixtures/go-panic.ts", import.meta.url));
+    // tsx (a dependency of the bench package) runs the fixture on the sources,
+    // through the workspace tsconfig's paths.
+    const tsx = join(dirname(createRequire(join(root, "packages/bench/package.json")).resolve("tsx/package.json")), "dist/cli.mjs");
+    const r = spawnSync(process.execPath, [tsx, "--tsconfig", join(root, "tsconfig.json"), fixture], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("Error: panic from a go() job");
+    expect(r.stdout).toContain("submitted");
+    expect(r.stdout).not.toContain("unreachable");
+  });
+});
+
+describe("stop and stopAndWait", () => {
+  it("stop drops waiting and queued jobs (PoolStoppedError), lets running ones finish, resolves after them", async () => {
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
+    const a = gate();
+    const b = gate();
+    const running = [pool.submit(a.job), pool.submit(b.job)];
+    const waiting = [1, 2, 3, 4].map((i) => observe(pool.submit(() => i)));
+    expect(pool.metrics()).toMatchObject({ running: 2, queued: 2, blockedSubmitters: 2 });
+    const stopped = observe(pool.stop());
+    expect(pool.stopped).toBe(true);
+    expect(pool.metrics()).toMatchObject({ running: 2, queued: 0, blockedSubmitters: 0, dropped: 4 });
+    await turn();
+    for (const w of waiting) {
+      expect(w.current.state).toBe("rejected");
+      expect((w.current as { reason: unknown }).reason).toBeInstanceOf(PoolStoppedError);
+    }
+    expect(stopped.current.state).toBe("pending");
+    a.release();
+    await settle();
+    expect(stopped.current.state).toBe("pending");
+    b.release();
+    await Promise.all(running);
+    await settle();
+    expect(stopped.current.state).toBe("fulfilled");
+    expect(pool.stop()).toBe(pool.stop()); // idempotent: the same promise
+    await expect(pool.submit(() => 1)).rejects.toBeInstanceOf(PoolStoppedError);
+    const m = pool.metrics();
+    expect(balanced(m)).toBe(true);
+    expect([m.running, m.idle, m.succeeded, m.dropped]).toEqual([0, 0, 2, 4]);
+  });
+
+  it("stopAndWait drains everything accepted, blocked submitters included", async () => {
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
+    const ran: number[] = [];
+    const all = [];
+    for (let i = 0; i < 12; i++) all.push(pool.submit(async () => { await turn(); ran.push(i); }));
+    const drained = pool.stopAndWait();
+    expect(pool.stopAndWait()).toBe(drained);
+    await expect(pool.submit(() => 1)).rejects.toBeInstanceOf(PoolStoppedError);
+    await drained;
+    expect(ran.sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    await Promise.all(all);
+    const m = pool.metrics();
+    expect([m.running, m.idle, m.queued, m.succeeded]).toEqual([0, 0, 0, 12]);
+  });
+
+  it("a stop during a drain drops what is still waiting", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    const g = gate();
+    void pool.submit(g.job);
+    const queued = observe(pool.submit(() => "queued"));
+    const blocked = observe(pool.submit(() => "blocked"));
+    const drained = observe(pool.stopAndWait());
+    const stopped = pool.stop();
+    await turn();
+    expect(queued.current.state).toBe("rejected");
+    expect(blocked.current.state).toBe("rejected");
+    g.release();
+    await stopped;
+    await turn();
+    expect(drained.current.state).toBe("fulfilled");
+  });
+
+  it("a pool that never ran a job stops at once; stopping twice is fine", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    await pool.stopAndWait();
+    await pool.stop();
+    await pool.stopAndWait();
+    expect(pool.metrics()).toMatchObject({ submitted: 0, running: 0, idle: 0 });
+  });
+
+  it("leaves no timer behind: idle timers and job timeouts are cleared", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const pool = new Pool({ maxWorkers: 4, maxQueue: 10, idleTimeout: 60_000 });
+    const g = gate();
+    const slow = pool.submit(g.job, { timeout: 60_000 });
+    await Promise.all([1, 2, 3].map((i) => pool.submit(() => i, { timeout: 1000 })));
+    await settle();
+    expect(pool.metrics()).toMatchObject({ running: 1, idle: 3 });
+    expect(vi.getTimerCount()).toBe(4); // three idle timers and the slow job's timeout
+    const stopped = pool.stop();
+    expect(vi.getTimerCount()).toBe(1); // idle workers retired at once
+    g.release();
+    await slow;
+    await stopped;
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("resize", () => {
+  it("growing starts workers for queued jobs at once, which admits blocked submitters at once", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
+    const gates = [gate(), gate(), gate(), gate()];
+    const all = gates.map((g) => pool.submit(g.job));
+    const group = pool.group();
+    const admitted = observe(group.submit(() => "group job"));
+    expect(pool.metrics()).toMatchObject({ running: 1, queued: 2, blockedSubmitters: 2 });
+    pool.resize(3);
+    expect(pool.metrics()).toMatchObject({ maxWorkers: 3, running: 3, queued: 2, blockedSubmitters: 0 });
+    await turn();
+    expect(admitted.current.state).toBe("fulfilled");
+    for (const g of gates) g.release();
+    await Promise.all(all);
+    expect(await group.wait()).toEqual(["group job"]);
+    await pool.stop();
+  });
+
+  it("shrinking retires idle workers at once and busy ones as they finish; no job starts over the limit", async () => {
+    const pool = new Pool({ maxWorkers: 4, maxQueue: 10 });
+    const gates = [gate(), gate(), gate()];
+    const busy = gates.map((g) => pool.submit(g.job));
+    await pool.submit(() => "warm a fourth worker");
+    await settle();
+    expect(pool.metrics()).toMatchObject({ running: 3, idle: 1 });
+    let starts = 0;
+    const runningAtStart: number[] = [];
+    const later = [1, 2, 3].map(() =>
+      pool.submit(() => {
+        starts++;
+        runningAtStart.push(pool.metrics().running);
+      }),
+    );
+    expect(pool.metrics()).toMatchObject({ running: 4, idle: 0, queued: 2 });
+    pool.resize(1);
+    expect(pool.metrics().maxWorkers).toBe(1);
+    await settle();
+    // The job handed to the idle worker before the shrink still runs (with 4 running).
+    expect(runningAtStart).toEqual([4]);
+    gates[0]?.release();
+    await settle();
+    expect(starts).toBe(1); // 3 still running > 1: nothing new starts
+    gates[1]?.release();
+    gates[2]?.release();
+    await Promise.all([...busy, ...later]);
+    expect(starts).toBe(3);
+    // The two dispatched after the shrink started only once one worker was left.
+    expect(runningAtStart).toEqual([4, 1, 1]);
+    await settle();
+    expect(pool.metrics()).toMatchObject({ running: 0, idle: 1 });
+    await pool.stop();
+  });
+});
+
+describe("idleTimeout", () => {
+  it("an idle worker exits after idleTimeout and is started again on demand", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 2, idleTimeout: 500 });
+    await Promise.all([pool.submit(() => 1), pool.submit(() => 2)]);
+    await settle();
+    expect(pool.metrics().idle).toBe(2);
+    vi.advanceTimersByTime(499);
+    expect(pool.metrics().idle).toBe(2);
+    vi.advanceTimersByTime(1);
+    expect(pool.metrics().idle).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await pool.submit(() => "again")).toBe("again");
+    await settle();
+    expect(pool.metrics().idle).toBe(1);
+    await pool.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("metrics and events", () => {
+  it("emits start and end per job, end exactly once per submitted job, with the outcome", async () => {
+    const events: string[] = [];
+    const pool = new Pool({
+      maxWorkers: 1,
+      maxQueue: 1,
+      onError: () => undefined,
+      onEvent: (e: PoolEvent) => {
+        events.push(e.type === "start" ? `start ${e.job.id}` : `end ${e.job.id} ${e.outcome}${e.started ? "" : " (never ran)"}`);
+      },
+    });
+    const g = gate();
+    const first = pool.submit(g.job);
+    const ac = new AbortController();
+    const cancelled = pool.submit(() => 2, { signal: ac.signal }).catch(() => "c");
+    expect(() => pool.trySubmit(() => 3)).toThrow(QueueFullError);
+    ac.abort();
+    pool.go(() => {
+      throw new Error("x");
+    });
+    const dropped = pool.submit(() => 5).catch(() => "d");
+    // The refusal and the cancellation are reported synchronously; job 1 starts a microtask later.
+    expect(events).toEqual(["end 3 dropped (never ran)", "end 2 cancelled (never ran)"]);
+    await turn();
+    expect(events).toEqual(["end 3 dropped (never ran)", "end 2 cancelled (never ran)", "start 1"]);
+    g.release();
+    await first;
+    await settle();
+    const stopped = pool.stop();
+    await Promise.all([cancelled, dropped, stopped]);
+    expect(events).toEqual([
+      "end 3 dropped (never ran)",
+      "end 2 cancelled (never ran)",
+      "start 1",
+      "end 1 succeeded",
+      "start 4",
+      "end 4 failed",
+      "start 5",
+      "end 5 succeeded",
+    ]);
+    expect(pool.metrics()).toEqual({
+      maxWorkers: 1,
+      maxQueue: 1,
+      running: 0,
+      idle: 0,
+      queued: 0,
+      blockedSubmitters: 0,
+      submitted: 5,
+      succeeded: 2,
+      failed: 1,
+      cancelled: 1,
+      dropped: 1,
+      completed: 3,
+    });
+  });
+
+  it("an onEvent hook that throws is rethrown, and the pool carries on", async () => {
+    const hookError = new Error("exporter bug");
+    const thrown = await captureRethrows(async () => {
+      const pool = new Pool({
+        maxWorkers: 1,
+        maxQueue: 1,
+        onEvent: (e) => {
+          if (e.type === "start") throw hookError;
+        },
+      });
+      expect(await pool.submit(() => "ok")).toBe("ok");
+      await pool.stop();
+    });
+    expect(thrown).toEqual([hookError]);
+  });
+
+  it("any number of pools coexist, each with its own queue and counters (flaw 8)", async () => {
+    const pools = [1, 2, 3].map((n) => new Pool({ maxWorkers: n, maxQueue: n }));
+    await Promise.all(pools.flatMap((p, i) => Array.from({ length: i + 1 }, () => p.submit(() => i))));
+    expect(pools.map((p) => p.metrics().succeeded)).toEqual([1, 2, 3]);
+    await Promise.all(pools.map((p) => p.stop()));
+  });
+});
+
+describe("the pool's signal", () => {
+  it("aborting it stops the pool and aborts the running jobs' signals with its reason", async () => {
+    const ac = new AbortController();
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 2, signal: ac.signal });
+    const seen: unknown[] = [];
+    const returned = deferred();
+    const job = async (signal: AbortSignal): Promise<void> => {
+      signal.addEventListener("abort", () => seen.push(signal.reason));
+      await returned.promise;
+    };
+    const running = [observe(pool.submit(job)), observe(pool.submit(job))];
+    const queued = observe(pool.submit(() => 3));
+    await turn();
+    ac.abort("shutdown");
+    expect(pool.stopped).toBe(true);
+    expect(seen).toEqual(["shutdown", "shutdown"]);
+    await turn();
+    expect(running.map((r) => r.current)).toEqual([
+      { state: "rejected", reason: "shutdown" },
+      { state: "rejected", reason: "shutdown" },
+    ]);
+    expect((queued.current as { reason: unknown }).reason).toBeInstanceOf(PoolStoppedError);
+    expect(pool.metrics().running).toBe(2);
+    returned.resolve();
+    await pool.stop();
+    expect(pool.metrics()).toMatchObject({ running: 0, cancelled: 2, dropped: 1 });
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("an already aborted signal makes a stopped pool", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1, signal: AbortSignal.abort() });
+    expect(pool.stopped).toBe(true);
+    await expect(pool.submit(() => 1)).rejects.toBeInstanceOf(PoolStoppedError);
+    await pool.stop();
+  });
+});
