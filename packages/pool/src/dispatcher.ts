@@ -240,6 +240,9 @@ export class Dispatcher<J> {
   async #dispatch(): Promise<void> {
     const take = [recv(this.jobQueue), recv(this.quit)] as const;
     for (;;) {
+      // Quit has priority over a ready job (Go: select { case <-d.quit: return; default: }),
+      // since select would otherwise pick at random between the two.
+      if (this.quit.tryRecv() !== undefined) return;
       // case job := <-JobQueue (or quit; or the queue is closed and drained)
       const r = await select(take);
       if (r.index === 1 || !r.ok) return;

@@ -218,6 +218,8 @@ export class Worker<J> {
     const handler = this.#handler;
     try {
       for (;;) {
+        // Quit has priority: do not register again once stopped.
+        if (this.quit.tryRecv() !== undefined) return;
         // w.WorkerPool <- w.JobChannel, interruptible by quit.
         const registered = await select(register);
         if (registered.index === 1) return;
