@@ -76,7 +76,9 @@ export function renderTable(r: BenchResult): string {
   const out: string[] = [];
   if (r.quick) out.push("QUICK RUN: tiny counts, one run; the figures and verdicts below mean nothing.", "");
   out.push(`gochan bench, ${r.date}, ${r.machine.cpu} x ${r.machine.cores}, Node ${r.machine.node}`);
-  out.push(`median of ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, each run a fresh process, peers alternating`);
+  out.push(
+    `median of ${r.runs} run${r.runs === 1 ? "" : "s"} per peer; each run a fresh process (warm-up, then median of 3 timed); peers alternating`,
+  );
   if (!r.go.available) out.push(`Go: not run (${r.go.reason ?? "unavailable"})`);
   for (const w of r.workloads) {
     out.push("", `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit} (median, min .. max, CPU time, x ours)`);
@@ -127,9 +129,12 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
     ...(jsonFile === undefined ? [] : [`- **Raw results**: [${jsonFile}](${jsonFile}) (every sample of every run)`]),
     `- **Go**: ${r.go.available ? (r.go.version ?? "available") : `not run: ${r.go.reason ?? "unavailable"}. The Go rows are missing.`}`,
     "",
-    "Every figure is the median over the runs; each run is a fresh `node --expose-gc` process",
-    "measuring one peer once after a warm-up, and the peers of a workload alternate within each",
-    "round, so every ratio compares figures taken side by side on the same (shared, noisy) machine.",
+    "Every figure is the median over the runs. Each run is a fresh `node --expose-gc` process that",
+    "runs one peer once untimed (the warm-up, full count), then three times timed, and reports the",
+    "median of those three; memory and soak runs measure once, between forced collections. The",
+    "peers of a workload alternate within each round, so every ratio compares figures taken side",
+    "by side on the same (shared, noisy) machine; ratios are ratios of medians. Go runs",
+    "`go test -bench` with `-benchtime <count>x`, one fresh process per run, in the same rounds.",
     "Times are wall-clock; the CPU time column is the process's CPU time per operation (less",
     "disturbed by other processes, but it includes V8's background GC threads). Lower is better everywhere.",
     "",

@@ -36,7 +36,11 @@ export interface Workload {
   unit: Unit;
   /** Operation counts for a full run and for `--quick`. */
   count: { full: number; quick: number };
-  /** Run the peer once untimed (with a quarter of the count) before the measured run. */
+  /**
+   * Run the peer once untimed with the full count, then time it REPETITIONS
+   * times and keep the median (see runOne); false: one run, which measures
+   * itself (memory, soak).
+   */
   warmup: boolean;
   /** The peers, in display order. Keys are peer ids (see PEER_LABELS). */
   peers: Record<string, Peer>;

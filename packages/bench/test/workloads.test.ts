@@ -85,6 +85,33 @@ describe("runOne", () => {
     ],
   };
 
+  it("warms up once untimed, then keeps the median of the timed repetitions", async () => {
+    const values = [1000, 5, 1, 3]; // the warm-up's 1000 must not count
+    const calls: number[] = [];
+    const f: Family = {
+      name: "seq",
+      workloads: [
+        {
+          ...(family.workloads[0] as Family["workloads"][number]),
+          peers: {
+            seq: async (n) => {
+              calls.push(n);
+              return { value: values[calls.length - 1] as number, unit: "ns/msg", ops: n, check: 1, expected: 1 };
+            },
+          },
+        },
+      ],
+    };
+    const r = await runOne(f, "w", "seq", 7);
+    expect(calls).toEqual([7, 7, 7, 7]);
+    expect(r.status === "ok" && r.measurement.value).toBe(3);
+    const once = { ...f, workloads: [{ ...(f.workloads[0] as Family["workloads"][number]), warmup: false }] };
+    calls.length = 0;
+    const single = await runOne(once, "w", "seq", 7);
+    expect(calls).toEqual([7]);
+    expect(single.status === "ok" && single.measurement.value).toBe(1000);
+  });
+
   it("turns a wrong checksum into an error", async () => {
     const r = await runOne(family, "w", "wrong", 10);
     expect(r.status).toBe("error");
