@@ -146,9 +146,14 @@ function build(log: (line: string) => void): void {
   }
 }
 
-/** Runs one peer of one workload once in a fresh node process. */
-export function runChild(family: Family, workload: Workload, peer: string, count: number): ChildResult {
-  const file = fileURLToPath(new URL(`./workloads/${family.name}.ts`, import.meta.url));
+/** Runs one peer of one workload once in a fresh node process (`file`: the family's workload file). */
+export function runChild(
+  family: Family,
+  workload: Workload,
+  peer: string,
+  count: number,
+  file: string = fileURLToPath(new URL(`./workloads/${family.name}.ts`, import.meta.url)),
+): ChildResult {
   const r = spawnSync(
     process.execPath,
     ["--expose-gc", "--import", "tsx", file, workload.id, peer, String(count)],
@@ -156,8 +161,13 @@ export function runChild(family: Family, workload: Workload, peer: string, count
   );
   const line = r.stdout?.split("\n").find((l) => l.startsWith(RESULT_MARK));
   if (line !== undefined) return JSON.parse(line.slice(RESULT_MARK.length)) as ChildResult;
-  const why = r.error?.message ?? `exit ${String(r.status ?? r.signal)}: ${(r.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`;
-  return { status: "error", reason: `child process gave no result (${why})` };
+  if (r.error !== undefined) return { status: "error", reason: `child process failed: ${r.error.message}` };
+  if (r.status === 0) {
+    // Node exits 0 when nothing is left to run: the workload awaited a promise that never settled.
+    return { status: "error", reason: "the workload hung: its process ran out of work with a promise still pending" };
+  }
+  const tail = (r.stderr ?? "").trim().split("\n").slice(-5).join(" | ");
+  return { status: "error", reason: `child process gave no result (exit ${String(r.status ?? r.signal)}: ${tail})` };
 }
 
 interface Slot {

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BENCH_DIR, FAMILIES, parseArgs, USAGE } from "../src/main.ts";
+import { BENCH_DIR, FAMILIES, parseArgs, runChild, USAGE } from "../src/main.ts";
+import { misbehaving } from "./fixtures/misbehaving.ts";
 import type { BenchResult } from "../src/results.ts";
 
 describe("parseArgs", () => {
@@ -51,6 +52,31 @@ describe("parseArgs", () => {
       expect(w.count.quick).toBeLessThan(w.count.full);
       expect(Object.keys(w.peers).length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("runChild", () => {
+  const file = join(BENCH_DIR, "test", "fixtures", "misbehaving.ts");
+  const w = misbehaving.workloads[0] as (typeof misbehaving.workloads)[number];
+
+  it("reads the result line of a fresh process", () => {
+    expect(runChild(misbehaving, w, "fine", 5, file)).toEqual({
+      status: "ok",
+      measurement: { value: 42, unit: "ns/msg", ops: 5, check: 5, expected: 5 },
+    });
+  });
+
+  it("says a workload hung when its process runs out of work without a result", () => {
+    expect(runChild(misbehaving, w, "hangs", 5, file)).toEqual({
+      status: "error",
+      reason: "the workload hung: its process ran out of work with a promise still pending",
+    });
+  });
+
+  it("reports a crash with its exit status and the end of its stderr", () => {
+    const r = runChild(misbehaving, w, "crashes", 5, file);
+    expect(r.status).toBe("error");
+    expect(r.status === "error" && r.reason).toMatch(/^child process gave no result \(exit 3: .*about to crash/);
   });
 });
 
