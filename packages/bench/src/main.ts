@@ -179,6 +179,18 @@ interface Slot {
   reason?: string;
 }
 
+/** The commit measured, and uncommitted changes to the measured packages' sources. */
+function codeInfo(): BenchResult["code"] {
+  const git = (args: string[]): string | null => {
+    const r = spawnSync("git", args, { cwd: BENCH_DIR, encoding: "utf8" });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const commit = git(["rev-parse", "--short", "HEAD"]);
+  const status = git(["status", "--porcelain", "--", "../core/src", "../pool/src"]);
+  if (commit === null || status === null) return null;
+  return { commit, dirty: status === "" ? [] : status.split("\n").map((l) => l.slice(3)) };
+}
+
 function machine(loadStart: number): BenchResult["machine"] {
   const cpus = os.cpus();
   return {
@@ -197,6 +209,8 @@ function machine(loadStart: number): BenchResult["machine"] {
 export function runBench(options: Options, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): BenchResult {
   const started = Date.now();
   const loadStart = os.loadavg()[0] ?? 0;
+  const code = codeInfo();
+  if (code !== null && code.dirty.length > 0) log(`warning: measuring uncommitted changes: ${code.dirty.join(", ")}`);
   if (options.build) build(log);
 
   let goInfo: GoInfo = { available: false, reason: "disabled with --no-go" };
@@ -284,6 +298,7 @@ export function runBench(options: Options, log: (line: string) => void = (l) => 
     runs: options.runs,
     seconds: (Date.now() - started) / 1000,
     machine: machine(loadStart),
+    code,
     go: goInfo,
     workloads,
     targets: evaluateTargets({ workloads }),

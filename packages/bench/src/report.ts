@@ -79,6 +79,7 @@ export function renderTable(r: BenchResult): string {
   out.push(
     `median of ${r.runs} run${r.runs === 1 ? "" : "s"} per peer; each run a fresh process (warm-up, then median of 3 timed); peers alternating`,
   );
+  if (r.code !== null && r.code.dirty.length > 0) out.push(`WARNING: measured uncommitted changes in ${r.code.dirty.join(", ")}`);
   if (!r.go.available) out.push(`Go: not run (${r.go.reason ?? "unavailable"})`);
   for (const w of r.workloads) {
     out.push("", `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit} (median, min .. max, CPU time, x ours)`);
@@ -126,6 +127,11 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
     `- **Command**: \`${r.command}\` (from the repository root; ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, ${Math.round(r.seconds)} s in all)`,
     `- **Date**: ${r.date}`,
     `- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node} (V8 ${m.v8}); load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end`,
+    `- **Code**: ${
+      r.code === null
+        ? "unknown (no git)"
+        : `commit ${r.code.commit}, ${r.code.dirty.length === 0 ? "@gochan/core and @gochan/pool as committed" : `with uncommitted changes in ${r.code.dirty.join(", ")}`}`
+    }`,
     ...(jsonFile === undefined ? [] : [`- **Raw results**: [${jsonFile}](${jsonFile}) (every sample of every run)`]),
     `- **Go**: ${r.go.available ? (r.go.version ?? "available") : `not run: ${r.go.reason ?? "unavailable"}. The Go rows are missing.`}`,
     "",

@@ -74,6 +74,13 @@ export interface GoInfo {
   reason?: string;
 }
 
+/** The code measured: the commit, and whether the measured packages had uncommitted changes. */
+export interface CodeInfo {
+  commit: string;
+  /** Paths under packages/core and packages/pool with uncommitted changes (empty: as committed). */
+  dirty: string[];
+}
+
 /** Everything one invocation measured. */
 export interface BenchResult {
   /** ISO date-time the run started. */
@@ -85,6 +92,8 @@ export interface BenchResult {
   /** Wall time of the whole invocation, in seconds. */
   seconds: number;
   machine: MachineInfo;
+  /** null when git could not tell. */
+  code: CodeInfo | null;
   go: GoInfo;
   workloads: WorkloadResult[];
   targets: TargetResult[];

@@ -62,6 +62,7 @@ export function fixture(): BenchResult {
       loadStart: 1.5,
       loadEnd: 2.25,
     },
+    code: { commit: "abc1234", dirty: [] },
     go: { available: false, reason: "no Go toolchain on PATH" },
     workloads,
     targets: evaluateTargets({ workloads }),

@@ -122,6 +122,11 @@ describe("renderMarkdown", () => {
     expect(md).toContain("- **Date**: 2025-01-02T03:04:05.000Z");
     expect(md).toContain("- **Machine**: Test CPU <model>, 2 cores, 8 GiB, Linux 6.1 x64; Node v20.0.0 (V8 11.3); load average 1.50 at the start, 2.25 at the end");
     expect(md).toContain("- **Go**: not run: no Go toolchain on PATH. The Go rows are missing.");
+    expect(md).toContain("- **Code**: commit abc1234, @gochan/core and @gochan/pool as committed");
+    const dirty = { ...fixture(), code: { commit: "abc1234", dirty: ["packages/pool/src/engine.ts"] } };
+    expect(renderMarkdown(dirty, "c.svg")).toContain("- **Code**: commit abc1234, with uncommitted changes in packages/pool/src/engine.ts");
+    expect(renderTable(dirty)).toContain("WARNING: measured uncommitted changes in packages/pool/src/engine.ts");
+    expect(renderMarkdown({ ...fixture(), code: null }, "c.svg")).toContain("- **Code**: unknown (no git)");
   });
 
   it("has the targets table with misses in bold, and the chart", () => {
