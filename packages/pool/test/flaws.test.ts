@@ -44,7 +44,7 @@ describe("flaw 1: one task per job in dispatch, so the queue never pushes back",
         // go func(job Job) { jobChannel := <-d.WorkerPool; jobChannel <- job }(job)
         void (async () => {
           parked++;
-          const jobChannel = await workerPool.recv();
+          const jobChannel = (await workerPool.recv()) as Chan<number>;
           parked--;
           await jobChannel.send(job as number);
         })();
@@ -160,7 +160,7 @@ describe("flaw 3: Stop() is fire-and-forget and strands a job on a stale registr
     await settle();
     const secondStop = observe(w.quit.send(true)); // a second Stop: blocked forever (a leak)
     // The dispatcher receives the stale registration and hands the job over.
-    const jobChannel = await workerPool.recv();
+    const jobChannel = (await workerPool.recv()) as Chan<number>;
     const handOff = observe(jobChannel.send(42));
     await settle();
     expect(handOff.current.state).toBe("pending"); // the job is stranded

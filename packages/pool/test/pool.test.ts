@@ -214,6 +214,29 @@ describe("cancellation", () => {
     await pool.stop();
   });
 
+  it("a job aborted on its way to a worker (handed over, not yet started) never runs", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    let ran = 0;
+    // Spawning a worker hands it the job at once; it starts a microtask later.
+    const ac1 = new AbortController();
+    const first = observe(pool.submit(() => void ran++, { signal: ac1.signal }));
+    expect(pool.metrics().running).toBe(1);
+    ac1.abort("too late for the queue, too early for the job");
+    // Now through an idle worker's job channel.
+    await settle();
+    expect(pool.metrics().idle).toBe(1);
+    const ac2 = new AbortController();
+    const second = observe(pool.submit(() => void ran++, { signal: ac2.signal }));
+    expect(pool.metrics().running).toBe(1);
+    ac2.abort("again");
+    await settle();
+    expect(ran).toBe(0);
+    expect(first.current).toEqual({ state: "rejected", reason: "too late for the queue, too early for the job" });
+    expect(second.current).toEqual({ state: "rejected", reason: "again" });
+    expect(pool.metrics()).toMatchObject({ running: 0, cancelled: 2, succeeded: 0 });
+    await pool.stop();
+  });
+
   it("an already aborted signal rejects at once and is counted cancelled", async () => {
     const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
     const signal = AbortSignal.abort("already");

@@ -12,7 +12,7 @@ describe("Worker", () => {
     });
     expect(workerPool.len).toBe(0);
     worker.start();
-    const jobChannel = await workerPool.recv();
+    const jobChannel = (await workerPool.recv()) as Chan<string>;
     expect(jobChannel).toBe(worker.jobChannel);
     await jobChannel.send("a");
     expect(await workerPool.recv()).toBe(worker.jobChannel); // idle again
@@ -32,11 +32,11 @@ describe("Worker", () => {
       log.push(`end ${n}`);
     });
     worker.start();
-    await (await workerPool.recv()).send(1);
+    await ((await workerPool.recv()) as Chan<number>).send(1);
     await settle();
     expect(workerPool.len).toBe(0); // busy: not registered
     release.resolve();
-    await (await workerPool.recv()).send(2);
+    await ((await workerPool.recv()) as Chan<number>).send(2);
     await settle();
     expect(log).toEqual(["start 1", "end 1", "start 2", "end 2"]);
     await worker.stop();
@@ -47,7 +47,7 @@ describe("Worker", () => {
     const release = deferred();
     const worker = new Worker(workerPool, () => release.promise);
     worker.start();
-    await (await workerPool.recv()).send(1);
+    await ((await workerPool.recv()) as Chan<number>).send(1);
     const stops = [observe(worker.stop()), observe(worker.stop())];
     await settle();
     expect(stops.map((s) => s.current.state)).toEqual(["pending", "pending"]);
@@ -69,7 +69,7 @@ describe("Worker", () => {
     await turn();
     expect(workerPool.len).toBe(1); // registered, idle
     await worker.stop();
-    const stale = await workerPool.recv();
+    const stale = (await workerPool.recv()) as Chan<string>;
     await expect(stale.send("would be lost")).rejects.toBeInstanceOf(SendOnClosedError);
     expect(ran).toEqual([]);
   });
@@ -96,7 +96,7 @@ describe("Worker", () => {
       { onError: (e, job) => errors.push([e, job]) },
     );
     worker.start();
-    for (const n of [1, 2, 3]) await (await workerPool.recv()).send(n);
+    for (const n of [1, 2, 3]) await ((await workerPool.recv()) as Chan<number>).send(n);
     await settle();
     expect(errors.map(([e, job]) => [(e as Error).message, job])).toEqual([
       ["odd 1", 1],
