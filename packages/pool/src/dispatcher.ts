@@ -49,7 +49,10 @@
  * ```ts
  * import { Chan } from "@gochan/core";
  * import { Dispatcher } from "@gochan/pool";
+ * interface Payload { uploadToS3(): Promise<void> }
  * interface Job { payload: Payload }
+ * const MAX_WORKERS = Number(process.env.MAX_WORKERS ?? 8); // validated by the constructor
+ * const MAX_QUEUE = Number(process.env.MAX_QUEUE ?? 100);
  * const JobQueue = new Chan<Job>(MAX_QUEUE);
  * const dispatcher = new Dispatcher(JobQueue, MAX_WORKERS, (job: Job) => job.payload.uploadToS3(), {
  *   onError: (err) => console.error(`Error uploading to S3: ${String(err)}`),
@@ -57,6 +60,7 @@
  * dispatcher.run();
  *
  * // in the HTTP handler:
+ * const content: { payloads: Payload[] } = { payloads: [] }; // decoded from the request body
  * for (const payload of content.payloads) {
  *   const work: Job = { payload };
  *   await JobQueue.send(work); // waits while the queue is full: backpressure

@@ -70,7 +70,7 @@ export class QueueFullError extends PoolError {
  * try {
  *   await pool.submit(() => "too late");
  * } catch (e) {
- *   console.log(e instanceof PoolStoppedError, e.message); // true "submit: the pool is stopped"
+ *   if (e instanceof PoolStoppedError) console.log(e.message); // "submit: the pool is stopped"
  * }
  * ```
  */

@@ -40,6 +40,8 @@
  * ```ts
  * import { Chan } from "@gochan/core";
  * import { Worker } from "@gochan/pool";
+ * interface Job { payload: { uploadToS3(): Promise<void> } }
+ * const maxWorkers = 8;
  * const workerPool = new Chan<Chan<Job>>(maxWorkers);
  * const worker = new Worker(workerPool, (job: Job) => job.payload.uploadToS3());
  * worker.start();
@@ -123,7 +125,7 @@ const STOPPED = 2;
  * const workerPool = new Chan<Chan<string>>(1);
  * const worker = new Worker(workerPool, (job: string) => console.log("got", job));
  * worker.start();
- * const jobChannel = await workerPool.recv(); // the idle worker's channel
+ * const jobChannel = (await workerPool.recv()) as Chan<string>; // the idle worker's channel
  * await jobChannel.send("hello"); // got hello
  * await worker.stop();
  * ```
