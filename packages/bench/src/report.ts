@@ -34,7 +34,8 @@ export function formatFigure(v: number, unit: string): string {
 /** "x ours" of a peer: its median over ours ("1.00x" for ours), or "" when either is missing. */
 function timesOurs(w: WorkloadResult, p: PeerResult): string {
   const ours = oursOf(w);
-  if (ours?.median === undefined || p.median === undefined || ours.median === 0) return "";
+  // A ratio to a figure at or below zero (a heap that shrank) means nothing.
+  if (ours?.median === undefined || p.median === undefined || ours.median <= 0) return "";
   return `${(p.median / ours.median).toFixed(2)}x`;
 }
 

@@ -88,6 +88,8 @@ export const PEER_LABELS: Record<string, string> = {
   "promise-race": "Promise.race([ch.recv(), p]) (reference)",
   "go-1": "Go, GOMAXPROCS=1",
   "go-2": "Go, GOMAXPROCS=2",
+  "go-seed-1": "Go seed dispatcher, GOMAXPROCS=1",
+  "go-seed-2": "Go seed dispatcher, GOMAXPROCS=2",
   "go-shared-1": "Go shared queue, GOMAXPROCS=1",
   "go-shared-2": "Go shared queue, GOMAXPROCS=2",
 };

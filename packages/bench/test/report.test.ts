@@ -93,6 +93,10 @@ describe("renderTable", () => {
     expect(table).toMatch(/ts-chan\s+850\s+850 \.\. 850\s+2\.66x/); // mem-recv: no CPU figure
   });
 
+  it("gives no ratio to ours when ours is at or below zero", () => {
+    expect(table).toMatch(/Promise\.race\(\[ch\.recv\(\), p\]\) \(reference\)\s+280,000,000\s+280,000,000 \.\. 280,000,000\s*\n/);
+  });
+
   it("says which peers are missing and which failed", () => {
     expect(table).toMatch(/Go, GOMAXPROCS=1\s+not available: no Go toolchain on PATH/);
     expect(table).toMatch(/@gochan\/pool\s+not available: @gochan\/pool could not be imported/);

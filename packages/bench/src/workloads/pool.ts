@@ -134,7 +134,7 @@ export const pools: Family = {
         floor: floorPool,
       },
       go: [
-        { bench: "PoolSeed", peer: "go" },
+        { bench: "PoolSeed", peer: "go-seed" },
         { bench: "PoolSharedQueue", peer: "go-shared" },
       ],
       note:
