@@ -50,6 +50,7 @@
  */
 import { Chan, getScheduling, recv, select, type RecvCase } from "@gochan/core";
 import { JobTimeoutError, PoolStoppedError, QueueFullError, rethrow } from "./errors.js";
+import { Fifo } from "./fifo.js";
 import {
   admission,
   BLOCKED,
@@ -57,6 +58,7 @@ import {
   Failure,
   Job,
   JobExtras,
+  KIND,
   KIND_GO,
   KIND_GROUP,
   KIND_SUBMIT,
@@ -214,9 +216,11 @@ export class Engine implements JobHost {
   running = 0;
   queuedLive = 0;
   tombstones = 0;
+  /** Live blocked submitters. */
   blocked = 0;
-  private head: Job | null = null;
-  private tail: Job | null = null;
+  /** The FIFO of blocked submitters, with `lineDead` cancelled entries still in it. */
+  private readonly line = new Fifo<Job>();
+  private lineDead = 0;
   /** Nesting depth of bulk cancellations (compaction waits for the end). */
   private batch = 0;
 
@@ -380,30 +384,34 @@ export class Engine implements JobHost {
 
   private block(job: Job): void {
     job.state = BLOCKED;
-    job.prev = this.tail;
-    job.next = null;
-    if (this.tail === null) this.head = job;
-    else this.tail.next = job;
-    this.tail = job;
+    this.line.push(job);
     this.blocked++;
   }
 
-  private unblock(job: Job): void {
-    if (job.prev === null) this.head = job.next;
-    else job.prev.next = job.next;
-    if (job.next === null) this.tail = job.prev;
-    else job.next.prev = job.prev;
-    job.prev = null;
-    job.next = null;
+  /** A blocked job leaves the line (cancelled): its entry stays, dead, until skipped or compacted. */
+  private unblock(): void {
     this.blocked--;
+    this.lineDead++;
+    if (this.lineDead > 32 && this.lineDead > this.blocked) {
+      this.line.compact(isBlocked);
+      this.lineDead = 0;
+    }
   }
 
   /** Moves blocked submitters into the queue while it has space. */
   private admit(): void {
     if (this.state === STOPPING) return;
-    while (this.head !== null && this.queue.trySend(this.head)) {
-      const job = this.head;
-      this.unblock(job);
+    const line = this.line;
+    let job: Job | undefined;
+    while ((job = line.peek()) !== undefined) {
+      if (job.state !== BLOCKED) {
+        line.shift();
+        this.lineDead--;
+        continue;
+      }
+      if (!this.queue.trySend(job)) return;
+      line.shift();
+      this.blocked--;
       job.state = QUEUED;
       this.queuedLive++;
       const x = job.x;
@@ -427,7 +435,7 @@ export class Engine implements JobHost {
         continue;
       }
       this.queuedLive--;
-      if (this.head !== null) this.admit();
+      if (this.blocked > 0) this.admit();
       return job;
     }
   }
@@ -497,8 +505,8 @@ export class Engine implements JobHost {
 
   /** The job starts: its signal, or null if it was cancelled on the way. */
   begin(w: PoolWorker, job: Job): AbortSignal | null {
-    if ((job.flags & SETTLED) !== 0) return null;
-    job.flags |= STARTED;
+    if ((job.bits & SETTLED) !== 0) return null;
+    job.bits |= STARTED;
     if (this.onEvent !== null) this.emit({ type: "start", job });
     const x = job.x;
     if (x !== null) {
@@ -528,7 +536,7 @@ export class Engine implements JobHost {
       job.unlisten();
       x.ctl = null;
     }
-    if ((job.flags & SETTLED) === 0) {
+    if ((job.bits & SETTLED) === 0) {
       if (ok) {
         this.settle(job, "succeeded", true, value);
         if (this.onEvent !== null) this.emitEnd(job, "succeeded", undefined);
@@ -623,7 +631,7 @@ export class Engine implements JobHost {
 
   /** Decides a job's outcome: counts it, and settles its promise or reports it. */
   private settle(job: Job, outcome: JobOutcome, ok: boolean, value: unknown): void {
-    job.flags |= SETTLED;
+    job.bits |= SETTLED;
     switch (outcome) {
       case "succeeded":
         this.succeeded++;
@@ -637,7 +645,7 @@ export class Engine implements JobHost {
       default:
         this.dropped++;
     }
-    const kind = job.flags & 3;
+    const kind = job.bits & KIND;
     if (kind === KIND_SUBMIT) {
       const resolve = job.resolve;
       job.resolve = null;
@@ -676,10 +684,11 @@ export class Engine implements JobHost {
    * was aborted (then `w` is its worker).
    */
   cancel(job: Job, reason: unknown, w?: PoolWorker): void {
-    if ((job.flags & SETTLED) !== 0) return;
+    if ((job.bits & SETTLED) !== 0) return;
     switch (job.state) {
       case BLOCKED:
-        this.unblock(job);
+        job.state = DONE; // dead in the line from now on
+        this.unblock();
         this.discard(job, "cancelled", reason);
         return;
       case QUEUED:
@@ -688,11 +697,11 @@ export class Engine implements JobHost {
         this.queuedLive--;
         this.tombstones++;
         this.discard(job, "cancelled", reason);
-        if (this.head !== null && this.batch === 0) this.compactAndDispatch();
+        if (this.blocked > 0 && this.batch === 0) this.compactAndDispatch();
         return;
       case RUNNING:
         job.unlisten();
-        if ((job.flags & STARTED) !== 0) this.abortSignalOf(job, reason, w);
+        if ((job.bits & STARTED) !== 0) this.abortSignalOf(job, reason, w);
         this.settleEarly(job, "cancelled", reason);
         return;
       default:
@@ -713,7 +722,7 @@ export class Engine implements JobHost {
     } finally {
       this.batch--;
     }
-    if (this.batch === 0 && this.head !== null) this.compactAndDispatch();
+    if (this.batch === 0 && this.blocked > 0) this.compactAndDispatch();
   }
 
   private abortSignalOf(job: Job, reason: unknown, w: PoolWorker | undefined): void {
@@ -725,7 +734,7 @@ export class Engine implements JobHost {
 
   /** A running job's timeout elapsed. */
   timeout(job: Job): void {
-    if ((job.flags & SETTLED) !== 0) return;
+    if ((job.bits & SETTLED) !== 0) return;
     const x = job.x as JobExtras;
     const error = new JobTimeoutError(job.id, x.timeout);
     job.unlisten();
@@ -756,7 +765,7 @@ export class Engine implements JobHost {
   }
 
   private emitEnd(job: Job, outcome: JobOutcome, error: unknown): void {
-    const started = (job.flags & STARTED) !== 0;
+    const started = (job.bits & STARTED) !== 0;
     this.emit(
       outcome === "succeeded"
         ? { type: "end", job, outcome, started }
@@ -838,11 +847,13 @@ export class Engine implements JobHost {
       this.discard(job, "dropped", dropped(job));
     }
     this.tombstones = 0;
-    while (this.head !== null) {
-      const job = this.head;
-      this.unblock(job);
+    let job: Job | undefined;
+    while ((job = this.line.shift()) !== undefined) {
+      if (job.state !== BLOCKED) continue;
+      this.blocked--;
       this.discard(job, "dropped", dropped(job));
     }
+    this.lineDead = 0;
   }
 
   private checkStopped(): void {
@@ -885,6 +896,10 @@ export class Engine implements JobHost {
       completed: this.succeeded + this.failed,
     };
   }
+}
+
+function isBlocked(job: Job): boolean {
+  return job.state === BLOCKED;
 }
 
 function dropped(job: Job): PoolStoppedError {

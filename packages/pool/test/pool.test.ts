@@ -237,6 +237,30 @@ describe("cancellation", () => {
     await pool.stop();
   });
 
+  it("cancelling most of a long line of blocked submitters keeps the others in order", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    const g = gate();
+    void pool.submit(g.job);
+    void pool.submit(() => undefined);
+    const ran: number[] = [];
+    const controllers: AbortController[] = [];
+    const all: Promise<unknown>[] = [];
+    for (let i = 0; i < 500; i++) {
+      const ac = new AbortController();
+      controllers.push(ac);
+      all.push(pool.submit(() => void ran.push(i), { signal: ac.signal }).catch(() => undefined));
+    }
+    // Cancel all but every seventh, from the middle outwards and the head last.
+    for (let i = 499; i >= 0; i--) if (i % 7 !== 0) controllers[i]?.abort();
+    const kept = Array.from({ length: 500 }, (_, i) => i).filter((i) => i % 7 === 0);
+    expect(pool.metrics().blockedSubmitters).toBe(kept.length);
+    g.release();
+    await Promise.all(all);
+    expect(ran).toEqual(kept);
+    expect(pool.metrics()).toMatchObject({ cancelled: 500 - kept.length, blockedSubmitters: 0 });
+    await pool.stop();
+  });
+
   it("an already aborted signal rejects at once and is counted cancelled", async () => {
     const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
     const signal = AbortSignal.abort("already");
