@@ -189,4 +189,9 @@ export class Job implements JobInfo {
   toJSON(): JobInfo {
     return { id: this.id, kind: this.kind };
   }
+
+  /** util.inspect (console.log) shows the public view only. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `Job { id: ${this.id}, kind: '${this.kind}' }`;
+  }
 }

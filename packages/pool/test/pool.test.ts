@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { inspect } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import {
@@ -381,6 +382,7 @@ describe("go", () => {
     expect(errors[0]?.[0]).toBe(boom);
     expect(errors[0]?.[1]).toMatchObject({ id: 2, kind: "go" });
     expect(JSON.stringify(errors[0]?.[1])).toBe('{"id":2,"kind":"go"}');
+    expect(inspect(errors[0]?.[1])).toBe("Job { id: 2, kind: 'go' }");
     expect(pool.metrics()).toMatchObject({ failed: 1, succeeded: 1 });
     await pool.stop();
     expect(() => pool.go(() => 1)).toThrow(PoolStoppedError);
