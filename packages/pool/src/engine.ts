@@ -357,7 +357,7 @@ export class Engine implements JobHost {
     } else {
       return FULL;
     }
-    if (signal !== null) signal.addEventListener("abort", job);
+    if (signal !== null) this.listen(job, signal);
     return ACCEPTED;
   }
 
@@ -533,7 +533,7 @@ export class Engine implements JobHost {
         clearTimeout(x.timer);
         x.timer = undefined;
       }
-      job.unlisten();
+      this.unlisten(job);
       x.ctl = null;
     }
     if ((job.bits & SETTLED) === 0) {
@@ -627,6 +627,42 @@ export class Engine implements JobHost {
     if (w.state === W_IDLE) this.retire(w, true);
   }
 
+  // ------------------------------------------------------------- signals
+
+  /**
+   * One abort listener per distinct caller signal, shared by all the jobs
+   * using it: a request's signal given to 1,000 jobs adds one listener, not
+   * 1,000 (which would also trip Node's MaxListenersExceededWarning).
+   */
+  private readonly watches = new Map<AbortSignal, SignalWatch>();
+
+  private listen(job: Job, signal: AbortSignal): void {
+    let watch = this.watches.get(signal);
+    if (watch === undefined) {
+      watch = new SignalWatch(this, signal);
+      this.watches.set(signal, watch);
+      signal.addEventListener("abort", watch);
+    }
+    watch.jobs.add(job);
+  }
+
+  /** Stops watching the job's signal for it. */
+  private unlisten(job: Job): void {
+    const x = job.x;
+    if (x === null || x.signal === null) return;
+    const watch = this.watches.get(x.signal);
+    if (watch !== undefined) {
+      watch.jobs.delete(job);
+      if (watch.jobs.size === 0) this.unwatch(watch);
+    }
+    x.signal = null;
+  }
+
+  unwatch(watch: SignalWatch): void {
+    watch.signal.removeEventListener("abort", watch);
+    this.watches.delete(watch.signal);
+  }
+
   // ----------------------------------------------------------- outcomes
 
   /** Decides a job's outcome: counts it, and settles its promise or reports it. */
@@ -674,7 +710,7 @@ export class Engine implements JobHost {
   private discard(job: Job, outcome: JobOutcome, reason: unknown): void {
     job.state = DONE;
     job.fn = null;
-    job.unlisten();
+    this.unlisten(job);
     this.settle(job, outcome, false, reason);
     if (this.onEvent !== null) this.emitEnd(job, outcome, reason);
   }
@@ -700,7 +736,7 @@ export class Engine implements JobHost {
         if (this.blocked > 0 && this.batch === 0) this.compactAndDispatch();
         return;
       case RUNNING:
-        job.unlisten();
+        this.unlisten(job);
         if ((job.bits & STARTED) !== 0) this.abortSignalOf(job, reason, w);
         this.settleEarly(job, "cancelled", reason);
         return;
@@ -714,8 +750,8 @@ export class Engine implements JobHost {
     if (this.idle > 0 || this.live < this.maxWorkers) this.dispatch();
   }
 
-  /** Cancels every unsettled job of a failed fail-fast group. */
-  cancelGroup(jobs: readonly Job[], reason: unknown): void {
+  /** Cancels many jobs at once (a failed fail-fast group, a shared signal): one compaction at the end. */
+  cancelAll(jobs: readonly Job[], reason: unknown): void {
     this.batch++;
     try {
       for (let i = 0; i < jobs.length; i++) this.cancel(jobs[i] as Job, reason);
@@ -737,7 +773,7 @@ export class Engine implements JobHost {
     if ((job.bits & SETTLED) !== 0) return;
     const x = job.x as JobExtras;
     const error = new JobTimeoutError(job.id, x.timeout);
-    job.unlisten();
+    this.unlisten(job);
     if (x.ctl !== null) x.ctl.abort(error);
     this.settleEarly(job, "failed", error);
   }
@@ -895,6 +931,21 @@ export class Engine implements JobHost {
       dropped: this.dropped,
       completed: this.succeeded + this.failed,
     };
+  }
+}
+
+/** The abort listener of one caller signal, and the live jobs that use it. */
+class SignalWatch {
+  readonly jobs = new Set<Job>();
+  readonly engine: Engine;
+  readonly signal: AbortSignal;
+  constructor(engine: Engine, signal: AbortSignal) {
+    this.engine = engine;
+    this.signal = signal;
+  }
+  handleEvent(): void {
+    this.engine.unwatch(this);
+    this.engine.cancelAll([...this.jobs], this.signal.reason);
   }
 }
 

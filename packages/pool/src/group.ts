@@ -62,7 +62,7 @@ export class GroupCore implements JobGroup {
         this.failed = true;
         this.firstError = value;
         this.abort(value);
-        this.engine.cancelGroup(this.jobs, value);
+        this.engine.cancelAll(this.jobs, value);
       }
     } else {
       this.errors.push({ index, error: value });

@@ -117,7 +117,7 @@ const KINDS: readonly JobKind[] = ["submit", "go", "group"];
  */
 export class JobExtras {
   readonly host: JobHost;
-  /** The caller's signal (listened to while the job is alive). */
+  /** The caller's signal (watched while the job is alive; null once it is not). */
   signal: AbortSignal | null = null;
   /** Milliseconds from start, or Infinity. */
   timeout = Infinity;
@@ -168,21 +168,6 @@ export class Job implements JobInfo {
 
   get kind(): JobKind {
     return KINDS[(this.bits & KIND) >> 2] as JobKind;
-  }
-
-  /** The caller's signal aborted: the job itself is the listener (no closure). */
-  handleEvent(): void {
-    const x = this.x as JobExtras;
-    if (x.signal !== null) x.host.cancel(this, x.signal.reason);
-  }
-
-  /** Stops listening to the caller's signal. */
-  unlisten(): void {
-    const x = this.x;
-    if (x !== null && x.signal !== null) {
-      x.signal.removeEventListener("abort", this);
-      x.signal = null;
-    }
   }
 
   /** The job's public view, for logging a JobInfo. */

@@ -262,6 +262,43 @@ describe("cancellation", () => {
     await pool.stop();
   });
 
+  it("one signal shared by many jobs (a request's payloads) adds one listener and cancels them all", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
+      const request = new AbortController();
+      const returned = deferred();
+      let abortedRunning = 0;
+      const all = Array.from({ length: 50 }, (_, i) =>
+        observe(
+          pool.submit(
+            async (signal) => {
+              signal.addEventListener("abort", () => abortedRunning++, { once: true });
+              await returned.promise;
+              return i;
+            },
+            { signal: request.signal },
+          ),
+        ),
+      );
+      expect(pool.metrics()).toMatchObject({ running: 2, queued: 10, blockedSubmitters: 38 });
+      await turn();
+      request.abort("client went away");
+      expect(pool.metrics()).toMatchObject({ running: 2, queued: 0, blockedSubmitters: 0, cancelled: 50 });
+      expect(abortedRunning).toBe(2);
+      await turn();
+      expect(all.every((r) => r.current.state === "rejected")).toBe(true);
+      returned.resolve();
+      await pool.stop();
+      await turn();
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("an already aborted signal rejects at once and is counted cancelled", async () => {
     const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
     const signal = AbortSignal.abort("already");
