@@ -69,6 +69,7 @@ import {
   STARTED,
   type JobGroup,
   type JobHost,
+  type JobWorker,
 } from "./job.js";
 import type { JobInfo, JobOutcome, PoolEvent, PoolMetrics } from "./metrics.js";
 import {
@@ -124,8 +125,57 @@ function extras(job: Job, host: JobHost): JobExtras {
   return job.x;
 }
 
+/** Listeners added to one signal minus those removed (a set `onabort` counts as one). */
+interface ListenerCount {
+  n: number;
+}
+
+const addListener = EventTarget.prototype.addEventListener;
+const removeListener = EventTarget.prototype.removeEventListener;
+const onabort = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "onabort");
+
+/**
+ * Counts the listeners that jobs add to a worker's signal, by giving that one
+ * signal object its own addEventListener / removeEventListener / onabort that
+ * count and then defer to the standard ones.
+ */
+function countListeners(signal: AbortSignal): ListenerCount {
+  const count: ListenerCount = { n: 0 };
+  Object.defineProperty(signal, "addEventListener", {
+    configurable: true,
+    writable: true,
+    value: function addEventListener(this: AbortSignal, ...args: Parameters<AbortSignal["addEventListener"]>): void {
+      count.n++;
+      addListener.apply(this, args);
+    },
+  });
+  Object.defineProperty(signal, "removeEventListener", {
+    configurable: true,
+    writable: true,
+    value: function removeEventListener(this: AbortSignal, ...args: Parameters<AbortSignal["removeEventListener"]>): void {
+      count.n--;
+      removeListener.apply(this, args);
+    },
+  });
+  const get = onabort?.get;
+  const set = onabort?.set;
+  if (get !== undefined && set !== undefined) {
+    Object.defineProperty(signal, "onabort", {
+      configurable: true,
+      get(this: AbortSignal): unknown {
+        return get.call(this);
+      },
+      set(this: AbortSignal, handler: unknown): void {
+        count.n += (handler == null ? 0 : 1) - (get.call(this) == null ? 0 : 1);
+        set.call(this, handler);
+      },
+    });
+  }
+  return count;
+}
+
 /** One worker: a loop that runs jobs, and waits idle between them in a select. */
-class PoolWorker {
+class PoolWorker implements JobWorker {
   state = W_BUSY;
   /** The job it runs, from the hand-off until the job function returns. */
   job: Job | null = null;
@@ -136,6 +186,8 @@ class PoolWorker {
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private ctl: AbortController | null = null;
   private sig: AbortSignal | null = null;
+  /** Listeners that jobs added to `sig` and did not remove. */
+  private listeners: ListenerCount | null = null;
 
   constructor(engine: Engine) {
     this.engine = engine;
@@ -144,14 +196,20 @@ class PoolWorker {
   }
 
   /**
-   * The signal given to jobs with no signal of their own. One per worker, not
-   * one per job: an AbortSignal costs microseconds to create. It is aborted
-   * only when the pool is aborted; then the next job gets a new one.
+   * The signal given to jobs with no signal or timeout of their own. Creating
+   * an AbortSignal costs microseconds in Node (ten times a trivial job), so a
+   * worker hands the same one to job after job, and only makes a new one when
+   * the previous job left a listener on it (added without removing it, as
+   * `addEventListener(..., { once: true })` does), so listeners never pile up
+   * across jobs. It is aborted only for the job the worker is running (pool
+   * aborted, fail-fast group failed); then the next job gets a new one too.
    */
   signal(): AbortSignal {
-    if (this.sig === null) {
-      this.ctl = new AbortController();
-      this.sig = this.ctl.signal;
+    if (this.sig === null || (this.listeners as ListenerCount).n !== 0) {
+      const ctl = new AbortController();
+      this.ctl = ctl;
+      this.sig = ctl.signal;
+      this.listeners = countListeners(this.sig);
     }
     return this.sig;
   }
@@ -161,6 +219,7 @@ class PoolWorker {
       this.ctl.abort(reason);
       this.ctl = null;
       this.sig = null;
+      this.listeners = null;
     }
   }
 
@@ -497,6 +556,7 @@ export class Engine implements JobHost {
     }
     w.state = W_BUSY;
     w.job = job;
+    if (job.x !== null) job.x.worker = w;
     job.state = RUNNING;
     this.running++;
   }
@@ -516,7 +576,6 @@ export class Engine implements JobHost {
         if (x.timeout !== Infinity) x.timer = setTimeout(onJobTimeout, x.timeout, job);
         return ctl.signal;
       }
-      if (x.group !== null && x.group.failFast) return x.group.signal();
     }
     return w.signal();
   }
@@ -535,6 +594,7 @@ export class Engine implements JobHost {
       }
       this.unlisten(job);
       x.ctl = null;
+      x.worker = null;
     }
     if ((job.bits & SETTLED) === 0) {
       if (ok) {
@@ -764,8 +824,7 @@ export class Engine implements JobHost {
   private abortSignalOf(job: Job, reason: unknown, w: PoolWorker | undefined): void {
     const x = job.x;
     if (x !== null && x.ctl !== null) x.ctl.abort(reason);
-    else if (x !== null && x.group !== null && x.group.failFast) x.group.abort(reason);
-    else if (w !== undefined) w.abort(reason);
+    else (w ?? (x === null ? null : x.worker))?.abort(reason);
   }
 
   /** A running job's timeout elapsed. */

@@ -20,7 +20,7 @@ export class GroupCore implements JobGroup {
   private readonly results: unknown[] = [];
   /** Errors with their submission index (collect mode). */
   private errors: { index: number; error: unknown }[] = [];
-  /** The unsettled-or-recent jobs, to cancel on the first error (fail-fast mode). */
+  /** The unsettled-or-recent jobs, to cancel (abort, if running) on the first error (fail-fast mode). */
   private readonly jobs: Job[] = [];
   count = 0;
   private pending = 0;
@@ -70,6 +70,7 @@ export class GroupCore implements JobGroup {
     if (this.pending === 0) this.flush();
   }
 
+  /** The group's signal (for producers), made on first use; aborted when a fail-fast group fails. */
   signal(): AbortSignal {
     if (this.sig === null) {
       this.ctl = new AbortController();
@@ -205,9 +206,9 @@ export class Group<R> {
   }
 
   /**
-   * The signal shared by the running jobs of a fail-fast group that have no
-   * signal or timeout of their own; aborted on the group's first error. A
-   * producer can check it to stop early. Never aborted for a collect group.
+   * Aborted (with the error as its reason) when a fail-fast group fails, at
+   * the moment its running jobs' signals are aborted: a producer can check it
+   * to stop early. Never aborted for a collect group.
    *
    * @example
    * ```ts

@@ -43,9 +43,11 @@ export interface JobGroup {
   readonly failFast: boolean;
   /** The job settled: record its result or error. */
   settle(job: Job, ok: boolean, value: unknown): void;
-  /** The signal shared by the group's running jobs (fail-fast groups only). */
-  signal(): AbortSignal;
-  /** Aborts the shared signal, if it was ever created. */
+}
+
+/** The worker running a job, as far as cancelling it is concerned. */
+export interface JobWorker {
+  /** Aborts the signal the worker gave its current job. */
   abort(reason: unknown): void;
 }
 
@@ -130,6 +132,8 @@ export class JobExtras {
   /** The group.submit promise, while the job waits for queue space. */
   admitted: Resolve | null = null;
   refused: Reject | null = null;
+  /** The worker running it (to abort its signal when its group fails). */
+  worker: JobWorker | null = null;
   /** Outcome and error decided while the job was still running (for its end event). */
   outcome: JobOutcome = "succeeded";
   error: unknown = undefined;

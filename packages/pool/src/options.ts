@@ -36,9 +36,12 @@ import type { JobInfo, PoolEvent } from "./metrics.js";
  * value (or what its promise resolves to) is the job's result; what it throws
  * (or rejects with) is the job's error. The signal is aborted when the job
  * should stop: its timeout elapsed, its own signal was aborted, its fail-fast
- * group failed, or the pool's signal was aborted. The signal may be shared with
- * other jobs run by the same worker: remove any listener you add when the job
- * ends (as `fetch` does).
+ * group failed, or the pool's signal was aborted. A job with no signal or
+ * timeout of its own may get the same signal object as the previous job of
+ * its worker (an AbortSignal costs microseconds to make); a job that leaves a
+ * listener on it makes the next job get a fresh one, so listeners never pile
+ * up. A shared signal is aborted only to cancel the job running with it, and
+ * is never handed out again after that.
  *
  * @typeParam R - the job's result.
  *

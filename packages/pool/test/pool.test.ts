@@ -313,6 +313,87 @@ describe("cancellation", () => {
   });
 });
 
+describe("the signal a job receives", () => {
+  it("is reused by a worker while jobs leave no listener on it, and fresh after one that does", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 10 });
+    const seen: AbortSignal[] = [];
+    const record = (signal: AbortSignal): void => void seen.push(signal);
+    await pool.submit(record);
+    await pool.submit(record); // untouched: the same signal
+    await pool.submit(async (signal) => {
+      record(signal);
+      const h = (): void => undefined;
+      signal.addEventListener("abort", h);
+      await turn();
+      signal.removeEventListener("abort", h); // fetch-like: added and removed
+    });
+    await pool.submit((signal) => {
+      record(signal);
+      signal.addEventListener("abort", () => undefined, { once: true }); // left behind
+    });
+    await pool.submit(record); // so this one gets a fresh signal
+    await pool.submit((signal) => {
+      record(signal);
+      signal.onabort = () => undefined; // left behind too
+    });
+    await pool.submit(record);
+    expect(seen.map((sig) => seen.indexOf(sig))).toEqual([0, 0, 0, 0, 4, 4, 6]);
+    expect(seen.every((sig) => !sig.aborted)).toBe(true);
+    await pool.stop();
+  });
+
+  it("never piles up listeners left behind by jobs (no MaxListenersExceededWarning, nothing retained)", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const pool = new Pool({ maxWorkers: 1, maxQueue: 100 });
+      const signals = new Set<AbortSignal>();
+      await Promise.all(
+        Array.from({ length: 100 }, () =>
+          pool.submit((signal) => {
+            signals.add(signal);
+            signal.addEventListener("abort", () => undefined, { once: true });
+          }),
+        ),
+      );
+      expect(signals.size).toBe(100);
+      await pool.stop();
+      await turn();
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("after a running job is cancelled through its worker's signal, the next jobs get unaborted ones", async () => {
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
+    const group = pool.group<void>({ failFast: true });
+    const fail = deferred();
+    const returned = deferred();
+    let victim: AbortSignal | undefined;
+    await group.submit(async (signal) => {
+      victim = signal;
+      await returned.promise;
+    });
+    await group.submit(async () => {
+      await fail.promise;
+      throw new Error("first");
+    });
+    await settle();
+    fail.resolve();
+    await expect(group.wait()).rejects.toThrow("first");
+    expect(victim?.aborted).toBe(true);
+    expect(victim?.reason).toEqual(new Error("first"));
+    returned.resolve();
+    await settle();
+    const later = await Promise.all([1, 2, 3, 4].map(() => pool.submit((signal) => signal)));
+    expect(later.some((sig) => sig === victim)).toBe(false);
+    expect(later.every((sig) => !sig.aborted)).toBe(true);
+    await pool.stop();
+  });
+});
+
 describe("timeouts", () => {
   it("count from the job's start, not from submission; the signal aborts with JobTimeoutError", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
