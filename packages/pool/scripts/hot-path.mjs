@@ -54,6 +54,39 @@ const peers = {
     await pool.stopAndWait();
     return s;
   },
+  "gochan go() all-at-once maxQueue=1024, no results kept": async () => {
+    let s = 0;
+    const pool = new Pool({ maxWorkers: WORKERS, maxQueue: WINDOW });
+    for (let i = 0; i < N; i++) pool.go(async () => void (s += i * 2));
+    await pool.stopAndWait();
+    return s;
+  },
+  "gochan submit all-at-once maxQueue=1024, no results kept": async () => {
+    let s = 0;
+    const pool = new Pool({ maxWorkers: WORKERS, maxQueue: WINDOW });
+    for (let i = 0; i < N; i++) void pool.submit(async () => void (s += i * 2));
+    await pool.stopAndWait();
+    return s;
+  },
+  "p-limit all-at-once, no results kept": async () => {
+    let s = 0;
+    const limit = pLimit(WORKERS);
+    const last = [];
+    for (let i = 0; i < N; i++) {
+      const p = limit(async () => void (s += i * 2));
+      if (i >= N - WORKERS) last.push(p);
+    }
+    await Promise.all(last);
+    while (limit.activeCount + limit.pendingCount > 0) await new Promise((r) => setImmediate(r));
+    return s;
+  },
+  "p-queue all-at-once, no results kept": async () => {
+    let s = 0;
+    const q = new PQueue({ concurrency: WORKERS });
+    for (let i = 0; i < N; i++) void q.add(async () => void (s += i * 2));
+    await q.onIdle();
+    return s;
+  },
   "p-limit all-at-once": async () => {
     const limit = pLimit(WORKERS);
     const results = new Array(N);
