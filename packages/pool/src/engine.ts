@@ -57,6 +57,7 @@ import {
   BLOCKED,
   DONE,
   Failure,
+  GroupJob,
   Job,
   JobExtras,
   KIND,
@@ -177,9 +178,19 @@ export class Engine implements JobHost {
   // ---------------------------------------------------------------- submit
 
   /** Makes a job record, validating the job and its options. */
-  private make(where: string, fn: unknown, options: JobOptions | undefined, kind: number): Job {
+  private make(
+    where: string,
+    fn: unknown,
+    options: JobOptions | undefined,
+    kind: number,
+    group: JobGroup | null = null,
+    index = 0,
+  ): Job {
     checkJob(where, fn);
-    const job = new Job(this.nextId++, kind, fn as JobFunction<unknown>);
+    const job =
+      group === null
+        ? new Job(this.nextId++, kind, fn as JobFunction<unknown>)
+        : new GroupJob(this.nextId++, fn as JobFunction<unknown>, group, index);
     if (options !== undefined) {
       checkObject(where, "options", options);
       const signal = checkSignal(where, options.signal);
@@ -231,20 +242,16 @@ export class Engine implements JobHost {
 
   /** A job of a group, validated and numbered but not yet accepted. */
   groupJob(group: JobGroup, index: number, fn: unknown, options: JobOptions | undefined): Job {
-    const job = this.make("group.submit", fn, options, KIND_GROUP);
-    const x = extras(job, this);
-    x.group = group;
-    x.index = index;
-    return job;
+    return this.make("group.submit", fn, options, KIND_GROUP, group, index);
   }
 
   /** Accepts a job made by groupJob; the promise resolves once it is in the queue. */
   acceptGroupJob(job: Job): Promise<void> {
-    const x = job.x as JobExtras;
-    const reason = x.signal !== null && x.signal.aborted ? x.signal.reason : undefined;
+    const signal = job.x === null ? null : job.x.signal;
+    const reason = signal !== null && signal.aborted ? signal.reason : undefined;
     if (this.accept(job, true) === CANCELLED) return Promise.reject(reason);
     if (job.state !== BLOCKED) return RESOLVED;
-    return admission(x);
+    return admission(extras(job, this));
   }
 
   /**
@@ -405,7 +412,6 @@ export class Engine implements JobHost {
     }
     w.state = W_BUSY;
     w.job = job;
-    if (job.x !== null) job.x.worker = w;
     job.state = RUNNING;
     this.running++;
   }
@@ -443,7 +449,6 @@ export class Engine implements JobHost {
       }
       this.unlisten(job);
       x.ctl = null;
-      x.worker = null;
     }
     if ((job.bits & SETTLED) === 0) {
       if (ok) {
@@ -596,12 +601,14 @@ export class Engine implements JobHost {
       job.resolve = null;
       if (resolve !== null) resolve(ok ? value : new Failure(value));
     } else if (kind === KIND_GROUP) {
-      const x = job.x as JobExtras;
-      const refused = x.refused;
-      x.admitted = null;
-      x.refused = null;
-      if (refused !== null && !ok) refused(value);
-      (x.group as JobGroup).settle(job, ok, value);
+      const x = job.x;
+      if (x !== null) {
+        const refused = x.refused;
+        x.admitted = null;
+        x.refused = null;
+        if (refused !== null && !ok) refused(value);
+      }
+      (job as GroupJob).group.settle(job, ok, value);
     } else if (outcome === "failed") {
       this.report(value, job);
     }
@@ -672,8 +679,15 @@ export class Engine implements JobHost {
 
   private abortSignalOf(job: Job, reason: unknown, w: PoolWorker | undefined): void {
     const x = job.x;
-    if (x !== null && x.ctl !== null) x.ctl.abort(reason);
-    else (w ?? (x === null ? null : x.worker))?.abort(reason);
+    if (x !== null && x.ctl !== null) {
+      x.ctl.abort(reason);
+      return;
+    }
+    // It runs with its worker's signal: find the worker (a rare path: a
+    // fail-fast group failing, scanning at most maxWorkers workers).
+    let worker = w;
+    if (worker === undefined) for (const other of this.workers) if (other.job === job) worker = other;
+    if (worker !== undefined) worker.abort(reason);
   }
 
   /** A running job's timeout elapsed. */

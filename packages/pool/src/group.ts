@@ -7,7 +7,7 @@
  */
 import type { Engine } from "./engine.js";
 import { PoolStoppedError } from "./errors.js";
-import type { Job, JobExtras, JobGroup } from "./job.js";
+import type { GroupJob, Job, JobGroup } from "./job.js";
 import { checkJob, type JobFunction, type JobOptions } from "./options.js";
 
 type Waiter = [(results: unknown[]) => void, (error: unknown) => void];
@@ -53,7 +53,7 @@ export class GroupCore implements JobGroup {
   }
 
   settle(job: Job, ok: boolean, value: unknown): void {
-    const index = (job.x as JobExtras).index;
+    const index = (job as GroupJob).index;
     this.pending--;
     if (ok) {
       this.results[index] = value;

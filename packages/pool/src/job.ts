@@ -45,11 +45,6 @@ export interface JobGroup {
   settle(job: Job, ok: boolean, value: unknown): void;
 }
 
-/** The worker running a job, as far as cancelling it is concerned. */
-export interface JobWorker {
-  /** Aborts the signal the worker gave its current job. */
-  abort(reason: unknown): void;
-}
 
 // `new Promise(capture)` hands over its resolvers synchronously: no executor
 // closure per job.
@@ -112,8 +107,8 @@ export const STARTED = 32;
 const KINDS: readonly JobKind[] = ["submit", "go", "group"];
 
 /**
- * What only some jobs need: a signal or timeout, a group, an outcome decided
- * before the job function returned. Kept apart so that the common job (no
+ * What only some jobs need: a signal or timeout, a group submission waiting
+ * for queue space, an outcome decided before the job function returned. Kept apart so that the common job (no
  * options) stays small: with 200,000 jobs queued at once, the size of the job
  * record is what the garbage collector pays for.
  */
@@ -126,14 +121,9 @@ export class JobExtras {
   /** The job's own controller, when it has a signal or a timeout. */
   ctl: AbortController | null = null;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  group: JobGroup | null = null;
-  /** Position in its group (submission order). */
-  index = 0;
   /** The group.submit promise, while the job waits for queue space. */
   admitted: Resolve | null = null;
   refused: Reject | null = null;
-  /** The worker running it (to abort its signal when its group fails). */
-  worker: JobWorker | null = null;
   /** Outcome and error decided while the job was still running (for its end event). */
   outcome: JobOutcome = "succeeded";
   error: unknown = undefined;
@@ -182,5 +172,18 @@ export class Job implements JobInfo {
   /** util.inspect (console.log) shows the public view only. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return `Job { id: ${this.id}, kind: '${this.kind}' }`;
+  }
+}
+
+/** A job of a group: it knows where its result goes. */
+export class GroupJob extends Job {
+  readonly group: JobGroup;
+  /** Position in its group (submission order). */
+  readonly index: number;
+
+  constructor(id: number, fn: JobFunction<unknown>, group: JobGroup, index: number) {
+    super(id, KIND_GROUP, fn);
+    this.group = group;
+    this.index = index;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { Chan, recv, select, type RecvCase } from "@gochan/core";
 import type { Engine } from "./engine.js";
-import type { Job, JobWorker } from "./job.js";
+import type { Job } from "./job.js";
 import type { JobFunction } from "./options.js";
 
 /** Worker states. */
@@ -81,7 +81,7 @@ function countListeners(signal: AbortSignal): ListenerCount {
 }
 
 /** One worker: a loop that runs jobs, and waits idle between them in a select. */
-export class PoolWorker implements JobWorker {
+export class PoolWorker {
   state = W_BUSY;
   /** The job it runs, from the hand-off until the job function returns. */
   job: Job | null = null;
