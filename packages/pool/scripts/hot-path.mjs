@@ -2,6 +2,8 @@
 // 200,000 trivial async jobs at 8 workers, submitted all at once or with a
 // bounded window, every result collected. Run after building:
 //   npx tsc -b packages/core packages/pool && node --expose-gc packages/pool/scripts/hot-path.mjs
+// Env: N (jobs, 200000), REPS (timed repetitions, 7), ONLY (substring of the
+// peers to run), NOGC=1 (no forced GC between runs, as packages/bench does).
 import { Pool } from "../dist/index.js";
 import pLimit from "../../bench/node_modules/p-limit/index.js";
 import PQueue from "../../bench/node_modules/p-queue/dist/index.js";
@@ -165,7 +167,7 @@ const samples = {};
 for (let rep = 0; rep < REPS + 1; rep++) {
   for (const [name, run] of Object.entries(peers)) {
     if (only && !name.includes(only)) continue;
-    globalThis.gc?.();
+    if (!process.env.NOGC) globalThis.gc?.();
     const t0 = process.hrtime.bigint();
     const sum = await run();
     const t1 = process.hrtime.bigint();
