@@ -13,6 +13,8 @@ export default defineConfig({
   test: {
     // Property tests explore many interleavings; keep the defaults generous but bounded.
     testTimeout: 60_000,
+    // The JSON report feeds .ci/summary.mjs, which prints CI's closing "N passed, N failed" line.
+    reporters: ["default", ["json", { outputFile: "node_modules/.cache/vitest-report.json" }]],
     hookTimeout: 60_000,
     projects: [
       { extends: true, resolve: { alias }, test: { name: "core", root: "packages/core", include: ["test/**/*.test.ts"] } },
