@@ -20,7 +20,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /** The packages to pack and install together. To add one, add a line. */
-const PACKAGES: readonly { dir: string; name: string }[] = [{ dir: "core", name: "@gochan/core" }];
+const PACKAGES: readonly { dir: string; name: string }[] = [
+  { dir: "core", name: "@gochan/core" },
+  { dir: "pool", name: "@gochan/pool" },
+];
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -153,6 +156,31 @@ console.log(JSON.stringify(out));
     expect(out.exports.length).toBeGreaterThan(0);
     // Only the entry points in `exports` are public; dist/ files are not reachable.
     expect(out.deep).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
+  }, SLOW);
+});
+
+describe("the installed @gochan/pool", () => {
+  it("runs jobs on the installed @gochan/core: results, trySubmit's queue-full error, drain", async () => {
+    const program = join(app, "pool-smoke.mjs");
+    writeFileSync(
+      program,
+      `import { Pool, QueueFullError } from "@gochan/pool";
+const pool = new Pool({ maxWorkers: 2, maxQueue: 1 });
+const results = await Promise.all([1, 2, 3, 4].map((n) => pool.submit(async () => n * 10)));
+let release;
+const gate = new Promise((r) => (release = r));
+const held = [pool.submit(() => gate), pool.submit(() => gate), pool.submit(() => gate)];
+let full;
+try { pool.trySubmit(() => 0); full = "accepted"; } catch (e) { full = e instanceof QueueFullError; }
+release();
+await Promise.all(held);
+await pool.stopAndWait();
+const m = pool.metrics();
+console.log(JSON.stringify({ results, full, succeeded: m.succeeded, stopped: pool.stopped }));
+`,
+    );
+    const out = JSON.parse(await mustRun(process.execPath, [program], app)) as unknown;
+    expect(out).toEqual({ results: [10, 20, 30, 40], full: true, succeeded: 7, stopped: true });
   }, SLOW);
 });
 

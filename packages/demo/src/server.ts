@@ -325,8 +325,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     metric("gochan_pool_jobs_succeeded_total", "counter", "Jobs that completed successfully.", m.succeeded);
     metric("gochan_pool_jobs_failed_total", "counter", "Jobs that threw or rejected.", m.failed);
     metric("gochan_pool_jobs_cancelled_total", "counter", "Jobs cancelled before or while running.", m.cancelled);
-    metric("gochan_pool_jobs_dropped_total", "counter", "Jobs refused because the queue was full.", m.dropped);
-    metric("gochan_pool_jobs_completed_total", "counter", "Jobs finished in any way.", m.completed);
+    metric("gochan_pool_jobs_dropped_total", "counter", "Jobs dropped: trySubmit refused with the queue full, or queued when the pool stopped.", m.dropped);
+    metric("gochan_pool_jobs_completed_total", "counter", "Jobs that ran to the end (succeeded + failed).", m.completed);
     out.push(
       "# HELP demo_http_responses_total HTTP responses sent, by status code.",
       "# TYPE demo_http_responses_total counter",
