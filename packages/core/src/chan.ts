@@ -227,12 +227,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     if (signal != null && signal.aborted) return Promise.reject(signal.reason);
     if (this._closed) return Promise.reject(new SendOnClosedError());
     if (this._offer(value)) return completeVoid();
-    const w = new Waiter(MODE_VOID, value, null, 0);
-    const p = promiseFor<void>(w);
-    this._sendq.push(w);
-    if (signal != null) w.listen(signal);
-    if (trace.hook !== null) trace.hook.park(w, "send", this);
-    return p;
+    return park<void>(this._sendq, MODE_VOID, value, signal, "send", this);
   }
 
   trySend(value: T): boolean {
@@ -379,24 +374,35 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
       took = undefined;
       return completeNow(mode === MODE_VALUE ? value : shape(mode, value, tookOk));
     }
-    const w = new Waiter(mode, undefined, null, 0);
-    const p = promiseFor<unknown>(w);
-    this._recvq.push(w);
-    if (signal != null) w.listen(signal);
-    if (trace.hook !== null) trace.hook.park(w, "recv", this);
-    return p;
+    return park<unknown>(this._recvq, mode, undefined, signal, "recv", this);
   }
+}
+
+/**
+ * Parks a plain (non-select) operation: a waiter in `queue` (none for the nil
+ * channel), listening to `signal`, reported to the trace hook if one is set.
+ */
+function park<R>(
+  queue: WaiterQueue | null,
+  mode: number,
+  value: unknown,
+  signal: AbortSignal | undefined,
+  kind: BlockedKind,
+  ch: unknown,
+): Promise<R> {
+  const w = new Waiter(mode, value, null, 0);
+  const p = promiseFor<R>(w);
+  if (queue !== null) queue.push(w);
+  if (signal != null) w.listen(signal);
+  if (trace.hook !== null) trace.hook.park(w, kind, ch);
+  return p;
 }
 
 /** An operation on the nil channel: blocks forever, unless its signal aborts. */
 function parkNil<R>(mode: number, signal: AbortSignal | undefined, kind: BlockedKind, ch: unknown): Promise<R> {
   if (signal == null && trace.hook === null) return new Promise<R>(NEVER_SETTLES);
   if (signal != null && signal.aborted) return Promise.reject(signal.reason);
-  const w = new Waiter(mode, undefined, null, 0);
-  const p = promiseFor<R>(w);
-  if (signal != null) w.listen(signal);
-  if (trace.hook !== null) trace.hook.park(w, kind, ch);
-  return p;
+  return park<R>(null, mode, undefined, signal, kind, ch);
 }
 
 /** The `for await` iterator of a channel: one receive per `next()`, no read-ahead. */
