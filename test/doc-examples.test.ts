@@ -1,8 +1,10 @@
 /**
- * Every ```ts example in README.md and the guides under docs/ is type-checked
- * against the packages' sources, so no example rots. Each block becomes its own
- * ES module (top-level await allowed); a failure names the Markdown file and the
- * line where the block starts.
+ * Every ```ts example is type-checked against the packages' sources, so no
+ * example rots: the blocks of README.md and the guides under docs/, and the
+ * blocks inside the doc comments of packages/core/src and packages/pool/src
+ * (the `@example`s the API reference is built from). Each block becomes its own
+ * ES module (top-level await allowed), all checked by one tsc run; a failure
+ * names the file and the line where the block starts.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,16 +20,25 @@ interface Example {
   code: string;
 }
 
-/** The ```ts / ```typescript blocks of a Markdown file, with their starting line. */
-export function extractExamples(file: string, text: string): Example[] {
+/**
+ * The ```ts / ```typescript blocks of a Markdown file, or of the doc comments of
+ * a source file (`inComments`: lines start with ` * `, which is stripped), with
+ * the line each block's code starts on.
+ */
+export function extractExamples(file: string, text: string, inComments = false): Example[] {
+  const prefix = inComments ? String.raw`\s*\*` : "";
+  const opening = new RegExp(`^${prefix}\\s*\`\`\`(ts|typescript)\\s*$`);
+  const closing = new RegExp(`^${prefix}\\s*\`\`\`\\s*$`);
   const out: Example[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    const open = /^\s*```(ts|typescript)\s*$/.exec(lines[i] as string);
-    if (open === null) continue;
+    if (!opening.test(lines[i] as string)) continue;
     const start = i + 1;
     const body: string[] = [];
-    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] as string); i++) body.push(lines[i] as string);
+    for (i++; i < lines.length && !closing.test(lines[i] as string); i++) {
+      const line = lines[i] as string;
+      body.push(inComments ? line.replace(/^\s*\* ?/, "") : line);
+    }
     out.push({ file, line: start + 1, code: body.join("\n") });
   }
   return out;
@@ -40,6 +51,15 @@ function markdownFiles(): string[] {
   return files;
 }
 
+function sourceFiles(): string[] {
+  return ["core", "pool"].flatMap((pkg) => {
+    const src = join(root, "packages", pkg, "src");
+    return readdirSync(src)
+      .filter((name) => name.endsWith(".ts"))
+      .map((name) => join(src, name));
+  });
+}
+
 describe("documentation examples", () => {
   it("extracts ts blocks with their line numbers", () => {
     const found = extractExamples("x.md", "text\n```ts\nconst a = 1;\n```\n```go\nx := 1\n```\n```typescript\nlet b;\n```\n");
@@ -49,9 +69,20 @@ describe("documentation examples", () => {
     ]);
   });
 
-  it("every ts example in README.md and docs/*.md type-checks", () => {
-    const examples = markdownFiles().flatMap((f) => extractExamples(relative(root, f), readFileSync(f, "utf8")));
-    expect(examples.length).toBeGreaterThan(0);
+  it("extracts ts blocks from doc comments, without the comment's leading stars", () => {
+    const found = extractExamples("x.ts", "/**\n * @example\n * ```ts\n * const a = 1;\n *   f(a);\n * ```\n */\n", true);
+    expect(found).toEqual([{ file: "x.ts", line: 4, code: "const a = 1;\n  f(a);" }]);
+  });
+
+  it("every ts example in README.md, docs/*.md and the packages' doc comments type-checks", () => {
+    const examples = [
+      ...markdownFiles().flatMap((f) => extractExamples(relative(root, f), readFileSync(f, "utf8"))),
+      ...sourceFiles().flatMap((f) => extractExamples(relative(root, f), readFileSync(f, "utf8"), true)),
+    ];
+    // README, the guides, and the doc comments of both packages all contribute.
+    expect(examples.filter((e) => e.file.endsWith(".md")).length).toBeGreaterThan(20);
+    expect(examples.filter((e) => e.file.startsWith("packages/core")).length).toBeGreaterThan(40);
+    expect(examples.filter((e) => e.file.startsWith("packages/pool")).length).toBeGreaterThan(30);
 
     const dir = join(root, "node_modules", ".cache", "doc-examples");
     rmSync(dir, { recursive: true, force: true });

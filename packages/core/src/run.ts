@@ -22,8 +22,14 @@ import { waitGroupChans } from "./wait-group.js";
  *
  * @example
  * ```ts
- * import { run } from "@gochan/core";
- * import { main } from "./main.js";
+ * import { run, Chan } from "@gochan/core";
+ * async function main(): Promise<void> {
+ *   const ch = new Chan<number>(1);
+ *   for (let i = 0; i < 1_000_000; i++) {
+ *     await ch.send(i);
+ *     await ch.recv();
+ *   }
+ * }
  * // A program that blocks very often, where capturing call sites costs too much:
  * run(main, { callSites: false });
  * ```
