@@ -49,7 +49,7 @@
  * @module
  */
 import { Chan, getScheduling } from "@gochan/core";
-import { JobTimeoutError, PoolStoppedError, QueueFullError, rethrow } from "./errors.js";
+import { JobTimeoutError, PoolStoppedError, QueueFullError, reportError, rethrow } from "./errors.js";
 import { Fifo } from "./fifo.js";
 import { JobChannel, onIdleTimeout, PoolWorker, W_BUSY, W_GONE, W_IDLE } from "./pool-worker.js";
 import {
@@ -702,16 +702,7 @@ export class Engine implements JobHost {
 
   /** Reports the error of a go() job: to onError, or as an uncaught exception. */
   private report(error: unknown, job: Job): void {
-    const onError = this.onError;
-    if (onError === null) {
-      rethrow(error);
-      return;
-    }
-    try {
-      onError(error, job);
-    } catch (hookError) {
-      rethrow(hookError);
-    }
+    reportError(this.onError, error, job);
   }
 
   private emit(event: PoolEvent): void {

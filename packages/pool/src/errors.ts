@@ -121,3 +121,21 @@ export function rethrow(error: unknown): void {
     throw error;
   });
 }
+
+/**
+ * Hands a fire-and-forget job's error to `onError`, or, without a hook, raises
+ * it as an uncaught exception; an error thrown by the hook itself is raised too,
+ * so no error vanishes.
+ * @internal
+ */
+export function reportError<J>(onError: ((error: unknown, job: J) => void) | null, error: unknown, job: J): void {
+  if (onError === null) {
+    rethrow(error);
+    return;
+  }
+  try {
+    onError(error, job);
+  } catch (hookError) {
+    rethrow(hookError);
+  }
+}

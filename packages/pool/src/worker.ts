@@ -71,7 +71,7 @@
  * @module
  */
 import { Chan, isChan, recv, select, send, SendOnClosedError, type SendChan } from "@gochan/core";
-import { rethrow } from "./errors.js";
+import { reportError, rethrow } from "./errors.js";
 import { checkHook, checkObject, describe } from "./options.js";
 
 /**
@@ -250,15 +250,6 @@ export class Worker<J> {
   }
 
   #report(error: unknown, job: J): void {
-    const onError = this.#onError;
-    if (onError === null) {
-      rethrow(error);
-      return;
-    }
-    try {
-      onError(error, job);
-    } catch (hookError) {
-      rethrow(hookError);
-    }
+    reportError(this.#onError, error, job);
   }
 }
