@@ -1,13 +1,13 @@
 /**
  * Every ```ts example is type-checked against the packages' sources, so no
- * example rots: the blocks of README.md and the guides under docs/, and the
+ * example rots: the blocks of the READMEs and the guides under docs/, and the
  * blocks inside the doc comments of packages/core/src and packages/pool/src
  * (the `@example`s the API reference is built from). Each block becomes its own
  * ES module (top-level await allowed), all checked by one tsc run; a failure
  * names the file and the line where the block starts.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -48,6 +48,10 @@ function markdownFiles(): string[] {
   const docs = join(root, "docs");
   const files = [join(root, "README.md")];
   for (const name of readdirSync(docs)) if (name.endsWith(".md")) files.push(join(docs, name));
+  for (const pkg of readdirSync(join(root, "packages"))) {
+    const readme = join(root, "packages", pkg, "README.md");
+    if (existsSync(readme)) files.push(readme);
+  }
   return files;
 }
 
