@@ -46,15 +46,6 @@ export interface JobGroup {
 }
 
 
-// `new Promise(capture)` hands over its resolvers synchronously: no executor
-// closure per job.
-let capturedResolve: Resolve | null = null;
-let capturedReject: Reject | null = null;
-function capture(resolve: Resolve, reject: Reject): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
-
 /**
  * Creates the promise of a job and keeps only its resolve function: a job
  * record is alive from submit to end, and with 200,000 jobs queued every
@@ -62,9 +53,11 @@ function capture(resolve: Resolve, reject: Reject): void {
  * promise with a {@link Failure} thenable, which rejects it.
  */
 export function promiseFor<R>(job: Job): Promise<R> {
-  const p = new Promise<R>(capture as never);
-  job.resolve = capturedResolve;
-  return p;
+  // An inline executor: V8 inlines it into the Promise constructor, measurably
+  // faster on Node 20 than a shared executor writing module variables.
+  return new Promise<R>((resolve) => {
+    job.resolve = resolve as Resolve;
+  });
 }
 
 /**
@@ -84,10 +77,10 @@ export class Failure {
 
 /** The promise of a group submission that has to wait for queue space. */
 export function admission(x: JobExtras): Promise<void> {
-  const p = new Promise<void>(capture as never);
-  x.admitted = capturedResolve;
-  x.refused = capturedReject;
-  return p;
+  return new Promise<void>((resolve, reject) => {
+    x.admitted = resolve as Resolve;
+    x.refused = reject as Reject;
+  });
 }
 
 /**
