@@ -420,7 +420,7 @@ describe("Chan against a reference model (fc.commands)", () => {
   it.each(modes)(
     "capacity $cap, $mode: every outcome, len and the parked waiters match the model",
     async ({ cap, sameTick, yieldEvery }) => {
-      const previous = yieldEvery === undefined ? undefined : configureScheduling({ yieldEvery });
+      const previous = yieldEvery === undefined ? undefined : configureScheduling({ yieldEvery, timeSlice: 0 });
       const yieldsBefore = getScheduling().yields;
       try {
         await fc.assert(

@@ -56,7 +56,7 @@ describe("event-loop fairness", () => {
   });
 
   it("getScheduling().yields grows about once per yieldEvery fast-path operations", async () => {
-    configureScheduling({ yieldEvery: 100 });
+    configureScheduling({ yieldEvery: 100, timeSlice: 0 });
     const before = getScheduling().yields;
     expect(await transfer(10_000)).toBe(10_000);
     const grown = getScheduling().yields - before;
@@ -71,14 +71,14 @@ describe("event-loop fairness", () => {
       calls++;
       setImmediate(fn);
     };
-    configureScheduling({ yieldEvery: 64, macrotask: macro });
+    configureScheduling({ yieldEvery: 64, timeSlice: 0, macrotask: macro });
     expect(getScheduling().macrotask).toBe(macro);
     expect(await transfer(6_400)).toBe(6_400);
     expect(calls).toBeGreaterThanOrEqual(50);
   });
 
   it("a deferred fast-path completion waits for a macrotask turn, in order, and has already committed", async () => {
-    configureScheduling({ yieldEvery: 1 }); // every fast-path completion is deferred
+    configureScheduling({ yieldEvery: 1, timeSlice: 0 }); // every fast-path completion is deferred
     const ch = new Chan<number>(4);
     const done: number[] = [];
     for (let i = 0; i < 4; i++) void ch.send(i).then(() => done.push(i));
@@ -94,6 +94,17 @@ describe("event-loop fairness", () => {
     ac.abort("late");
     ch.close();
     expect(await r).toBe(0); // ...so neither the abort nor the close takes it back
+  });
+
+  it("a spent budget does not yield while the time slice since the last macrotask turn is not over", async () => {
+    configureScheduling({ yieldEvery: 1, timeSlice: 1e12 }); // a slice that never ends
+    const yieldsBefore = getScheduling().yields;
+    const ch = new Chan<number>(4);
+    const done: number[] = [];
+    for (let i = 0; i < 4; i++) void ch.send(i).then(() => done.push(i));
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(done).toEqual([0, 1, 2, 3]); // completed on microtasks: no yield
+    expect(getScheduling().yields).toBe(yieldsBefore);
   });
 
   it("yieldEvery: Infinity completes fast-path operations on microtasks only", async () => {
@@ -112,12 +123,28 @@ describe("configureScheduling", () => {
   it("returns the previous options, and options left out keep their value", () => {
     const first = getScheduling();
     const previous = configureScheduling({ yieldEvery: 10 });
-    expect(previous).toEqual({ yieldEvery: first.yieldEvery, macrotask: first.macrotask });
+    expect(previous).toEqual({ yieldEvery: first.yieldEvery, timeSlice: first.timeSlice, macrotask: first.macrotask });
     configureScheduling({});
     expect(getScheduling().yieldEvery).toBe(10);
     expect(getScheduling().macrotask).toBe(first.macrotask);
     configureScheduling({ yieldEvery: Infinity });
     expect(getScheduling().yieldEvery).toBe(Infinity);
+  });
+
+  it("rejects a timeSlice that is not a non-negative finite number with a RangeError naming the value", () => {
+    const before = getScheduling().timeSlice;
+    for (const [value, shown] of [
+      [-1, "-1"],
+      [NaN, "NaN"],
+      [Infinity, "Infinity"],
+      ["1", "1 (string)"],
+    ] as [unknown, string][]) {
+      expect(() => configureScheduling({ timeSlice: value as number })).toThrow(RangeError);
+      expect(() => configureScheduling({ timeSlice: value as number })).toThrow(shown);
+    }
+    expect(getScheduling().timeSlice).toBe(before);
+    configureScheduling({ timeSlice: 0 });
+    expect(getScheduling().timeSlice).toBe(0);
   });
 
   it("rejects a yieldEvery that is not a positive integer or Infinity with a RangeError naming the value", () => {
