@@ -17,28 +17,7 @@ import {
   type RecvChan,
   type SendChan,
 } from "@gochan/core";
-
-type State = "pending" | "resolved" | "rejected";
-
-/** One macrotask turn: every microtask queued so far (and any yield flush) has run. */
-function macrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Where `p` stands after a macrotask turn: "never settles" is checked by a race, not by time. */
-async function stateOf(p: Promise<unknown>): Promise<State> {
-  let state: State = "pending";
-  p.then(
-    () => {
-      state = "resolved";
-    },
-    () => {
-      state = "rejected";
-    },
-  );
-  await macrotask();
-  return state;
-}
+import { macrotask, stateOf } from "./helpers.js";
 
 /** The error `fn` throws (fails the test if it throws nothing). */
 function thrown(fn: () => unknown): unknown {

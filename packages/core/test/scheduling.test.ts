@@ -2,6 +2,7 @@
 // often a timer fires during a busy transfer, how often the policy yields.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Chan, configureScheduling, getScheduling, type SchedulingOptions } from "@gochan/core";
+import { macrotask } from "./helpers.js";
 
 let saved: Required<SchedulingOptions>;
 beforeEach(() => {
@@ -10,10 +11,6 @@ beforeEach(() => {
 afterEach(() => {
   configureScheduling(saved);
 });
-
-function macrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Moves `n` messages across an unbuffered channel; resolves with how many arrived. */
 async function transfer(n: number): Promise<number> {

@@ -17,27 +17,7 @@ import {
   trySelect,
   type SelectCase,
 } from "@gochan/core";
-
-type State = "pending" | "resolved" | "rejected";
-
-function macrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Where `p` stands after a macrotask turn: "never settles" is checked by a race, not by time. */
-async function stateOf(p: Promise<unknown>): Promise<State> {
-  let state: State = "pending";
-  p.then(
-    () => {
-      state = "resolved";
-    },
-    () => {
-      state = "rejected";
-    },
-  );
-  await macrotask();
-  return state;
-}
+import { macrotask, stateOf } from "./helpers.js";
 
 /** A promise with its resolvers (Node 20 has no Promise.withResolvers). */
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
