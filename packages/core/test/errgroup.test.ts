@@ -13,18 +13,10 @@ import {
   withCancel,
   withContext,
 } from "@gochan/core";
+import { macrotask, stateOf } from "./helpers.js";
 
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-async function isSettled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await settle();
-  return done;
-}
+/** Whether `p` has settled, checked after letting queued work run. */
+const isSettled = async (p: Promise<unknown>): Promise<boolean> => (await stateOf(p)) !== "pending";
 
 describe("ErrGroup", () => {
   it("wait() resolves undefined once every task has finished", async () => {
@@ -100,7 +92,7 @@ describe("ErrGroup", () => {
     expect(g.tryGo(async () => {})).toBe(false);
     await (gates[0] as Chan<void>).send();
     await started[2];
-    await settle();
+    await macrotask();
     expect(running).toBe(2);
     await (gates[1] as Chan<void>).send();
     await (gates[2] as Chan<void>).send();
@@ -115,7 +107,7 @@ describe("ErrGroup", () => {
     const ran: number[] = [];
     for (let i = 0; i < 4; i++) {
       void g.go(async () => {
-        await settle();
+        await macrotask();
         ran.push(i);
       });
     }

@@ -1,19 +1,10 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChanError, NegativeWaitGroupCounterError, WaitGroup, recv, select, setPanicHandler, Chan } from "@gochan/core";
-
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+import { macrotask, stateOf } from "./helpers.js";
 
 /** Whether `p` has settled, checked after letting queued work run. */
-async function isSettled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await settle();
-  return done;
-}
+const isSettled = async (p: Promise<unknown>): Promise<boolean> => (await stateOf(p)) !== "pending";
 
 afterEach(() => {
   setPanicHandler(null);
@@ -119,11 +110,11 @@ describe("WaitGroup", () => {
       throw new Error("sync");
     });
     wg.go(async () => {
-      await settle();
+      await macrotask();
       throw new Error("async");
     });
     await wg.wait();
-    await settle();
+    await macrotask();
     expect(seen.map((e) => (e as Error).message).sort()).toEqual(["async", "sync"]);
     expect(() => wg.go(null as unknown as () => void)).toThrow(/WaitGroup.go: expected a function, got null/);
     expect(wg.count).toBe(0);
