@@ -292,7 +292,10 @@ class SelectOp implements Selector {
  * watched once, however many select iterations include them, so a loop over a
  * never-settling promise does not leak. A rejected promise case rejects the
  * select with its reason; a send case on a closed channel rejects it with
- * {@link SendOnClosedError}.
+ * {@link SendOnClosedError}. Once a promise has been a case, select observes it
+ * (like `Promise.race` does): a rejection that comes while no select waits on
+ * it is reported by the next select that includes it, not as an unhandled
+ * rejection, so keep selecting on a promise you handed over, or handle it too.
  *
  * @example
  * ```ts
