@@ -1,5 +1,6 @@
 /**
- * Every relative link in README.md and the guides under docs/ points at a file
+ * Every relative link in README.md, the guides under docs/ and the packages'
+ * READMEs (plus every link into this repository by its address) points at a file
  * (or folder) that exists, and at a heading that exists when it has a #fragment
  * into a Markdown file. A link written [`file` › `test name`](path/to/file) is
  * a claim that a test proves something: the named test must be an it()/test()
@@ -102,17 +103,38 @@ export function testReference(text: string): { file: string; name: string } | nu
   return m === null ? null : { file: spanContent(m[2] as string), name: spanContent(m[4] as string) };
 }
 
+/** The repository's address, from package.json's `repository` (links to it must resolve to files here). */
+const REPO = (
+  JSON.parse(readFileSync(join(root, "packages", "core", "package.json"), "utf8")) as { repository: { url: string } }
+).repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
+
+/** A link into this repository's main branch, as a path relative to the repository root, or null. */
+export function repoPath(target: string): string | null {
+  for (const kind of ["blob", "tree"]) {
+    const prefix = `${REPO}/${kind}/main/`;
+    if (target.startsWith(prefix)) return target.slice(prefix.length);
+  }
+  return null;
+}
+
 function isExternal(target: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("//");
 }
 
 /** What is wrong with one link, or null. */
 function check(link: Link, sources: Map<string, string>): string | null {
-  if (isExternal(link.target)) return null;
-  const [pathPart, fragment] = link.target.split("#", 2) as [string, string | undefined];
+  const inRepo = repoPath(link.target);
+  if (inRepo === null && isExternal(link.target)) return null;
+  const [pathPart, fragment] = (inRepo ?? link.target).split("#", 2) as [string, string | undefined];
   const from = join(root, link.file);
-  const path = pathPart === "" ? from : resolve(dirname(from), decodeURIComponent(pathPart));
+  const path =
+    pathPart === "" ? from : inRepo !== null ? join(root, decodeURIComponent(pathPart)) : resolve(dirname(from), decodeURIComponent(pathPart));
   const where = `${link.file}:${link.line}: [${link.text}](${link.target})`;
+  // A package's README is also its npm page, where only the package's own files exist.
+  const pkg = /^packages\/[^/]+\//.exec(link.file)?.[0];
+  if (pkg !== undefined && inRepo === null && !relative(join(root, pkg), path).match(/^[^.]/)) {
+    return `${where}: leaves the package, so it breaks on the npm page; link to ${REPO}/blob/main/... instead`;
+  }
   if (!existsSync(path)) return `${where}: ${relative(root, path)} does not exist`;
   const isFile = statSync(path).isFile();
   if (fragment !== undefined && fragment !== "" && isFile && path.endsWith(".md")) {
@@ -135,6 +157,10 @@ function markdownFiles(): string[] {
   const docs = join(root, "docs");
   const files = [join(root, "README.md")];
   for (const name of readdirSync(docs)) if (name.endsWith(".md")) files.push(join(docs, name));
+  for (const pkg of readdirSync(join(root, "packages"))) {
+    const readme = join(root, "packages", pkg, "README.md");
+    if (existsSync(readme)) files.push(readme);
+  }
   return files;
 }
 
@@ -172,6 +198,12 @@ describe("documentation links", () => {
     expect(testReference("`chan.test.ts` › `item 7: rendezvous`")).toEqual({ file: "chan.test.ts", name: "item 7: rendezvous" });
     expect(testReference("``go.test.ts`` › `` args of Go's `go f(x)` ``")).toEqual({ file: "go.test.ts", name: "args of Go's `go f(x)`" });
     expect(testReference("the guide")).toBeNull();
+  });
+
+  it("maps links into this repository to its files, and only those", () => {
+    expect(repoPath(`${REPO}/blob/main/docs/semantics.md#close`)).toBe("docs/semantics.md#close");
+    expect(repoPath(`${REPO}/tree/main/packages/core`)).toBe("packages/core");
+    expect(repoPath("https://example.com/blob/main/x.md")).toBeNull();
   });
 
   it("every relative link in README.md and docs/*.md resolves, and every named test exists in its file", () => {

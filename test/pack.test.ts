@@ -13,7 +13,7 @@
  * tests or build info. Needs `npm` and `tar` on PATH (as on the Linux CI).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +27,7 @@ const PACKAGES: readonly { dir: string; name: string }[] = [
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+const BIN = join(ROOT, "node_modules", ".bin");
 const SLOW = 180_000; // generous for a loaded machine; a normal run takes a few seconds
 
 interface Ran {
@@ -54,13 +55,16 @@ async function mustRun(cmd: string, args: readonly string[], cwd: string, env?: 
   return r.stdout;
 }
 
-/** pnpm itself when the tests run under pnpm, else `npx pnpm@10`. */
+/** The pnpm the workspace pins (package.json's packageManager), e.g. "pnpm@10.34.9". */
+const PINNED_PNPM = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { packageManager: string }).packageManager;
+
+/** pnpm itself when the tests run under pnpm, else the pinned pnpm through `npx --yes`. */
 function pnpm(): { cmd: string; args: string[] } {
   const execPath = process.env["npm_execpath"];
   if (execPath !== undefined && basename(execPath).startsWith("pnpm")) {
     return /\.[cm]?js$/.test(execPath) ? { cmd: process.execPath, args: [execPath] } : { cmd: execPath, args: [] };
   }
-  return { cmd: "npx", args: ["--yes", "pnpm@10"] };
+  return { cmd: "npx", args: ["--yes", PINNED_PNPM] };
 }
 
 /** The environment for npm, without the npm_* variables of the runner (pnpm's config would leak in). */
@@ -139,6 +143,33 @@ describe.each(PACKAGES)("the packed $name", ({ name }) => {
     for (const t of targets) expect(entries, `exports target ${t}`).toContain(`package/${t.replace(/^\.\//, "")}`);
     const specs = { ...manifest.dependencies, ...manifest.peerDependencies };
     expect(Object.entries(specs).filter(([, v]) => v.startsWith("workspace:"))).toEqual([]);
+    // A sibling is a caret range, so a patch of core does not install a second copy.
+    for (const [dep, spec] of Object.entries(specs)) if (dep.startsWith("@gochan/")) expect(spec, dep).toMatch(/^\^\d/);
+  }, SLOW);
+
+  it("passes publint (strict) and arethetypeswrong (ESM-only profile), as a registry would see it", async () => {
+    const { file } = tarballs.get(name) as { file: string };
+    const lint = await run(join(BIN, "publint"), ["run", file, "--strict"], work);
+    expect(lint.stdout + lint.stderr).toContain("All good!");
+    expect(lint.code).toBe(0);
+    const types = await run(join(BIN, "attw"), [file, "--profile", "esm-only", "--format", "json"], work);
+    const report = JSON.parse(types.stdout) as { analysis: { problems: { kind: string; resolutionKind: string }[] } };
+    // The ESM-only profile ignores node10 and node16-from-CJS resolutions; anything else is a real problem.
+    const problems = report.analysis.problems.filter((p) => p.resolutionKind !== "node10" && p.resolutionKind !== "node16-cjs");
+    expect(problems).toEqual([]);
+    expect(types.code).toBe(0);
+  }, SLOW);
+
+  it("says which Node it needs, publishes publicly, and links back to the repository", async () => {
+    const { file } = tarballs.get(name) as { file: string };
+    const manifest = JSON.parse(await mustRun("tar", ["-xzOf", file, "package/package.json"], work)) as Record<string, unknown>;
+    // require(esm) works from Node 20.19 on; an ESM-only package that allowed 20.18 would fail there.
+    expect(manifest["engines"]).toEqual({ node: ">=20.19" });
+    expect(manifest["publishConfig"]).toEqual({ access: "public" });
+    expect(manifest["license"]).toBe("MIT");
+    for (const key of ["repository", "homepage", "bugs", "keywords", "description"]) expect(manifest[key], key).toBeTruthy();
+    const entries = (tarballs.get(name) as { entries: string[] }).entries;
+    expect(entries).toEqual(expect.arrayContaining(["package/LICENSE", "package/README.md", "package/CHANGELOG.md"]));
   }, SLOW);
 
   it("imports by name from a child node process, through its exports map", async () => {
@@ -181,6 +212,40 @@ console.log(JSON.stringify({ results, full, succeeded: m.succeeded, stopped: poo
     );
     const out = JSON.parse(await mustRun(process.execPath, [program], app)) as unknown;
     expect(out).toEqual({ results: [10, 20, 30, 40], full: true, succeeded: 7, stopped: true });
+  }, SLOW);
+});
+
+describe("two installed copies of @gochan/core", () => {
+  it("pool accepts channels made by another copy of core (npm nests a second copy when versions diverge)", async () => {
+    // The layout npm makes when the app pins core 0.1.1 and pool's range resolves
+    // elsewhere: pool gets its own nested copy, and the app's channels come from the
+    // top-level one. Channel identity is a Symbol.for brand, not instanceof.
+    const nested = join(app, "node_modules", "@gochan", "pool", "node_modules", "@gochan", "core");
+    cpSync(join(app, "node_modules", "@gochan", "core"), nested, { recursive: true });
+    const manifest = join(nested, "package.json");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace(/"version": "[^"]*"/, '"version": "0.1.1-nested"'));
+    const program = join(app, "two-copies.mjs");
+    writeFileSync(
+      program,
+      `import { Chan, isChan } from "@gochan/core";
+import { Dispatcher } from "@gochan/pool";
+const poolCore = import.meta.resolve("@gochan/core", import.meta.resolve("@gochan/pool"));
+const jobs = new Chan(10);
+const seen = [];
+const d = new Dispatcher(jobs, 2, async (n) => { seen.push(n); });
+d.run();
+for (let i = 0; i < 5; i++) await jobs.send(i);
+jobs.close();
+await d.done;
+console.log(JSON.stringify({ twoCopies: poolCore !== import.meta.resolve("@gochan/core"), seen: seen.sort(), isChan: isChan(jobs) }));
+`,
+    );
+    try {
+      const out = JSON.parse(await mustRun(process.execPath, [program], app)) as unknown;
+      expect(out).toEqual({ twoCopies: true, seen: [0, 1, 2, 3, 4], isChan: true });
+    } finally {
+      rmSync(join(app, "node_modules", "@gochan", "pool", "node_modules"), { recursive: true, force: true });
+    }
   }, SLOW);
 });
 

@@ -12,7 +12,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -30,6 +30,12 @@ import { soak } from "./workloads/soak.ts";
 
 /** packages/bench */
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The workspace's pinned pnpm ("pnpm@x.y.z", package.json's packageManager), as the report's command names it. */
+export function pinnedPnpm(): string {
+  const root = JSON.parse(readFileSync(resolve(BENCH_DIR, "..", "..", "package.json"), "utf8")) as { packageManager?: string };
+  return root.packageManager ?? "pnpm";
+}
 /** Every workload family, in report order. */
 export const FAMILIES: readonly Family[] = [channels, selects, pools, memory, soak];
 
@@ -293,7 +299,7 @@ export function runBench(options: Options, log: (line: string) => void = (l) => 
   }
   const result: BenchResult = {
     date: new Date(started).toISOString(),
-    command: ["pnpm bench", ...options.args].join(" "),
+    command: [`npx --yes ${pinnedPnpm()} run bench`, ...options.args].join(" "),
     quick: options.quick,
     runs: options.runs,
     seconds: (Date.now() - started) / 1000,
