@@ -18,9 +18,9 @@
  *
  * @module
  */
-import { checkCapacity, CloseOfClosedError, CloseOfNilError, SendOnClosedError } from "./errors.js";
+import { checkCapacity, CloseOfClosedError, CloseOfNilError, SendOnClosedError, ThenableValueError } from "./errors.js";
 import { Ring } from "./ring.js";
-import { completeNow, completeVoid } from "./scheduling.js";
+import { completeNow, completeVoid, countOp, failNow } from "./scheduling.js";
 import { trace, type BlockedKind } from "./trace.js";
 import {
   MODE_ITER,
@@ -67,6 +67,12 @@ export interface RecvChan<out T, out Z = undefined> extends AsyncIterable<T> {
    * channel is closed and drained it resolves with the zero value at once.
    * Aborting `signal` withdraws the receive (nothing is consumed) and rejects
    * with `signal.reason`.
+   *
+   * A promise cannot resolve to a promise or any other value with a `then`
+   * property (it would adopt it), so `recv()` refuses such a value: it rejects
+   * with {@link ThenableValueError} and consumes nothing. Receive channels of
+   * promises or thenables with `recvOk()`, `tryRecv()`, `select` or `for await`,
+   * which deliver every value unchanged.
    */
   recv(signal?: AbortSignal): Promise<T | Z>;
   /**
@@ -165,6 +171,28 @@ export interface RangeOptions {
 let took: unknown;
 let tookOk = false;
 const NEVER_SETTLES = (): void => {};
+// The waiter the last `park()` created, for the iterator that parked it.
+let parked: Waiter | null = null;
+
+/**
+ * Whether a promise resolved with `value` would adopt it instead. Decided by
+ * the presence of `then`, never by reading it: reading could run a getter,
+ * which is user code, in the middle of a channel operation.
+ */
+function isThenable(value: unknown): boolean {
+  return (typeof value === "object" && value !== null) || typeof value === "function" ? "then" in value : false;
+}
+
+/**
+ * Marks a channel across installed copies of this package: a pool built
+ * against one copy of @gochan/core accepts a channel made by another. Its
+ * value is the version of the internal protocol between a channel and a select
+ * (`_take`, `_offer`, the waiter queues): a copy that changes the protocol
+ * changes the number, so channels of the two copies are told apart instead of
+ * misbehaving.
+ */
+const CHAN_BRAND = Symbol.for("@gochan/core.chan");
+const CHAN_PROTOCOL = 1;
 
 /**
  * A Go channel. `new Chan<T>()` is `make(chan T)`, `new Chan<T>(n)` is
@@ -224,13 +252,14 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   send(value: T, signal?: AbortSignal): Promise<void> {
     if (this._nil) return parkNil<void>(MODE_VOID, signal, "send", this);
-    if (signal != null && signal.aborted) return Promise.reject(signal.reason);
-    if (this._closed) return Promise.reject(new SendOnClosedError());
+    if (signal != null && signal.aborted) return failNow(signal.reason);
+    if (this._closed) return failNow(new SendOnClosedError());
     if (this._offer(value)) return completeVoid();
     return park<void>(this._sendq, MODE_VOID, value, signal, "send", this);
   }
 
   trySend(value: T): boolean {
+    countOp();
     if (this._nil) return false;
     if (this._closed) throw new SendOnClosedError();
     return this._offer(value);
@@ -245,6 +274,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   }
 
   tryRecv(): Received<T, Z> | undefined {
+    countOp();
     if (this._nil || !this._take()) return undefined;
     const value = took;
     took = undefined;
@@ -259,7 +289,10 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     // unlinks its other waiters, possibly from these very queues, so take one
     // waiter at a time from the live queue rather than a detached snapshot.
     let w: Waiter | null;
-    while ((w = this._recvq.shift()) !== null) w.complete(this._zero, false);
+    while ((w = this._recvq.shift()) !== null) {
+      if (w.mode === MODE_VALUE && isThenable(this._zero)) w.fail(new ThenableValueError());
+      else w.complete(this._zero, false);
+    }
     while ((w = this._sendq.shift()) !== null) w.fail(new SendOnClosedError());
   }
 
@@ -291,8 +324,14 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
    * @internal
    */
   _offer(value: T): boolean {
-    const r = this._recvq.shift();
-    if (r !== null) {
+    let r: Waiter | null;
+    while ((r = this._recvq.shift()) !== null) {
+      // A plain recv() cannot take a thenable unchanged: it refuses it, and the
+      // value goes on to the next receiver (see ThenableValueError).
+      if (r.mode === MODE_VALUE && isThenable(value)) {
+        r.fail(new ThenableValueError());
+        continue;
+      }
       r.complete(value, true);
       return true;
     }
@@ -340,16 +379,29 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     return false;
   }
 
-  /** The value and ok of the last successful `_take()`; clears the slot. @internal */
-  static _took(): unknown {
+  /**
+   * The value of the last successful `_take()`; clears the slot. An instance
+   * method, so a select of another copy of this package reads this copy's slot.
+   * @internal
+   */
+  _took(): unknown {
     const v = took;
     took = undefined;
     return v;
   }
 
-  /** @internal */
-  static _tookOk(): boolean {
+  /** The ok of the last successful `_take()`. @internal */
+  _tookOk(): boolean {
     return tookOk;
+  }
+
+  /** Whether the value a receive would take now has a `then` (see {@link isThenable}). @internal */
+  _nextIsThenable(): boolean {
+    const buf = this._buf;
+    if (buf !== null && buf.length > 0) return isThenable(buf.peek());
+    const s = this._sendq.head;
+    if (s !== null) return isThenable(s.value);
+    return this._closed && isThenable(this._zero);
   }
 
   /** Whether a receive can proceed now. @internal */
@@ -368,7 +420,8 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   /** @internal */
   _recv(mode: number, signal: AbortSignal | undefined): Promise<unknown> {
     if (this._nil) return parkNil(mode, signal, "recv", this);
-    if (signal != null && signal.aborted) return Promise.reject(signal.reason);
+    if (signal != null && signal.aborted) return failNow(signal.reason);
+    if (mode === MODE_VALUE && this._nextIsThenable()) return failNow(new ThenableValueError());
     if (this._take()) {
       const value = took;
       took = undefined;
@@ -395,32 +448,51 @@ function park<R>(
   if (queue !== null) queue.push(w);
   if (signal != null) w.listen(signal);
   if (trace.hook !== null) trace.hook.park(w, kind, ch);
+  parked = w;
   return p;
 }
 
 /** An operation on the nil channel: blocks forever, unless its signal aborts. */
 function parkNil<R>(mode: number, signal: AbortSignal | undefined, kind: BlockedKind, ch: unknown): Promise<R> {
   if (signal == null && trace.hook === null) return new Promise<R>(NEVER_SETTLES);
-  if (signal != null && signal.aborted) return Promise.reject(signal.reason);
+  if (signal != null && signal.aborted) return failNow(signal.reason);
   return park<R>(null, mode, undefined, signal, kind, ch);
 }
 
 /** The `for await` iterator of a channel: one receive per `next()`, no read-ahead. */
 class ChanIterator<T> implements AsyncIterator<T, undefined> {
+  /** The receive the last `next()` parked, if it did. */
+  private pending: Waiter | null = null;
+
   constructor(
     private readonly ch: Chan<T, unknown>,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
   next(): Promise<IteratorResult<T, undefined>> {
-    return this.ch._recv(MODE_ITER, this.signal) as Promise<IteratorResult<T, undefined>>;
+    parked = null;
+    const p = this.ch._recv(MODE_ITER, this.signal) as Promise<IteratorResult<T, undefined>>;
+    this.pending = parked;
+    parked = null;
+    return p;
   }
 
-  /** Leaving the loop early consumes nothing and leaves the channel open. */
+  /**
+   * Leaving the loop early consumes nothing and leaves the channel open. A
+   * `next()` still waiting is withdrawn and resolves done: it takes no value.
+   */
   return(): Promise<IteratorResult<T, undefined>> {
+    const w = this.pending;
+    this.pending = null;
+    if (w !== null && w.queue !== null) {
+      w.queue.remove(w);
+      w.complete(undefined, false);
+    }
     return Promise.resolve({ value: undefined, done: true });
   }
 }
+
+Object.defineProperty(Chan.prototype, CHAN_BRAND, { value: CHAN_PROTOCOL });
 
 let theNilChan: Chan<unknown, undefined> | null = null;
 
@@ -459,5 +531,8 @@ export function nilChan<T = never, Z = undefined>(): Chan<T, Z> {
  * ```
  */
 export function isChan(value: unknown): value is Chan<unknown, unknown> {
-  return value instanceof Chan;
+  return (
+    value instanceof Chan ||
+    (typeof value === "object" && value !== null && (value as { [CHAN_BRAND]?: unknown })[CHAN_BRAND] === CHAN_PROTOCOL)
+  );
 }

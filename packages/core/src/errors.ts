@@ -87,6 +87,33 @@ export class CloseOfNilError extends ChanError {
   }
 }
 
+/**
+ * `recv()` met a value it cannot deliver unchanged: an object or function with a
+ * `then` property (a promise, a thenable). A promise resolved with such a value
+ * adopts it instead (waits for it, takes its result, runs its `then`), so
+ * `recv()` refuses it and consumes nothing: the value stays for the next
+ * receive. `recvOk()`, `tryRecv()`, `select` and `for await` deliver it
+ * unchanged, because they wrap it in a result object. Go has no such case.
+ *
+ * @example
+ * ```ts
+ * import { Chan, ThenableValueError } from "@gochan/core";
+ * const ch = new Chan<Promise<number>>(1);
+ * await ch.send(Promise.resolve(42));
+ * await ch.recv().catch((e) => console.log(e instanceof ThenableValueError)); // true
+ * const r = await ch.recvOk(); // the promise itself, still in the channel
+ * if (r.ok) console.log(await r.value); // 42
+ * ```
+ */
+export class ThenableValueError extends ChanError {
+  /** @internal */
+  constructor() {
+    super(
+      "recv: the value has a then property, so a promise cannot resolve to it unchanged; it was not received (use recvOk, tryRecv, select or for await)",
+    );
+  }
+}
+
 /** Go's largest channel size we accept: 2^31 - 1. */
 export const MAX_CAPACITY = 2 ** 31 - 1;
 

@@ -17,7 +17,14 @@ export { Chan, nilChan, isChan } from "./chan.js";
 export type { SendChan, RecvChan, ChanOptions, RangeOptions, Received, ReceivedValue, ReceivedZero } from "./chan.js";
 export { select, trySelect, recv, send, RecvCase, SendCase } from "./select.js";
 export type { SelectCase, SelectResult, CaseResult, SelectOptions, Fired } from "./select.js";
-export { ChanError, SendOnClosedError, CloseOfClosedError, CloseOfNilError, MAX_CAPACITY } from "./errors.js";
+export {
+  ChanError,
+  SendOnClosedError,
+  CloseOfClosedError,
+  CloseOfNilError,
+  ThenableValueError,
+  MAX_CAPACITY,
+} from "./errors.js";
 export { configureScheduling, getScheduling } from "./scheduling.js";
 export type { SchedulingOptions, SchedulingState } from "./scheduling.js";
 export { setSelectSeed } from "./random.js";

@@ -25,6 +25,11 @@ export class Ring<T> {
     this.length++;
   }
 
+  /** The oldest item, left in place; the caller checks `length > 0`. */
+  peek(): T {
+    return this.items[this.head] as T;
+  }
+
   /** Removes and returns the oldest item; the caller checks `length > 0`. */
   shift(): T {
     const items = this.items;

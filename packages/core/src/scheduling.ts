@@ -4,14 +4,17 @@
  *
  * JavaScript has no preemption. Two tasks that only ever await channel operations
  * run entirely on microtasks, and while the microtask queue is non-empty the event
- * loop never reaches timers or I/O. So every channel operation that completes
- * without waiting (a fast path: a buffer slot, a waiting peer) counts against a
- * budget. Once `yieldEvery` such operations have completed, the policy looks at
- * the clock: if at least `timeSlice` ms have passed since the last macrotask
- * turn, every further fast-path completion is deferred until the next macrotask
- * turn, and that turn's flush resets the budget; otherwise the budget simply
- * starts again. Operations that had to park are woken by a peer, which itself
- * counts, so every busy chain is throttled.
+ * loop never reaches timers or I/O. A busy chain goes on only through a promise
+ * gochan settles, so every settlement passes through here and counts against a
+ * budget: a fast-path completion (a buffer slot, a waiting peer), a parked
+ * operation woken by its peer, an immediate rejection (an aborted signal, a
+ * closed channel). Try operations settle no promise; they count too. Once
+ * `yieldEvery` operations have been counted, the policy looks at the clock: if
+ * at least `timeSlice` ms have passed since the last macrotask turn, every
+ * further settlement is deferred until the next macrotask turn, and that turn's
+ * flush resets the budget; otherwise the budget simply starts again. While a
+ * flush is pending every chain stops at its next settlement, so the microtask
+ * queue drains and the deferred list holds at most one entry per chain.
  *
  * The cost is one increment and compare per operation, one clock read per
  * `yieldEvery` operations, and at most one macrotask turn per `timeSlice` ms of
@@ -21,7 +24,6 @@
  *
  * @module
  */
-import { promiseFor } from "./waiter.js";
 
 /**
  * Options of the event-loop fairness policy. Read the current values with
@@ -111,14 +113,22 @@ let macrotask = defaultMacrotask();
 let ops = 0;
 let yields = 0;
 let flushScheduled = false;
-// Deferred fast-path completions: [resolve, value, resolve, value, ...] in order.
+// Deferred settlements: [settle, value, settle, value, ...] in order.
 let deferred: unknown[] = [];
 
+type Settle = (value: unknown) => void;
+
 const RESOLVED: Promise<void> = Promise.resolve();
-const slot: { resolve: ((v: unknown) => void) | null; reject: ((r: unknown) => void) | null } = {
-  resolve: null,
-  reject: null,
-};
+let slotResolve: Settle = () => {};
+let slotReject: Settle = () => {};
+
+/** A pending promise whose resolvers land in `slotResolve` / `slotReject`. */
+function deferredPromise<R>(): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    slotResolve = resolve as Settle;
+    slotReject = reject;
+  });
+}
 
 function flush(): void {
   flushScheduled = false;
@@ -127,12 +137,12 @@ function flush(): void {
   lastYield = clock();
   const list = deferred;
   deferred = [];
-  for (let i = 0; i < list.length; i += 2) (list[i] as (v: unknown) => void)(list[i + 1]);
+  for (let i = 0; i < list.length; i += 2) (list[i] as Settle)(list[i + 1]);
 }
 
 /**
  * The budget is spent: yield (true) if the time slice is over or a flush is
- * already pending (completions must stay in order), else start a new budget.
+ * already pending (settlements must stay in order), else start a new budget.
  */
 function sliceOver(): boolean {
   if (flushScheduled || timeSlice === 0 || clock() - lastYield >= timeSlice) return true;
@@ -140,26 +150,52 @@ function sliceOver(): boolean {
   return false;
 }
 
-function defer<R>(value: R): Promise<R> {
-  const p = promiseFor<R>(slot);
-  deferred.push(slot.resolve, value);
+function defer(settle: Settle, value: unknown): void {
+  deferred.push(settle, value);
   if (!flushScheduled) {
     flushScheduled = true;
     macrotask(flush);
   }
-  return p;
+}
+
+/** Settles a parked operation's promise: now, or after a macrotask turn. @internal */
+export function wake(settle: Settle, value: unknown): void {
+  if (++ops < yieldEvery || !sliceOver()) settle(value);
+  else defer(settle, value);
+}
+
+/** Counts an operation that completed synchronously (a try operation). @internal */
+export function countOp(): void {
+  ops++;
 }
 
 /** A fast-path completion with a value: resolved now, or after a macrotask turn. @internal */
 export function completeNow<R>(value: R): Promise<R> {
   if (++ops < yieldEvery || !sliceOver()) return Promise.resolve(value);
-  return defer(value);
+  const p = deferredPromise<R>();
+  defer(slotResolve, value);
+  return p;
 }
 
 /** A fast-path completion of a send: resolved now, or after a macrotask turn. @internal */
 export function completeVoid(): Promise<void> {
   if (++ops < yieldEvery || !sliceOver()) return RESOLVED;
-  return defer<void>(undefined);
+  const p = deferredPromise<void>();
+  defer(slotResolve, undefined);
+  return p;
+}
+
+/** An operation that fails at once: rejected now, or after a macrotask turn. @internal */
+export function failNow<R>(reason: unknown): Promise<R> {
+  if (++ops < yieldEvery || !sliceOver()) return Promise.reject(reason);
+  const p = deferredPromise<R>();
+  defer(slotReject, reason);
+  return p;
+}
+
+/** How many settlements wait for the next flush (tests check it stays bounded). @internal */
+export function deferredCount(): number {
+  return deferred.length / 2;
 }
 
 /**

@@ -14,15 +14,21 @@
  * A select never pairs its own send with its own receive: polling happens before
  * any of its waiters is parked, and parking never matches anything.
  *
+ * Polling runs no user code, so the state it saw is the state commit acts on.
+ * The only user code a select can meet is a promise case's `then` (a getter, or
+ * a foreign thenable's method), read once when the promise is first watched; a
+ * poll that had to start watching one polls again.
+ *
  * @module
  */
-import { Chan, isChan, type RecvChan, type SendChan } from "./chan.js";
+import { isChan, type Chan, type RecvChan, type SendChan } from "./chan.js";
 import { describe, SendOnClosedError } from "./errors.js";
 import { random } from "./random.js";
-import { completeNow } from "./scheduling.js";
+import { listen, unlisten, type Abortable } from "./abort-list.js";
+import { completeNow, countOp, failNow, wake } from "./scheduling.js";
 import { trace } from "./trace.js";
-import { MODE_VALUE, MODE_VOID, promiseFor, Waiter, type Selector } from "./waiter.js";
-import { FULFILLED, PENDING, watchPromise, watchSignal, type Watch } from "./watch.js";
+import { MODE_SELECT, promiseFor, Waiter, type Selector } from "./waiter.js";
+import { FULFILLED, PENDING, watchCreated, watchPromise, watchSignal, watchThenable, type Watch } from "./watch.js";
 
 /**
  * A receive case, made by {@link recv}: Go's `case v, ok := <-ch:`.
@@ -201,37 +207,52 @@ function ready(c: SelectCase, i: number): boolean {
     return ch !== null && (c.kind === "recv" ? ch._canRecv() : ch._canSend());
   }
   if (isSignal(c)) return c.aborted;
-  if (c !== null && typeof c === "object" && typeof (c as PromiseLike<unknown>).then === "function") {
-    return watchPromise(c as PromiseLike<unknown>).state !== PENDING;
-  }
-  throw badCase(c, i);
+  const w = watchThenable(c);
+  if (w === null) throw badCase(c, i);
+  return w.state !== PENDING;
 }
 
-/** Polls once; the index of a uniformly chosen ready case, or -1. */
+/**
+ * Polls; the index of a uniformly chosen ready case, or -1. Watching a promise
+ * for the first time reads its `then`, which may run user code that changes
+ * what the earlier cases saw, so such a pass is followed by another: the last
+ * pass runs no user code, and commit acts on what it saw.
+ */
 function poll(cases: readonly SelectCase[]): number {
-  let chosen = -1;
-  let n = 0;
-  for (let i = 0; i < cases.length; i++) {
-    if (ready(cases[i] as SelectCase, i)) {
-      n++;
-      // Keep the n-th ready case with probability 1/n: uniform over all ready.
-      if (n === 1 || random() * n < 1) chosen = i;
+  for (;;) {
+    const created = watchCreated();
+    let chosen = -1;
+    let n = 0;
+    for (let i = 0; i < cases.length; i++) {
+      if (ready(cases[i] as SelectCase, i)) {
+        n++;
+        // Keep the n-th ready case with probability 1/n: uniform over all ready.
+        if (n === 1 || random() * n < 1) chosen = i;
+      }
     }
+    if (created === watchCreated()) return chosen;
   }
-  return chosen;
 }
 
-/** Commits ready case `i`; throws for a send on a closed channel or a rejected promise. */
-function commit(c: SelectCase, index: number): { index: number; value: unknown; ok: boolean } {
+type Result = { index: number; value: unknown; ok: boolean };
+
+/**
+ * Commits ready case `i`, or returns null if it is no longer ready (polling and
+ * commit see one state, so only a broken invariant gets here: better a new poll
+ * than a receive reported that never happened). Throws for a send on a closed
+ * channel or a rejected promise.
+ */
+function commit(c: SelectCase, index: number): Result | null {
   if (c instanceof RecvCase) {
-    (chanOf(c) as AnyChan)._take();
-    const value = Chan._took();
-    return { index, value, ok: Chan._tookOk() };
+    const ch = chanOf(c) as AnyChan;
+    if (!ch._take()) return null;
+    const value = ch._took();
+    return { index, value, ok: ch._tookOk() };
   }
   if (c instanceof SendCase) {
     const ch = chanOf(c) as AnyChan;
     if (ch._closed) throw new SendOnClosedError();
-    ch._offer(c._value);
+    if (!ch._offer(c._value)) return null;
     return { index, value: undefined, ok: true };
   }
   if (isSignal(c)) return { index, value: c.reason, ok: true };
@@ -240,29 +261,41 @@ function commit(c: SelectCase, index: number): { index: number; value: unknown; 
   throw w.value;
 }
 
+/** Polls and commits; undefined if no case is ready (Go's default). */
+function pollCommit(cases: readonly SelectCase[]): Result | undefined {
+  for (;;) {
+    const chosen = poll(cases);
+    if (chosen < 0) return undefined;
+    const r = commit(cases[chosen] as SelectCase, chosen);
+    if (r !== null) return r;
+  }
+}
+
 /** One parked select: the shared "fired" token of its waiters. */
-class SelectOp implements Selector {
+class SelectOp implements Selector, Abortable {
   done = false;
   resolve: ((v: unknown) => void) | null = null;
   reject: ((r: unknown) => void) | null = null;
-  signal: AbortSignal | null = null;
   readonly waiters: Waiter[] = [];
+  /** Links in the abort list of the select's own signal. */
+  alist: Abortable["alist"] = null;
+  aprev: Abortable | null = null;
+  anext: Abortable | null = null;
 
   fire(w: Waiter, value: unknown, ok: boolean): void {
     this.finish();
-    (this.resolve as (v: unknown) => void)({ index: w.index, value, ok });
+    wake(this.resolve as (v: unknown) => void, { index: w.index, value, ok });
   }
 
   fail(_w: Waiter, error: unknown): void {
     this.finish();
-    (this.reject as (r: unknown) => void)(error);
+    wake(this.reject as (r: unknown) => void, error);
   }
 
   /** The select's own AbortSignal fired: withdraw every case. */
-  handleEvent(): void {
-    const reason = (this.signal as AbortSignal).reason;
+  aborted(reason: unknown): void {
     this.finish();
-    (this.reject as (r: unknown) => void)(reason);
+    wake(this.reject as (r: unknown) => void, reason);
   }
 
   private finish(): void {
@@ -272,10 +305,7 @@ class SelectOp implements Selector {
       const w = ws[i] as Waiter;
       if (w.queue !== null) w.queue.remove(w);
     }
-    if (this.signal !== null) {
-      this.signal.removeEventListener("abort", this);
-      this.signal = null;
-    }
+    if (this.alist !== null) unlisten(this);
     if (trace.hook !== null) trace.hook.unpark(this);
   }
 }
@@ -314,13 +344,12 @@ export function select<const C extends readonly SelectCase[]>(
   options?: SelectOptions,
 ): Promise<SelectResult<C>> {
   const signal = options?.signal;
-  if (signal != null && signal.aborted) return Promise.reject(signal.reason);
-  let chosen: number;
+  if (signal != null && signal.aborted) return failNow(signal.reason);
   try {
-    chosen = poll(cases);
-    if (chosen >= 0) return completeNow(commit(cases[chosen] as SelectCase, chosen)) as Promise<SelectResult<C>>;
+    const r = pollCommit(cases);
+    if (r !== undefined) return completeNow(r) as Promise<SelectResult<C>>;
   } catch (e) {
-    return Promise.reject(e);
+    return failNow(e);
   }
   const op = new SelectOp();
   const p = promiseFor<SelectResult<C>>(op);
@@ -330,24 +359,21 @@ export function select<const C extends readonly SelectCase[]>(
     if (c instanceof RecvCase) {
       const ch = chanOf(c);
       if (ch === null) continue;
-      w = new Waiter(MODE_VALUE, undefined, op, i);
+      w = new Waiter(MODE_SELECT, undefined, op, i);
       ch._recvq.push(w);
     } else if (c instanceof SendCase) {
       const ch = chanOf(c);
       if (ch === null) continue;
-      w = new Waiter(MODE_VOID, c._value, op, i);
+      w = new Waiter(MODE_SELECT, c._value, op, i);
       ch._sendq.push(w);
     } else {
       const watch: Watch = isSignal(c) ? watchSignal(c) : watchPromise(c);
-      w = new Waiter(MODE_VALUE, undefined, op, i);
+      w = new Waiter(MODE_SELECT, undefined, op, i);
       watch.waiters.push(w);
     }
     op.waiters.push(w);
   }
-  if (signal != null) {
-    op.signal = signal;
-    signal.addEventListener("abort", op);
-  }
+  if (signal != null) listen(signal, op);
   if (trace.hook !== null) trace.hook.park(op, "select", cases);
   return p;
 }
@@ -371,7 +397,6 @@ export function select<const C extends readonly SelectCase[]>(
  * ```
  */
 export function trySelect<const C extends readonly SelectCase[]>(cases: C): SelectResult<C> | undefined {
-  const chosen = poll(cases);
-  if (chosen < 0) return undefined;
-  return commit(cases[chosen] as SelectCase, chosen) as SelectResult<C>;
+  countOp();
+  return pollCommit(cases) as SelectResult<C> | undefined;
 }

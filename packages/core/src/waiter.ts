@@ -12,6 +12,8 @@
  * @internal
  * @module
  */
+import { listen, unlisten, type Abortable } from "./abort-list.js";
+import { wake } from "./scheduling.js";
 import { trace } from "./trace.js";
 
 /** How a completed plain (non-select) waiter resolves its promise. */
@@ -19,6 +21,7 @@ export const MODE_VOID = 0; // send: resolves undefined
 export const MODE_VALUE = 1; // recv: resolves the value (zero when closed)
 export const MODE_OK = 2; // recvOk: resolves { value, ok }
 export const MODE_ITER = 3; // async iterator: resolves { value, done }
+export const MODE_SELECT = 4; // a select case: its Selector settles the select
 
 /** A comma-ok receive that got a value from a send. */
 export interface ReceivedValue<T> {
@@ -88,7 +91,7 @@ export function shape(mode: number, value: unknown, ok: boolean): unknown {
   }
 }
 
-export class Waiter {
+export class Waiter implements Abortable {
   prev: Waiter | null = null;
   next: Waiter | null = null;
   /** The queue this waiter is linked into, or null. */
@@ -102,8 +105,10 @@ export class Waiter {
   sel: Selector | null;
   /** The select case index. */
   index: number;
-  /** The abort signal this plain waiter listens to. */
-  signal: AbortSignal | null = null;
+  /** Links in the abort list of the signal this plain waiter listens to. */
+  alist: Abortable["alist"] = null;
+  aprev: Abortable | null = null;
+  anext: Abortable | null = null;
 
   constructor(mode: number, value: unknown, sel: Selector | null, index: number) {
     this.mode = mode;
@@ -119,7 +124,7 @@ export class Waiter {
       return;
     }
     this.settle();
-    (this.resolve as Resolve)(shape(this.mode, value, ok));
+    wake(this.resolve as Resolve, shape(this.mode, value, ok));
   }
 
   /** The operation committed by failing (a blocked sender on close). */
@@ -129,29 +134,23 @@ export class Waiter {
       return;
     }
     this.settle();
-    (this.reject as Reject)(error);
+    wake(this.reject as Reject, error);
   }
 
-  /** Listens for abort on `signal`; the waiter itself is the listener (no closure). */
+  /** Listens for abort on `signal`, sharing the signal's one listener. */
   listen(signal: AbortSignal): void {
-    this.signal = signal;
-    signal.addEventListener("abort", this);
+    listen(signal, this);
   }
 
   /** Abort: withdraw without trace, then reject with the signal's reason. */
-  handleEvent(): void {
-    const signal = this.signal;
-    if (signal === null) return;
+  aborted(reason: unknown): void {
     if (this.queue !== null) this.queue.remove(this);
     this.settle();
-    (this.reject as Reject)(signal.reason);
+    wake(this.reject as Reject, reason);
   }
 
   private settle(): void {
-    if (this.signal !== null) {
-      this.signal.removeEventListener("abort", this);
-      this.signal = null;
-    }
+    if (this.alist !== null) unlisten(this);
     if (trace.hook !== null) trace.hook.unpark(this);
   }
 }

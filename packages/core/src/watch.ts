@@ -42,19 +42,46 @@ export class Watch {
 
 const watches = new WeakMap<object, Watch>();
 
+const nativeThen = Promise.prototype.then;
+let created = 0;
+
+/** How many promise watches have been created: a select polls again if this moved. */
+export function watchCreated(): number {
+  return created;
+}
+
+/**
+ * The watch of `c` if it is a promise or thenable, else null. The first time,
+ * this reads `c.then` once (for a foreign thenable a getter, user code) and
+ * subscribes; afterwards it is a WeakMap lookup that runs no user code.
+ */
+export function watchThenable(c: unknown): Watch | null {
+  if (!((typeof c === "object" && c !== null) || typeof c === "function")) return null;
+  const w = watches.get(c);
+  if (w !== undefined) return w;
+  const then = (c as { then?: unknown }).then;
+  if (typeof then !== "function") return null;
+  const watch = new Watch();
+  watches.set(c, watch);
+  created++;
+  // A native promise is watched directly. A foreign thenable is adopted as
+  // Promise.resolve would, but through the `then` already read: reading it
+  // again could give another answer.
+  const adopted =
+    then === nativeThen && c instanceof Promise
+      ? c
+      : Promise.resolve({ then: (f: (v: unknown) => void, r: (e: unknown) => void) => then.call(c, f, r) });
+  nativeThen.call(
+    adopted,
+    (v: unknown) => watch.settle(FULFILLED, v),
+    (e: unknown) => watch.settle(REJECTED, e),
+  );
+  return watch;
+}
+
+/** The watch of promise case `p` (already known to be a thenable). */
 export function watchPromise(p: PromiseLike<unknown>): Watch {
-  let w = watches.get(p);
-  if (w === undefined) {
-    const watch = new Watch();
-    watches.set(p, watch);
-    // Promise.resolve adopts foreign thenables safely (their `then` runs later).
-    Promise.resolve(p).then(
-      (v) => watch.settle(FULFILLED, v),
-      (e: unknown) => watch.settle(REJECTED, e),
-    );
-    w = watch;
-  }
-  return w;
+  return watchThenable(p) as Watch;
 }
 
 export function watchSignal(s: AbortSignal): Watch {

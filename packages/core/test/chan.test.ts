@@ -1,7 +1,7 @@
 // Unit tests of channels against the Go checklist (/work/shared/go-semantics.md),
 // items 1-19 and 32-35. Each test is named after the item it checks.
 import { getEventListeners } from "node:events";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   Chan,
   ChanError,
@@ -9,11 +9,13 @@ import {
   CloseOfNilError,
   MAX_CAPACITY,
   SendOnClosedError,
+  ThenableValueError,
   isChan,
   nilChan,
   recv,
   select,
   send,
+  trySelect,
   type RecvChan,
   type SendChan,
 } from "@gochan/core";
@@ -671,6 +673,175 @@ describe("AbortSignal on blocking operations", () => {
       await s;
     }
     expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
+  });
+});
+
+describe("one abort listener per signal (issue 12 item 5)", () => {
+  it("20 operations parked on one signal add one listener, and abort withdraws them all in order", async () => {
+    const ac = new AbortController();
+    const a = new Chan<number>();
+    const b = new Chan<number>();
+    const c = new Chan<number>();
+    const parked: Promise<unknown>[] = [];
+    const order: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const p =
+        i % 4 === 0 ? select([recv(a), recv(c)], { signal: ac.signal }) : i % 2 ? a.recv(ac.signal) : b.send(i, ac.signal);
+      parked.push(p.catch((e: unknown) => order.push(i) && e));
+    }
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(1);
+    ac.abort("stop");
+    expect(await Promise.all(parked)).toEqual(Array.from({ length: 20 }, () => "stop"));
+    expect(order).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
+    expect(a.trySend(1)).toBe(false); // every receiver withdrew
+    expect(b.tryRecv()).toBeUndefined(); // every sender withdrew
+  });
+
+  it("the listener goes with the last operation, whichever order they complete in", async () => {
+    const ac = new AbortController();
+    const ch = new Chan<number>();
+    const rs = Array.from({ length: 12 }, () => ch.recv(ac.signal));
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(1);
+    for (let i = 0; i < 12; i++) expect(ch.trySend(i)).toBe(true);
+    expect(await Promise.all(rs)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
+  });
+
+  it("a user listener that runs first and re-enters completes one receive; abort withdraws the rest; nothing is lost", async () => {
+    const ac = new AbortController();
+    const ch = new Chan<string>();
+    ac.signal.addEventListener("abort", () => {
+      expect(ch.trySend("sent by the listener")).toBe(true);
+    });
+    const rs = [ch.recv(ac.signal), ch.recv(ac.signal), ch.recv(ac.signal)];
+    ac.abort("stop");
+    const settled = await Promise.allSettled(rs);
+    expect(settled.map((r) => (r.status === "fulfilled" ? r.value : r.reason))).toEqual([
+      "sent by the listener",
+      "stop",
+      "stop",
+    ]);
+    expect(ch.tryRecv()).toBeUndefined();
+  });
+});
+
+describe("values with a then property (issue 12 item 2)", () => {
+  it("recv() refuses a thenable and consumes nothing; recvOk() then delivers it unchanged", async () => {
+    const ch = new Chan<{ then(): void }>(1);
+    const thenable = { then(): void {} }; // adopting it would never settle
+    await ch.send(thenable);
+    await expect(ch.recv()).rejects.toBeInstanceOf(ThenableValueError);
+    expect(ch.len).toBe(1);
+    expect(await ch.recvOk()).toEqual({ value: thenable, ok: true });
+    expect((await stateOf(ch.recvOk())) === "pending").toBe(true);
+  });
+
+  it("a Chan<Promise<number>> gives the promise itself to recvOk, tryRecv, select, trySelect and for await", async () => {
+    const ch = new Chan<Promise<number>>(5);
+    const ps = Array.from({ length: 5 }, (_, i) => (i === 2 ? Promise.reject(new Error("kept")) : Promise.resolve(i)));
+    ps[2]!.catch(() => {});
+    for (const p of ps) await ch.send(p);
+    await expect(ch.recv()).rejects.toBeInstanceOf(ThenableValueError);
+    const got: unknown[] = [];
+    got.push(((await ch.recvOk()) as { value: unknown }).value);
+    got.push(ch.tryRecv()?.value);
+    got.push((await select([recv(ch)])).value);
+    got.push(trySelect([recv(ch)])?.value);
+    await ch.send(ps[0]!);
+    ch.close();
+    for await (const p of ch) got.push(p);
+    expect(got).toHaveLength(6);
+    got.forEach((p, i) => expect(p).toBe(ps[i % 5]));
+  });
+
+  it("a parked recv() refuses a thenable without reading then; the value goes to the next receiver", async () => {
+    let reads = 0;
+    const value = {
+      get then(): undefined {
+        reads++;
+        return undefined;
+      },
+    };
+    const ch = new Chan<typeof value>();
+    const plain = ch.recv();
+    const ok = ch.recvOk();
+    expect(ch.trySend(value)).toBe(true);
+    expect(reads).toBe(0); // no user code ran inside the send
+    await expect(plain).rejects.toBeInstanceOf(ThenableValueError);
+    expect((await ok).value).toBe(value);
+    expect(reads).toBe(0);
+  });
+
+  it("a thenable zero value: recv() refuses it, recvOk() gives it with ok = false", async () => {
+    const zero = Promise.resolve("zero");
+    const ch = new Chan<Promise<string>, Promise<string>>(0, { zero });
+    const parked = ch.recv();
+    ch.close();
+    await expect(parked).rejects.toBeInstanceOf(ThenableValueError);
+    await expect(ch.recv()).rejects.toBeInstanceOf(ThenableValueError);
+    const r = await ch.recvOk();
+    expect(r.ok).toBe(false);
+    expect(r.value).toBe(zero);
+  });
+
+  it("objects without then are received by recv() as they are", async () => {
+    const ch = new Chan<object>(1);
+    const v = { thenable: false };
+    await ch.send(v);
+    expect(await ch.recv()).toBe(v);
+  });
+});
+
+describe("the for await iterator", () => {
+  it("return() while a next() waits withdraws that receive: it resolves done and takes no value (issue 12 item 6)", async () => {
+    const ch = new Chan<number>();
+    const it = ch[Symbol.asyncIterator]();
+    const next = it.next();
+    expect(await stateOf(next)).toBe("pending");
+    expect(await it.return!()).toEqual({ value: undefined, done: true });
+    expect(await next).toEqual({ value: undefined, done: true });
+    expect(ch.trySend(1)).toBe(false); // nobody is receiving any more
+    const later = ch.recv();
+    await ch.send(2);
+    expect(await later).toBe(2);
+  });
+
+  it("return() on a range({ signal }) iterator also releases the signal's listener", async () => {
+    const ch = new Chan<number>();
+    const ac = new AbortController();
+    const it = ch.range({ signal: ac.signal })[Symbol.asyncIterator]();
+    const next = it.next();
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(1);
+    await it.return!();
+    expect(await next).toEqual({ value: undefined, done: true });
+    expect(getEventListeners(ac.signal, "abort")).toHaveLength(0);
+  });
+});
+
+describe("channel identity across installed copies of @gochan/core (issue 10)", () => {
+  it("isChan accepts a channel branded by another copy, and rejects other brands", () => {
+    const foreign = { [Symbol.for("@gochan/core.chan")]: 1 };
+    expect(isChan(foreign)).toBe(true);
+    expect(isChan({ [Symbol.for("@gochan/core.chan")]: 2 })).toBe(false); // another internal protocol
+    expect(isChan({ [Symbol.for("gochan.chan")]: 1 })).toBe(false);
+    expect(isChan(new Chan<number>())).toBe(true);
+  });
+
+  it("a channel made by a second copy of core works with this copy's select and isChan", async () => {
+    vi.resetModules(); // the next import evaluates core afresh: a second copy
+    const other = await import("@gochan/core");
+    expect(other.Chan).not.toBe(Chan); // really a second copy
+    const ch = new other.Chan<number>(1);
+    expect(ch instanceof Chan).toBe(false);
+    expect(isChan(ch)).toBe(true);
+    await ch.send(7);
+    expect(await select([recv(ch)])).toEqual({ index: 0, value: 7, ok: true });
+    expect(trySelect([send(ch, 8)])?.index).toBe(0);
+    expect(trySelect([recv(ch)])).toEqual({ index: 0, value: 8, ok: true });
+    const parked = select([recv(ch)]);
+    await ch.send(9);
+    expect(await parked).toEqual({ index: 0, value: 9, ok: true });
   });
 });
 

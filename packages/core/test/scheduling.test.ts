@@ -1,7 +1,17 @@
 // The event-loop fairness policy (checklist item 29), tested with counts: how
 // often a timer fires during a busy transfer, how often the policy yields.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Chan, configureScheduling, getScheduling, type SchedulingOptions } from "@gochan/core";
+import {
+  Chan,
+  configureScheduling,
+  getScheduling,
+  recv,
+  select,
+  send,
+  trySelect,
+  type SchedulingOptions,
+} from "@gochan/core";
+import { deferredCount } from "../src/scheduling.js";
 import { macrotask } from "./helpers.js";
 
 let saved: Required<SchedulingOptions>;
@@ -112,6 +122,160 @@ describe("event-loop fairness", () => {
       done = true;
     });
     await Promise.resolve();
+    expect(done).toBe(true);
+  });
+});
+
+/**
+ * Counts macrotask turns (a self-renewing setImmediate) while `body` runs; the
+ * count seen when `body` ended. While the microtask queue never drains it stays 0.
+ */
+async function turnsDuring(body: () => Promise<void>): Promise<number> {
+  let turns = 0;
+  let stopped = false;
+  const turn = (): void => {
+    if (stopped) return;
+    turns++;
+    setImmediate(turn);
+  };
+  setImmediate(turn);
+  try {
+    await body();
+    return turns;
+  } finally {
+    stopped = true;
+  }
+}
+
+/**
+ * `rounds` round trips between two tasks that each park on a receive and wake
+ * the other with `wake`, which must hand the value over at once. The largest
+ * number of deferred settlements seen along the way is returned too.
+ */
+async function pingPong(rounds: number, wake: (ch: Chan<number>, v: number) => void): Promise<number> {
+  const ping = new Chan<number>();
+  const pong = new Chan<number>();
+  let maxDeferred = 0;
+  const echo = (async () => {
+    for (let r = 0; r < rounds; r++) wake(pong, (await ping.recv()) as number);
+  })();
+  await macrotask(); // echo is parked on ping
+  for (let r = 0; r < rounds; r++) {
+    wake(ping, r);
+    expect(await pong.recv()).toBe(r);
+    maxDeferred = Math.max(maxDeferred, deferredCount());
+  }
+  await echo;
+  return maxDeferred;
+}
+
+describe("the budget covers every busy chain (issue 12 item 1)", () => {
+  beforeEach(() => {
+    configureScheduling({ yieldEvery: 64, timeSlice: 0 });
+  });
+
+  const wakers: [string, (ch: Chan<number>, v: number) => void][] = [
+    [
+      "trySend",
+      (ch, v) => {
+        expect(ch.trySend(v)).toBe(true);
+      },
+    ],
+    [
+      "trySelect",
+      (ch, v) => {
+        expect(trySelect([send(ch, v)])?.index).toBe(0);
+      },
+    ],
+    [
+      "an unawaited send",
+      (ch, v) => {
+        void ch.send(v);
+      },
+    ],
+  ];
+  for (const [name, wake] of wakers) {
+    it(`a ping-pong whose partner is woken by ${name} lets macrotasks run, and nothing piles up`, async () => {
+      const yieldsBefore = getScheduling().yields;
+      let maxDeferred = Infinity;
+      const turns = await turnsDuring(async () => {
+        maxDeferred = await pingPong(20_000, wake);
+      });
+      // 40,000 hand-offs with a budget of 64: hundreds of yields, each one a turn.
+      expect(getScheduling().yields - yieldsBefore).toBeGreaterThanOrEqual(100);
+      expect(turns).toBeGreaterThanOrEqual(100);
+      // At most the two tasks' settlements (and an unawaited send's) wait for a flush.
+      expect(maxDeferred).toBeLessThanOrEqual(4);
+    });
+  }
+
+  const failing: [string, () => Promise<unknown>][] = [
+    [
+      "a send on a closed channel",
+      (() => {
+        const ch = new Chan<number>();
+        ch.close();
+        return () => ch.send(1);
+      })(),
+    ],
+    [
+      "a receive with an aborted signal",
+      (() => {
+        const ch = new Chan<number>(1);
+        return () => ch.recv(AbortSignal.abort("stop"));
+      })(),
+    ],
+    [
+      "a select with an aborted signal",
+      (() => {
+        const ch = new Chan<number>();
+        return () => select([recv(ch)], { signal: AbortSignal.abort("stop") });
+      })(),
+    ],
+    [
+      "a select whose case sends on a closed channel",
+      (() => {
+        const ch = new Chan<number>();
+        ch.close();
+        return () => select([send(ch, 1)]);
+      })(),
+    ],
+  ];
+  for (const [name, op] of failing) {
+    it(`a loop over ${name}, which rejects at once, lets macrotasks run`, async () => {
+      let rejected = 0;
+      const turns = await turnsDuring(async () => {
+        for (let i = 0; i < 20_000; i++) {
+          await op().catch(() => {
+            rejected++;
+          });
+        }
+      });
+      expect(rejected).toBe(20_000);
+      expect(turns).toBeGreaterThanOrEqual(100);
+    });
+  }
+
+  it("try operations count against the budget", async () => {
+    // Start from a fresh budget: spend a budget of 1, and let the flush reset it.
+    configureScheduling({ yieldEvery: 1 });
+    const ch = new Chan<number>(1);
+    void ch.send(0);
+    await macrotask();
+    expect(ch.tryRecv()).toEqual({ value: 0, ok: true });
+    configureScheduling({ yieldEvery: 65 }); // the tryRecv above counted too
+    for (let i = 0; i < 32; i++) {
+      expect(ch.trySend(i)).toBe(true);
+      expect(ch.tryRecv()).toEqual({ value: i, ok: true });
+    }
+    // 64 operations counted: the next settlement waits for a macrotask turn.
+    let done = false;
+    void ch.send(1).then(() => {
+      done = true;
+    });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(done).toBe(false);
+    await macrotask();
     expect(done).toBe(true);
   });
 });
