@@ -481,6 +481,50 @@ describe("select: promise and AbortSignal cases", () => {
   });
 });
 
+describe("select runs no user code between poll and commit (issue 12 item 3)", () => {
+  /** A thenable whose `then` getter takes the value out of `ch` the first time it is read. */
+  function thief(ch: Chan<number>): { thenable: PromiseLike<never>; reads: () => number } {
+    let reads = 0;
+    const thenable = {
+      get then() {
+        if (reads++ === 0) ch.tryRecv();
+        return (): void => {}; // never settles
+      },
+    } as unknown as PromiseLike<never>;
+    return { thenable, reads: () => reads };
+  }
+
+  it("trySelect: a then getter that takes the value polled ready does not make it report that receive", () => {
+    const ch = new Chan<number>(1);
+    expect(ch.trySend(1)).toBe(true);
+    const { thenable, reads } = thief(ch);
+    expect(trySelect([recv(ch), thenable])).toBeUndefined(); // the value is gone: default
+    expect(reads()).toBe(1);
+    expect(ch.len).toBe(0);
+  });
+
+  it("select: the same case waits for a real value instead", async () => {
+    const ch = new Chan<number>(1);
+    expect(ch.trySend(1)).toBe(true);
+    const { thenable, reads } = thief(ch);
+    const r = select([recv(ch), thenable]);
+    expect(await stateOf(r)).toBe("pending");
+    await ch.send(2);
+    expect(await r).toEqual({ index: 0, value: 2, ok: true });
+    expect(reads()).toBe(1);
+  });
+
+  it("a promise case's then is read once, however many selects poll it", async () => {
+    const ch = new Chan<number>();
+    const { thenable, reads } = thief(ch);
+    for (let i = 0; i < 5; i++) expect(trySelect([recv(ch), thenable])).toBeUndefined();
+    const parked = select([recv(ch), thenable]);
+    expect(ch.trySend(3)).toBe(true);
+    expect(await parked).toEqual({ index: 0, value: 3, ok: true });
+    expect(reads()).toBe(1);
+  });
+});
+
 describe("select: memory", () => {
   it("1,000,000 selects on the same never-settling promise (and a ready channel) keep the heap flat", async () => {
     v8.setFlagsFromString("--expose-gc");
