@@ -5,7 +5,9 @@
  *
  * Cancelling a context cancels its whole subtree, clears the deadline timers in
  * it and detaches it from its parent, so a long-lived parent does not accumulate
- * dead children. A deadline's host timer keeps a Node process alive only while
+ * dead children. As in Go, the whole subtree is cancelled before anyone can
+ * observe it: every context of it reports `err()`, has its `done()` closed and
+ * its signal aborted before the first abort listener runs (see `abortTogether`). A deadline's host timer keeps a Node process alive only while
  * someone is blocked on the `done()` channel of that context or of one of its
  * descendants, or once its `signal` has been read (a signal's listeners cannot
  * be counted).
@@ -201,6 +203,19 @@ export type CancelFunc = (cause?: unknown) => void;
 
 let neverAborted: AbortSignal | null = null;
 
+/**
+ * While true, the first listener of every context signal stops the abort event
+ * from reaching the others. A cancel aborts all the signals of its subtree in
+ * this state, so every one of them reads `aborted` before any user listener
+ * runs, then dispatches the abort event again on each, holding nothing back.
+ * (JavaScript cannot set a signal's `aborted` without dispatching its event.)
+ */
+let holding = false;
+
+function holdAbort(event: Event): void {
+  if (holding) event.stopImmediatePropagation();
+}
+
 /** `context.Background()` / `context.TODO()`: never cancelled, no values, no deadline. */
 class EmptyCtx implements Context {
   readonly #label: string;
@@ -362,6 +377,16 @@ class CancelCtx implements Context, Watcher {
 
   cancel(err: ContextError, cause: unknown, fromParent: boolean): void {
     if (this.#err !== undefined) return;
+    const signaled: CancelCtx[] = [];
+    this.#cancelTree(err, cause, fromParent, signaled);
+    if (signaled.length > 0) CancelCtx.#abortTogether(signaled);
+  }
+
+  /**
+   * Cancels this context and its descendants without running any user code;
+   * collects those whose signal exists, in tree order (parents first).
+   */
+  #cancelTree(err: ContextError, cause: unknown, fromParent: boolean, signaled: CancelCtx[]): void {
     this.#err = err;
     this.#cause = cause ?? err;
     const alarm = this.#alarm;
@@ -381,11 +406,24 @@ class CancelCtx implements Context, Watcher {
       release();
     }
     if (this.#done !== null) this.#done.close();
+    if (this.#signal !== null) signaled.push(this);
     const children = this.#children;
     this.#children = null;
-    if (children !== null) for (const child of children) child.cancel(err, this.#cause, true);
-    // Last: abort listeners are user code and should see the whole subtree done.
-    if (this.#signal !== null) this.#signal.abort(this.#cause);
+    if (children !== null) {
+      for (const child of children) if (child.#err === undefined) child.#cancelTree(err, this.#cause, true, signaled);
+    }
+  }
+
+  /** Aborts the signals of a cancelled subtree: all of them before any user listener runs. */
+  static #abortTogether(signaled: CancelCtx[]): void {
+    const outer = holding;
+    holding = true;
+    try {
+      for (const c of signaled) (c.#signal as AbortController).abort(c.#cause);
+    } finally {
+      holding = outer;
+    }
+    for (const c of signaled) (c.#signal as AbortController).signal.dispatchEvent(new Event("abort"));
   }
 
   #watch(): void {
@@ -441,6 +479,8 @@ class CancelCtx implements Context, Watcher {
     let c = this.#signal;
     if (c === null) {
       c = this.#signal = new AbortController();
+      // Before any user listener can be added: see `holding`.
+      c.signal.addEventListener("abort", holdAbort);
       if (this.#err !== undefined) c.abort(this.#cause);
       // Whoever listens to the signal cannot be counted: from now on the deadline
       // timer keeps the process alive, as a plain setTimeout would.

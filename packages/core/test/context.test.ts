@@ -380,6 +380,56 @@ describe("withValue", () => {
   });
 });
 
+describe("a cancelled subtree is cancelled before anyone observes it (issue 12 item 4)", () => {
+  it("every abort listener sees every context of the subtree with err() set, done() closed and its signal aborted", () => {
+    const root = withCancel(background());
+    const a = withCancel(root.ctx);
+    const b = withCancel(withValue(root.ctx, "k", 1));
+    const aa = withCancel(a.ctx);
+    const outside = withCancel(background());
+    const subtree: [string, Context][] = [
+      ["root", root.ctx],
+      ["a", a.ctx],
+      ["b", b.ctx],
+      ["aa", aa.ctx],
+    ];
+    const seen: string[] = [];
+    for (const [name, ctx] of subtree) {
+      ctx.signal.addEventListener("abort", () => {
+        const states = subtree.map(([n, c]) => `${n}:${c.err() === Canceled && isDone(c) && c.signal.aborted}`);
+        seen.push(`${name} sees ${states.join(" ")}`);
+      });
+    }
+    a.ctx.signal.addEventListener("abort", () => seen.push("a once"), { once: true });
+    root.cancel("why");
+    const all = "root:true a:true b:true aa:true";
+    // Parents first, depth first: the order the tree was walked.
+    expect(seen).toEqual([`root sees ${all}`, `a sees ${all}`, "a once", `aa sees ${all}`, `b sees ${all}`]);
+    expect(outside.ctx.err()).toBeUndefined();
+    for (const [, c] of subtree) expect(c.signal.reason).toBe("why");
+    a.ctx.signal.dispatchEvent(new Event("abort")); // the once listener is gone
+    expect(seen.filter((x) => x === "a once")).toHaveLength(1);
+  });
+
+  it("a listener that re-enters (cancels again, derives a child, receives on done) sees the cancelled tree", async () => {
+    const root = withCancel(background());
+    const child = withCancel(root.ctx);
+    const ch = new Chan<number>();
+    const parked = ch.recv(child.ctx.signal);
+    let derived: Context | undefined;
+    root.ctx.signal.addEventListener("abort", () => {
+      root.cancel("again");
+      child.cancel("again");
+      derived = withCancel(child.ctx).ctx;
+    });
+    root.cancel("first");
+    expect(derived?.err()).toBe(Canceled);
+    expect(derived?.cause()).toBe("first");
+    await expect(parked).rejects.toBe("first");
+    expect(ch.trySend(1)).toBe(false);
+  });
+});
+
 describe("AbortSignal conversions", () => {
   it("fromSignal: the signal's abort cancels the context with its reason as cause", () => {
     const ac = new AbortController();
