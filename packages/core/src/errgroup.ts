@@ -6,7 +6,7 @@
  */
 import { Chan } from "./chan.js";
 import { withCancel, type CancelFunc, type Context } from "./context.js";
-import { ChanError, describe } from "./errors.js";
+import { ChanError, describe, MAX_CAPACITY } from "./errors.js";
 import { WaitGroup } from "./wait-group.js";
 
 /**
@@ -154,7 +154,9 @@ export class ErrGroup {
   /**
    * Limits the number of tasks running at once to `n`: Go's `g.SetLimit(n)`. A
    * negative `n` removes the limit; 0 lets no task start (as in Go, `go()` then
-   * waits forever).
+   * waits forever). Any integer is accepted, as Go accepts any `int`; a limit
+   * above {@link MAX_CAPACITY} (2^31-1 tasks at once, more than a JavaScript
+   * heap can hold) can never be reached and counts as no limit.
    *
    * @throws RangeError naming the value if `n` is not an integer.
    * @throws {@link ErrGroupLimitError} if tasks of the group are active.
@@ -167,12 +169,12 @@ export class ErrGroup {
    * ```
    */
   setLimit(n: number): void {
-    if (typeof n !== "number" || !Number.isSafeInteger(n)) {
+    if (typeof n !== "number" || !Number.isInteger(n)) {
       throw new RangeError(`ErrGroup.setLimit: n must be an integer, got ${describe(n)} (${typeof n})`);
     }
     const active = this.#wg.count;
     if (active !== 0) throw new ErrGroupLimitError(active);
-    this.#sem = n < 0 ? null : new Chan<undefined>(n, { name: "errgroup.sem" });
+    this.#sem = n < 0 || n > MAX_CAPACITY ? null : new Chan<undefined>(n, { name: "errgroup.sem" });
   }
 
   /**

@@ -26,6 +26,9 @@ function now(): number {
   return p !== undefined && typeof p.now === "function" ? p.now() : Date.now();
 }
 
+/** The smallest delay Node's and browsers' timers honour, in milliseconds. */
+const MIN_HOST_DELAY = 1;
+
 function checkInterval(ms: unknown, who: string): number {
   const d = checkDuration(ms, who);
   if (!(typeof ms === "number" && ms > 0)) {
@@ -63,6 +66,10 @@ class TickerCore implements Selector, Watcher {
     // Next tick on the grid, skipping any that fell due while the host was busy.
     let next = this.due + this.period;
     if (next <= t) next += (Math.floor((t - next) / this.period) + 1) * this.period;
+    // A period too small to move the grid (Number.MIN_VALUE next to a clock in
+    // the millions) makes the step count overflow to Infinity: tick again after
+    // the host's smallest delay rather than never.
+    if (!(next > t && next < Infinity)) next = t + MIN_HOST_DELAY;
     this.due = next;
     this.alarm.start(next - t);
     if (this.pending !== null) return; // a slow receiver: drop this tick
@@ -131,7 +138,9 @@ export class Ticker {
 
   /**
    * Starts a ticker with the given period in milliseconds: Go's
-   * `time.NewTicker(d)`. `Infinity` makes a ticker that never ticks.
+   * `time.NewTicker(d)`. `Infinity` makes a ticker that never ticks. Any
+   * positive period is accepted; one shorter than the host's timers can wait
+   * (1 ms) ticks at most once per host timer, dropping the ticks in between.
    * @throws TypeError naming the value if `ms` is not a number or is NaN.
    * @throws RangeError naming the value if `ms <= 0` (Go panics with
    *   "non-positive interval for NewTicker").

@@ -115,6 +115,22 @@ describe("ErrGroup", () => {
     expect(ran).toEqual([0, 1, 2, 3]);
   });
 
+  it("setLimit accepts any integer, as Go accepts any int: one above 2^31-1 can never be reached (issue 12 item 7)", async () => {
+    for (const n of [2 ** 31, 2 ** 53, 2 ** 62]) {
+      const g = new ErrGroup();
+      g.setLimit(n);
+      const gate = new Chan<void>();
+      for (let i = 0; i < 3; i++) expect(g.tryGo(() => gate.recv())).toBe(true);
+      gate.close();
+      expect(await g.wait()).toBeUndefined();
+    }
+    const g = new ErrGroup();
+    g.setLimit(2 ** 31 - 1); // the largest limit a channel can hold still works as a limit
+    expect(g.tryGo(async () => {})).toBe(true);
+    await g.wait();
+    expect(() => g.setLimit(Infinity)).toThrow(/n must be an integer, got Infinity/);
+  });
+
   it("setLimit while tasks are active throws Go's panic; bad limits are named", async () => {
     const g = new ErrGroup();
     const gate = new Chan<void>();

@@ -27,6 +27,21 @@ describe("Ticker and tick() on a fake clock", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("a period too small to move the clock (Number.MIN_VALUE) keeps ticking, once per host timer (issue 12 item 7)", async () => {
+    const ticker = new Ticker(Number.MIN_VALUE);
+    await vi.advanceTimersByTimeAsync(10); // the fake clock reads the first delay, 5e-324, as 5 ms
+    expect(ticker.C.tryRecv()).toBeDefined();
+    let ticks = 0;
+    for (let i = 0; i < 10; i++) {
+      await vi.advanceTimersByTimeAsync(1);
+      if (ticker.C.tryRecv() !== undefined) ticks++;
+    }
+    expect(ticks).toBe(10);
+    expect(vi.getTimerCount()).toBe(1);
+    ticker.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("a slow receiver gets the oldest undelivered tick, the ones after it are dropped", async () => {
     const ticker = new Ticker(100);
     await vi.advanceTimersByTimeAsync(350); // ticks at 100, 200, 300: only the first is kept
