@@ -5,6 +5,15 @@
  * @module
  */
 
+/** Names an error class across installed copies of this package (see ChanError's instanceof). */
+const ERROR_BRAND = Symbol.for("@gochan/core.error");
+
+function brandOf(proto: object): unknown {
+  return Object.prototype.hasOwnProperty.call(proto, ERROR_BRAND)
+    ? (proto as { [ERROR_BRAND]?: unknown })[ERROR_BRAND]
+    : undefined;
+}
+
 /**
  * Base class of every error gochan raises for a misuse that Go would turn into a
  * panic (send on a closed channel, close of a closed or nil channel, ...).
@@ -27,7 +36,32 @@ export class ChanError extends Error {
     super(message);
     this.name = new.target.name;
   }
+
+  /**
+   * `instanceof` that also holds across installed copies of @gochan/core: an
+   * error raised by another copy's channel is an instance of this copy's class
+   * of the same kind (a pool built against one copy gets the errors of
+   * channels made by another).
+   *
+   * @example
+   * ```ts
+   * import { Chan, SendOnClosedError } from "@gochan/core";
+   * const ch = new Chan<number>();
+   * ch.close();
+   * await ch.send(1).catch((e) => console.log(e instanceof SendOnClosedError)); // true
+   * ```
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const brand = brandOf(this.prototype as object);
+    if (brand === undefined || typeof value !== "object" || value === null) return false;
+    for (let p = Object.getPrototypeOf(value) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+      if (brandOf(p) === brand) return true;
+    }
+    return false;
+  }
 }
+
 
 /**
  * Sending on a closed channel, or being a sender blocked on a channel when it was
@@ -112,6 +146,16 @@ export class ThenableValueError extends ChanError {
       "recv: the value has a then property, so a promise cannot resolve to it unchanged; it was not received (use recvOk, tryRecv, select or for await)",
     );
   }
+}
+
+for (const [cls, brand] of [
+  [ChanError, "ChanError"],
+  [SendOnClosedError, "SendOnClosedError"],
+  [CloseOfClosedError, "CloseOfClosedError"],
+  [CloseOfNilError, "CloseOfNilError"],
+  [ThenableValueError, "ThenableValueError"],
+] as const) {
+  Object.defineProperty(cls.prototype, ERROR_BRAND, { value: brand });
 }
 
 /** Go's largest channel size we accept: 2^31 - 1. */

@@ -842,6 +842,20 @@ describe("channel identity across installed copies of @gochan/core (issue 10)", 
     const parked = select([recv(ch)]);
     await ch.send(9);
     expect(await parked).toEqual({ index: 0, value: 9, ok: true });
+
+    // Errors raised by the other copy are instances of this copy's classes, and
+    // only of the right ones.
+    await ch.send(0); // the buffer is full
+    const blocked = select([send(ch, 1), send(ch, 2)]);
+    ch.close(); // fails the parked select with the other copy's error
+    const error = await blocked.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(other.SendOnClosedError);
+    expect(error).toBeInstanceOf(SendOnClosedError);
+    expect(error).toBeInstanceOf(ChanError);
+    expect(error instanceof CloseOfClosedError).toBe(false);
+    expect(new SendOnClosedError()).toBeInstanceOf(other.SendOnClosedError);
+    expect(new Error("x") instanceof ChanError).toBe(false);
+    expect(Object.create(null) instanceof ChanError).toBe(false);
   });
 });
 
