@@ -522,7 +522,8 @@ export function nilChan<T = never, Z = undefined>(): Chan<T, Z> {
 }
 
 /**
- * Whether `value` is a gochan channel (the nil channel included).
+ * Whether `value` is a gochan channel (the nil channel included), also one made
+ * by another installed copy of @gochan/core (it carries a `Symbol.for` brand).
  *
  * @example
  * ```ts
