@@ -171,7 +171,7 @@ export interface RangeOptions {
 let took: unknown;
 let tookOk = false;
 const NEVER_SETTLES = (): void => {};
-// The waiter the last `park()` created, for the iterator that parked it.
+// The waiter the last iterator receive parked, for that iterator to withdraw.
 let parked: Waiter | null = null;
 
 /**
@@ -448,7 +448,7 @@ function park<R>(
   if (queue !== null) queue.push(w);
   if (signal != null) w.listen(signal);
   if (trace.hook !== null) trace.hook.park(w, kind, ch);
-  parked = w;
+  if (mode === MODE_ITER) parked = w;
   return p;
 }
 
