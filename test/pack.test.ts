@@ -227,9 +227,11 @@ describe("two installed copies of @gochan/core", () => {
     const program = join(app, "two-copies.mjs");
     writeFileSync(
       program,
-      `import { Chan, isChan } from "@gochan/core";
+      `import { createRequire } from "node:module";
+import { Chan, isChan } from "@gochan/core";
 import { Dispatcher } from "@gochan/pool";
-const poolCore = import.meta.resolve("@gochan/core", import.meta.resolve("@gochan/pool"));
+// Node 20 ignores import.meta.resolve's parent argument: resolve from pool's file instead.
+const poolCore = "file://" + createRequire(import.meta.resolve("@gochan/pool")).resolve("@gochan/core");
 const jobs = new Chan(10);
 const seen = [];
 const d = new Dispatcher(jobs, 2, async (n) => { seen.push(n); });

@@ -13,6 +13,10 @@
  * @module
  */
 
+// First statement: the module comment above attaches here, not to `Abortable`,
+// which stripInternal would otherwise drop from the published declarations.
+const lists = new WeakMap<AbortSignal, AbortList>();
+
 /** A parked operation an AbortSignal can withdraw: a plain waiter or a select. */
 export interface Abortable {
   /** The list this entry is linked into, or null. Managed here. */
@@ -58,7 +62,6 @@ class AbortList {
   }
 }
 
-const lists = new WeakMap<AbortSignal, AbortList>();
 
 /** Links `a` into `signal`'s list, adding the signal's listener if it is the first. */
 export function listen(signal: AbortSignal, a: Abortable): void {

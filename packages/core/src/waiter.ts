@@ -12,7 +12,10 @@
  * @internal
  * @module
  */
-import { listen, unlisten, type Abortable } from "./abort-list.js";
+// stripInternal drops the first statement with the module comment: keep it one
+// the declarations do not need.
+import { listen, unlisten } from "./abort-list.js";
+import type { Abortable } from "./abort-list.js";
 import { wake } from "./scheduling.js";
 import { trace } from "./trace.js";
 
