@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 // The packed-artifact tests in test/ import the built tarballs instead.
 const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 const alias = {
+  // Before "@gochan/core", which would otherwise match as a prefix.
+  "@gochan/core/testing": fileURLToPath(new URL("./packages/core/src/testing/index.ts", import.meta.url)),
   "@gochan/core": src("core"),
   "@gochan/pool": src("pool"),
 };

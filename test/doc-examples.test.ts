@@ -58,7 +58,7 @@ function markdownFiles(): string[] {
 function sourceFiles(): string[] {
   return ["core", "pool"].flatMap((pkg) => {
     const src = join(root, "packages", pkg, "src");
-    return readdirSync(src)
+    return readdirSync(src, { recursive: true, encoding: "utf8" })
       .filter((name) => name.endsWith(".ts"))
       .map((name) => join(src, name));
   });
@@ -110,7 +110,11 @@ describe("documentation examples", () => {
           declaration: false,
           declarationMap: false,
           noUnusedLocals: false,
-          paths: { "@gochan/core": pkg("core"), "@gochan/pool": pkg("pool") },
+          paths: {
+            "@gochan/core": pkg("core"),
+            "@gochan/core/testing": [join(root, "packages", "core", "src", "testing", "index.ts")],
+            "@gochan/pool": pkg("pool"),
+          },
         },
         include: ["*.ts"],
       }),

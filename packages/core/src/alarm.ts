@@ -8,9 +8,14 @@
  * time, so test fake timers installed later still apply). A delay beyond
  * 2^31-1 ms (which Node would silently turn into 1 ms) is waited for in chunks.
  *
+ * Inside a synctest bubble (see bubble-hook.ts) the alarm and the clocks below
+ * are virtual: an alarm made in a bubble is armed on the bubble's clock, which
+ * advances only when every task in the bubble is blocked.
+ *
  * @internal
  * @module
  */
+import { currentBubble, type BubbleHook, type VirtualTimer } from "./bubble-hook.js";
 import { describe } from "./errors.js";
 
 /** Node's and browsers' largest setTimeout delay. */
@@ -28,6 +33,20 @@ function applyRef(handle: unknown, on: boolean): void {
   } else if (typeof h.unref === "function") {
     h.unref();
   }
+}
+
+/** A monotonic clock in milliseconds where the host has one: the bubble's clock inside a bubble. */
+export function monotonicNow(): number {
+  const bubble = currentBubble;
+  if (bubble !== null) return bubble.now();
+  const p = (globalThis as { performance?: { now?: () => number } }).performance;
+  return p !== undefined && typeof p.now === "function" ? p.now() : Date.now();
+}
+
+/** The wall clock, `Date.now()`: the bubble's clock inside a bubble. */
+export function wallNow(): number {
+  const bubble = currentBubble;
+  return bubble !== null ? bubble.now() : Date.now();
 }
 
 /**
@@ -48,8 +67,11 @@ export function checkDuration(ms: unknown, who: string): number {
  * `onFire` once the delay has elapsed. While disarmed it holds no host handle.
  * Whether an armed alarm keeps a Node process alive is `setRef`'s decision.
  */
-export class Alarm {
+export class Alarm implements VirtualTimer {
+  /** The host handle, or the alarm itself while armed on a bubble's clock. */
   private handle: unknown = null;
+  /** The bubble this alarm was made in: its clock is the one the alarm is armed on. */
+  private readonly bubble: BubbleHook | null = currentBubble;
   /** Milliseconds still to wait after the current chunk (delays past 2^31-1). */
   private left = 0;
   private refed: boolean;
@@ -79,20 +101,31 @@ export class Alarm {
 
   /** Disarms the alarm and releases its host handle. */
   stop(): void {
-    if (this.handle !== null) {
-      globalThis.clearTimeout(this.handle as number);
-      this.handle = null;
-    }
+    if (this.handle === null) return;
+    if (this.bubble !== null) this.bubble.disarm(this);
+    else globalThis.clearTimeout(this.handle as number);
+    this.handle = null;
   }
 
   /** Whether the pending handle (and any later one) keeps a Node process alive. */
   setRef(on: boolean): void {
     if (this.refed === on) return;
     this.refed = on;
-    if (this.handle !== null) applyRef(this.handle, on);
+    if (this.handle !== null && this.bubble === null) applyRef(this.handle, on);
+  }
+
+  /** The bubble's clock reached this alarm. @internal */
+  fire(): void {
+    this.left = 0;
+    this.expired();
   }
 
   private arm(ms: number): void {
+    if (this.bubble !== null) {
+      this.handle = this;
+      this.bubble.arm(this, ms);
+      return;
+    }
     const chunk = ms > MAX_DELAY ? MAX_DELAY : ms;
     this.left = ms - chunk;
     const handle: unknown = globalThis.setTimeout(this.expired, chunk);

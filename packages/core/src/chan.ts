@@ -12,12 +12,15 @@
  * - Every waiter in a queue is live: a waiter is unlinked before it completes, and
  *   a select unlinks all its other waiters when one case fires.
  *
- * Every operation climbs the same ladder: nil channel -> aborted -> closed ->
- * hand off directly to a waiting peer -> use the buffer -> would block: fail (try
- * operations) or park a waiter. Send and receive are mirror images.
+ * Every operation climbs the same ladder: nil channel -> another synctest
+ * bubble's channel -> aborted -> closed -> hand off directly to a waiting peer ->
+ * use the buffer -> would block: fail (try operations) or park a waiter. Send
+ * and receive are mirror images.
  *
  * @module
  */
+import { currentBubble, type BubbleHook } from "./bubble-hook.js";
+import { CrossBubbleError, type BubbleOp } from "./cross-bubble-error.js";
 import { checkCapacity, CloseOfClosedError, CloseOfNilError, SendOnClosedError, ThenableValueError } from "./errors.js";
 import { Ring } from "./ring.js";
 import { completeNow, completeVoid, countOp, failNow } from "./scheduling.js";
@@ -220,6 +223,8 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   /** @internal */ readonly _sendq = new WaiterQueue();
   /** @internal */ _closed = false;
   /** @internal */ _nil = false;
+  /** The synctest bubble this channel was made in (null: none); see bubble-hook.ts. @internal */
+  _bubble: BubbleHook | null = currentBubble;
   /** @internal */ readonly _zero: Z;
   /** The name given in {@link ChanOptions.name}, if any. */
   readonly name: string | undefined;
@@ -252,6 +257,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   send(value: T, signal?: AbortSignal): Promise<void> {
     if (this._nil) return parkNil<void>(MODE_VOID, signal, "send", this);
+    if (this._bubble !== currentBubble) return failNow(crossBubble("send", this));
     if (signal != null && signal.aborted) return failNow(signal.reason);
     if (this._closed) return failNow(new SendOnClosedError());
     if (this._offer(value)) return completeVoid();
@@ -261,6 +267,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   trySend(value: T): boolean {
     countOp();
     if (this._nil) return false;
+    if (this._bubble !== currentBubble) throw crossBubble("send", this);
     if (this._closed) throw new SendOnClosedError();
     return this._offer(value);
   }
@@ -275,7 +282,9 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   tryRecv(): Received<T, Z> | undefined {
     countOp();
-    if (this._nil || !this._take()) return undefined;
+    if (this._nil) return undefined;
+    if (this._bubble !== currentBubble) throw crossBubble("receive", this);
+    if (!this._take()) return undefined;
     const value = took;
     took = undefined;
     return { value, ok: tookOk } as Received<T, Z>;
@@ -283,8 +292,21 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   close(): void {
     if (this._nil) throw new CloseOfNilError();
+    if (this._bubble !== currentBubble) throw crossBubble("close", this);
+    this._close();
+  }
+
+  /**
+   * Closes without the bubble check: for the library's own channels (a context's
+   * done channel), closed by whatever cancels them.
+   * @throws {@link CloseOfClosedError} if already closed.
+   * @internal
+   */
+  _close(): void {
     if (this._closed) throw new CloseOfClosedError();
     this._closed = true;
+    // A bubble may choose the order in which the released receivers resume.
+    if (this._bubble !== null) this._bubble.reorder(this._recvq);
     // Go's closechan: release every receiver, then every sender. Waking a select
     // unlinks its other waiters, possibly from these very queues, so take one
     // waiter at a time from the live queue rather than a detached snapshot.
@@ -420,6 +442,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   /** @internal */
   _recv(mode: number, signal: AbortSignal | undefined): Promise<unknown> {
     if (this._nil) return parkNil(mode, signal, "recv", this);
+    if (this._bubble !== currentBubble) return failNow(crossBubble("receive", this));
     if (signal != null && signal.aborted) return failNow(signal.reason);
     if (mode === MODE_VALUE && this._nextIsThenable()) return failNow(new ThenableValueError());
     if (this._take()) {
@@ -429,6 +452,15 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     }
     return park<unknown>(this._recvq, mode, undefined, signal, "recv", this);
   }
+}
+
+/**
+ * The error for an operation on `ch` from outside its bubble (or from inside a
+ * bubble on a channel made outside it).
+ * @internal
+ */
+export function crossBubble(op: BubbleOp, ch: { readonly _bubble: BubbleHook | null }): CrossBubbleError {
+  return new CrossBubbleError(op, ch, ch._bubble !== null);
 }
 
 /**
@@ -517,6 +549,7 @@ export function nilChan<T = never, Z = undefined>(): Chan<T, Z> {
   if (theNilChan === null) {
     theNilChan = new Chan<unknown, undefined>(0, { name: "nil" });
     theNilChan._nil = true;
+    theNilChan._bubble = null;
   }
   return theNilChan as unknown as Chan<T, Z>;
 }

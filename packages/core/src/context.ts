@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { Alarm, checkDuration } from "./alarm.js";
+import { Alarm, checkDuration, wallNow } from "./alarm.js";
+import { currentBubble } from "./bubble-hook.js";
 import { nilChan, type Chan, type RecvChan } from "./chan.js";
 import { describe } from "./errors.js";
 import { watchedChan, type Watcher } from "./watched-chan.js";
@@ -318,6 +319,8 @@ class CancelCtx implements Context, Watcher {
   /** Own blocked done() receivers (0 or 1) + attached children with watchers. */
   #watchers = 0;
   #signal: AbortController | null = null;
+  /** The synctest bubble this context was made in: its done channel belongs there too. */
+  readonly #bubble = currentBubble;
 
   constructor(parent: Context, deadline: Date | undefined, label: string) {
     this.parent = parent;
@@ -405,7 +408,9 @@ class CancelCtx implements Context, Watcher {
       this.#release = null;
       release();
     }
-    if (this.#done !== null) this.#done.close();
+    // Whoever cancels (a parent, a deadline, a cancel func) may be outside the
+    // bubble the channel belongs to: this close is the context's own.
+    if (this.#done !== null) this.#done._close();
     if (this.#signal !== null) signaled.push(this);
     const children = this.#children;
     this.#children = null;
@@ -458,6 +463,7 @@ class CancelCtx implements Context, Watcher {
     let d = this.#done;
     if (d === null) {
       d = this.#done = watchedChan<never>(this, "context.Done");
+      d._bubble = this.#bubble;
       if (this.#err !== undefined) d.close();
     }
     return d;
@@ -611,7 +617,7 @@ export function withDeadline(parent: Context, deadline: Date | number): ContextW
       `withDeadline: deadline must be a valid Date or epoch milliseconds, got ${describe(deadline)} (${typeof deadline})`,
     );
   }
-  return makeDeadline(p, at, at - Date.now(), "WithDeadline");
+  return makeDeadline(p, at, at - wallNow(), "WithDeadline");
 }
 
 /**
@@ -633,7 +639,7 @@ export function withDeadline(parent: Context, deadline: Date | number): ContextW
 export function withTimeout(parent: Context, ms: number): ContextWithCancel {
   const p = checkParent(parent, "withTimeout");
   const d = checkDuration(ms, "withTimeout");
-  const at = Date.now() + d;
+  const at = wallNow() + d;
   if (!(at <= MAX_DATE)) {
     const c = new CancelCtx(p, undefined, "WithTimeout");
     c.propagate();

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { currentBubble, type BubbleHook } from "./bubble-hook.js";
 import { describe } from "./errors.js";
 
 /**
@@ -92,6 +93,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
   if (typeof fn !== "function") throw new TypeError(`go: expected a function, got ${describe(fn)}`);
   const site = spawnSites.enabled ? new Error("go") : null;
+  const bubble = currentBubble;
+  if (bubble !== null) {
+    goInBubble(bubble, fn, args, site);
+    return;
+  }
   queueMicrotask(() => {
     let result: unknown;
     try {
@@ -103,6 +109,36 @@ export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A)
     if (isThenable(result)) {
       Promise.resolve(result).then(undefined, (e: unknown) => panic(e, site));
     }
+  });
+}
+
+/**
+ * `go()` inside a synctest bubble: the bubble counts the task from now until it
+ * returns or settles, and a task that fails fails the bubble's test.
+ */
+function goInBubble<A extends unknown[]>(
+  bubble: BubbleHook,
+  fn: (...args: A) => unknown,
+  args: A,
+  site: Error | null,
+): void {
+  const task = bubble.spawned(site);
+  queueMicrotask(() => {
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } catch (e) {
+      bubble.exited(task, true, e);
+      return;
+    }
+    if (!isThenable(result)) {
+      bubble.exited(task, false, undefined);
+      return;
+    }
+    Promise.resolve(result).then(
+      () => bubble.exited(task, false, undefined),
+      (e: unknown) => bubble.exited(task, true, e),
+    );
   });
 }
 

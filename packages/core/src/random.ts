@@ -4,11 +4,14 @@
  *
  * @module
  */
+import { currentBubble } from "./bubble-hook.js";
 
 let state = (Math.random() * 0x100000000) >>> 0;
 
 /** A float in [0, 1). @internal */
 export function random(): number {
+  // Inside a synctest bubble the bubble chooses (seeded, or from a schedule).
+  if (currentBubble !== null) return currentBubble.random();
   state = (state + 0x6d2b79f5) | 0;
   let t = state;
   t = Math.imul(t ^ (t >>> 15), t | 1);

@@ -21,7 +21,8 @@
  *
  * @module
  */
-import { isChan, type Chan, type RecvChan, type SendChan } from "./chan.js";
+import { currentBubble } from "./bubble-hook.js";
+import { crossBubble, isChan, type Chan, type RecvChan, type SendChan } from "./chan.js";
 import { describe, SendOnClosedError } from "./errors.js";
 import { random } from "./random.js";
 import { listen, unlisten, type Abortable } from "./abort-list.js";
@@ -204,7 +205,9 @@ function badCase(c: unknown, i: number): TypeError {
 function ready(c: SelectCase, i: number): boolean {
   if (c instanceof RecvCase || c instanceof SendCase) {
     const ch = chanOf(c);
-    return ch !== null && (c.kind === "recv" ? ch._canRecv() : ch._canSend());
+    if (ch === null) return false;
+    if (ch._bubble !== currentBubble) throw crossBubble("select", ch);
+    return c.kind === "recv" ? ch._canRecv() : ch._canSend();
   }
   if (isSignal(c)) return c.aborted;
   const w = watchThenable(c);

@@ -14,17 +14,11 @@
  *
  * @module
  */
-import { Alarm, checkDuration } from "./alarm.js";
+import { Alarm, checkDuration, monotonicNow as now, wallNow } from "./alarm.js";
 import { nilChan, type Chan, type RecvChan } from "./chan.js";
 import { describe } from "./errors.js";
 import { MODE_VOID, Waiter, type Selector } from "./waiter.js";
 import { watchedChan, type Watcher } from "./watched-chan.js";
-
-/** A monotonic clock where the host has one (fake timers replace it too). */
-function now(): number {
-  const p = (globalThis as { performance?: { now?: () => number } }).performance;
-  return p !== undefined && typeof p.now === "function" ? p.now() : Date.now();
-}
 
 /** The smallest delay Node's and browsers' timers honour, in milliseconds. */
 const MIN_HOST_DELAY = 1;
@@ -74,7 +68,7 @@ class TickerCore implements Selector, Watcher {
     this.alarm.start(next - t);
     if (this.pending !== null) return; // a slow receiver: drop this tick
     const ch = this.ch;
-    const date = new Date();
+    const date = new Date(wallNow());
     if (ch._offer(date)) return;
     const w = new Waiter(MODE_VOID, date, this, 0);
     ch._sendq.push(w);

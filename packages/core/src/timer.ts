@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { Alarm, checkDuration } from "./alarm.js";
+import { Alarm, checkDuration, wallNow } from "./alarm.js";
 import { nilChan, type Chan, type RecvChan } from "./chan.js";
 import { describe } from "./errors.js";
 import { go } from "./go.js";
@@ -60,7 +60,7 @@ class TimerCore implements Selector, Watcher {
       return;
     }
     const ch = this.ch as Chan<Date, never>;
-    const now = new Date();
+    const now = new Date(wallNow());
     if (ch._offer(now)) return;
     const w = new Waiter(MODE_VOID, now, this, 0);
     ch._sendq.push(w);
