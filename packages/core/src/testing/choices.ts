@@ -5,7 +5,7 @@
  *
  * A seed gives a pseudo-random but reproducible stream. A schedule (an array
  * of non-negative integers, e.g. from `fc.array(fc.nat())`) is read one choice
- * at a time and then reads as 0; 0 always means "the first candidate in the
+ * at a time, each capped at the last candidate, and then reads as 0; 0 always means "the first candidate in the
  * natural order" (source order for select, FIFO for waiters and timers), so
  * when fast-check shrinks a failing schedule it shrinks toward the plainest
  * run that still fails.
@@ -34,7 +34,9 @@ export class Choices {
   choose(n: number): number {
     if (n <= 1) return 0;
     if (this.#schedule === null) return Math.floor(this.#float() * n);
-    return (this.#schedule[this.#next++] ?? 0) % n;
+    // Capped, not wrapped: a larger choice never means an earlier candidate, so
+    // shrinking a choice toward 0 walks the candidates in order.
+    return Math.min(this.#schedule[this.#next++] ?? 0, n - 1);
   }
 
   /**

@@ -51,8 +51,8 @@ export interface BubbleOptions {
    *
    * - A seed (an integer): a pseudo-random stream, the same on every run.
    * - A schedule (an array of non-negative integers, e.g. from fast-check's
-   *   `fc.array(fc.nat())`): read one choice at a time, each taken modulo
-   *   the number of candidates, then 0 once it runs out. 0 always means the
+   *   `fc.array(fc.nat())`): read one choice at a time, each capped at the
+   *   last candidate, then 0 once it runs out. 0 always means the
    *   first candidate in the natural order (source order for select, FIFO for
    *   waiters and timers), so fast-check shrinks a failing schedule toward the
    *   plainest run that still fails.
