@@ -1,9 +1,76 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Chan, Ticker, isChan, nilChan, recv, select, tick } from "@gochan/core";
+import { Chan, Ticker, after, isChan, nilChan, recv, select, tick } from "@gochan/core";
+import * as synctest from "@gochan/core/testing";
+
+/** Lets `ms` of a bubble's virtual time pass. */
+const sleep = (ms: number): Promise<Date> => after(ms).recv();
 
 function refedTimeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 }
+
+describe("Ticker on a synctest bubble's clock", () => {
+  const T0 = 5_000_000;
+  const bubble = (fn: () => Promise<void>): Promise<void> => synctest.test(fn, { start: T0 });
+
+  it("delivers a tick every period to a waiting receiver", () =>
+    bubble(async () => {
+      const ticker = new Ticker(100);
+      const times: number[] = [];
+      for (let i = 0; i < 4; i++) times.push((await ticker.C.recv()).getTime() - T0);
+      expect(times).toEqual([100, 200, 300, 400]);
+      ticker.stop();
+    }));
+
+  it("a slow receiver gets the oldest undelivered tick, the ones after it are dropped", () =>
+    bubble(async () => {
+      const ticker = new Ticker(100);
+      await sleep(350); // ticks at 100, 200, 300: only the first is kept
+      expect([ticker.C.len, ticker.C.cap]).toEqual([0, 0]);
+      expect(ticker.C.tryRecv()?.value?.getTime()).toBe(T0 + 100);
+      expect(ticker.C.tryRecv()).toBeUndefined(); // no backlog
+      expect((await ticker.C.recv()).getTime()).toBe(T0 + 400); // still on the 100 ms grid
+      ticker.stop();
+    }));
+
+  it("reset(d): discards a parked tick and ticks d from now with the new period", () =>
+    bubble(async () => {
+      const ticker = new Ticker(100);
+      await sleep(130); // tick at 100 parked
+      ticker.reset(50);
+      expect(ticker.C.tryRecv()).toBeUndefined();
+      await sleep(49);
+      expect(ticker.C.tryRecv()).toBeUndefined();
+      await sleep(1);
+      expect(ticker.C.tryRecv()?.value?.getTime()).toBe(T0 + 180);
+      await sleep(50);
+      expect(ticker.C.tryRecv()?.value?.getTime()).toBe(T0 + 230);
+      ticker.stop();
+      ticker.reset(10); // a stopped ticker restarts
+      await sleep(10);
+      expect(ticker.C.tryRecv()?.ok).toBe(true);
+      ticker.stop();
+    }));
+
+  it("a select loop over a ticker and a done channel", () =>
+    bubble(async () => {
+      const ticker = new Ticker(10);
+      const done = new Chan<void>();
+      let ticks = 0;
+      const loop = (async () => {
+        for (;;) {
+          const r = await select([recv(ticker.C), recv(done)]);
+          if (r.index === 1) return;
+          ticks++;
+        }
+      })();
+      await sleep(55);
+      done.close();
+      await loop;
+      expect(ticks).toBe(5);
+      ticker.stop();
+    }));
+});
 
 describe("Ticker and tick() on a fake clock", () => {
   const T0 = 5_000_000;
@@ -12,19 +79,6 @@ describe("Ticker and tick() on a fake clock", () => {
   });
   afterEach(() => {
     vi.useRealTimers();
-  });
-
-  it("delivers a tick every period to a waiting receiver", async () => {
-    const ticker = new Ticker(100);
-    const times: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const next = ticker.C.recv();
-      await vi.advanceTimersByTimeAsync(100);
-      times.push((await next).getTime() - T0);
-    }
-    expect(times).toEqual([100, 200, 300, 400]);
-    ticker.stop();
-    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("a period too small to move the clock (Number.MIN_VALUE) keeps ticking, once per host timer (issue 12 item 7)", async () => {
@@ -42,18 +96,6 @@ describe("Ticker and tick() on a fake clock", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("a slow receiver gets the oldest undelivered tick, the ones after it are dropped", async () => {
-    const ticker = new Ticker(100);
-    await vi.advanceTimersByTimeAsync(350); // ticks at 100, 200, 300: only the first is kept
-    expect([ticker.C.len, ticker.C.cap]).toEqual([0, 0]);
-    expect(ticker.C.tryRecv()?.value?.getTime()).toBe(T0 + 100);
-    expect(ticker.C.tryRecv()).toBeUndefined(); // no backlog
-    const next = ticker.C.recv();
-    await vi.advanceTimersByTimeAsync(50);
-    expect((await next).getTime()).toBe(T0 + 400); // still on the 100 ms grid
-    ticker.stop();
-  });
-
   it("stop(): no tick after it returns, including one already parked, and no host timer", async () => {
     const ticker = new Ticker(100);
     await vi.advanceTimersByTimeAsync(150); // one tick parked
@@ -63,43 +105,6 @@ describe("Ticker and tick() on a fake clock", () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(ticker.C.tryRecv()).toBeUndefined();
     ticker.stop(); // idempotent
-  });
-
-  it("reset(d): discards a parked tick and ticks d from now with the new period", async () => {
-    const ticker = new Ticker(100);
-    await vi.advanceTimersByTimeAsync(130); // tick at 100 parked
-    ticker.reset(50);
-    expect(ticker.C.tryRecv()).toBeUndefined();
-    await vi.advanceTimersByTimeAsync(49);
-    expect(ticker.C.tryRecv()).toBeUndefined();
-    await vi.advanceTimersByTimeAsync(1);
-    expect(ticker.C.tryRecv()?.value?.getTime()).toBe(T0 + 180);
-    await vi.advanceTimersByTimeAsync(50);
-    expect(ticker.C.tryRecv()?.value?.getTime()).toBe(T0 + 230);
-    ticker.stop();
-    ticker.reset(10); // a stopped ticker restarts
-    await vi.advanceTimersByTimeAsync(10);
-    expect(ticker.C.tryRecv()?.ok).toBe(true);
-    ticker.stop();
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it("a select loop over a ticker and a done channel", async () => {
-    const ticker = new Ticker(10);
-    const done = new Chan<void>();
-    let ticks = 0;
-    const loop = (async () => {
-      for (;;) {
-        const r = await select([recv(ticker.C), recv(done)]);
-        if (r.index === 1) return;
-        ticks++;
-      }
-    })();
-    await vi.advanceTimersByTimeAsync(55);
-    done.close();
-    await loop;
-    expect(ticks).toBe(5);
-    ticker.stop();
   });
 
   it("rejects non-positive intervals with a RangeError naming the value (Go panics)", () => {

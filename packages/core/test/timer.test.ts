@@ -1,11 +1,44 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { Chan, Timer, after, afterFunc, recv, select, setPanicHandler, type RecvChan, type SendChan } from "@gochan/core";
+import * as synctest from "@gochan/core/testing";
+
+/** Lets `ms` of a bubble's virtual time pass. */
+const sleep = (ms: number): Promise<Date> => after(ms).recv();
 
 /** How many host timers keep the process alive right now (unreferenced ones are not listed). */
 function refedTimeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 }
+
+describe("Timer on a synctest bubble's clock", () => {
+  const T0 = 1_000_000;
+  const bubble = (fn: () => Promise<void>): Promise<void> => synctest.test(fn, { start: T0 });
+
+  it("a receiver already waiting gets the value when the timer fires", () =>
+    bubble(async () => {
+      const t = new Timer(50);
+      expect((await t.C.recv()).getTime()).toBe(T0 + 50);
+      expect(t.stop()).toBe(false); // expired: its value was received
+    }));
+
+  it("Go 1.23: reset() discards an unreceived value; the next value is the new expiry", () =>
+    bubble(async () => {
+      const t = new Timer(100);
+      await sleep(100); // fired at T0 + 100, not received
+      expect(t.reset(200)).toBe(true);
+      expect(t.C.tryRecv()).toBeUndefined();
+      await sleep(199);
+      expect(t.C.tryRecv()).toBeUndefined();
+      await sleep(1);
+      expect(t.C.tryRecv()?.value?.getTime()).toBe(T0 + 300);
+      expect(t.reset(10)).toBe(false); // expired (received)
+      expect(t.stop()).toBe(true);
+      expect(t.reset(10)).toBe(false); // stopped
+      await sleep(10);
+      expect(t.C.tryRecv()?.ok).toBe(true);
+    }));
+});
 
 describe("Timer and after() on a fake clock", () => {
   beforeEach(() => {
@@ -26,15 +59,6 @@ describe("Timer and after() on a fake clock", () => {
     expect(c.tryRecv()).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1000);
     expect(c.tryRecv()).toBeUndefined();
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it("a receiver already waiting gets the value when the timer fires", async () => {
-    const t = new Timer(50);
-    const got = t.C.recv();
-    await vi.advanceTimersByTimeAsync(50);
-    expect((await got).getTime()).toBe(1_000_050);
-    expect(t.stop()).toBe(false); // expired: its value was received
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -62,22 +86,6 @@ describe("Timer and after() on a fake clock", () => {
     expect(t.stop()).toBe(true);
     expect(t.C.tryRecv()).toBeUndefined();
     expect(t.stop()).toBe(false);
-  });
-
-  it("Go 1.23: reset() discards an unreceived value; the next value is the new expiry", async () => {
-    const t = new Timer(100);
-    await vi.advanceTimersByTimeAsync(100); // fired at 1_000_100, not received
-    expect(t.reset(200)).toBe(true);
-    expect(t.C.tryRecv()).toBeUndefined();
-    await vi.advanceTimersByTimeAsync(199);
-    expect(t.C.tryRecv()).toBeUndefined();
-    await vi.advanceTimersByTimeAsync(1);
-    expect(t.C.tryRecv()?.value?.getTime()).toBe(1_000_300);
-    expect(t.reset(10)).toBe(false); // expired (received)
-    expect(t.stop()).toBe(true);
-    expect(t.reset(10)).toBe(false); // stopped
-    await vi.advanceTimersByTimeAsync(10);
-    expect(t.C.tryRecv()?.ok).toBe(true);
   });
 
   it("reset() of a pending timer moves its expiry", async () => {
