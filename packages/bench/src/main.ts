@@ -27,6 +27,7 @@ import { memory } from "./workloads/memory.ts";
 import { pools } from "./workloads/pool.ts";
 import { selects } from "./workloads/select.ts";
 import { soak } from "./workloads/soak.ts";
+import { synctest } from "./workloads/synctest.ts";
 
 /** packages/bench */
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -37,7 +38,7 @@ export function pinnedPnpm(): string {
   return root.packageManager ?? "pnpm";
 }
 /** Every workload family, in report order. */
-export const FAMILIES: readonly Family[] = [channels, selects, pools, memory, soak];
+export const FAMILIES: readonly Family[] = [channels, selects, pools, memory, soak, synctest];
 
 /** The driver's options, from the command line. */
 export interface Options {

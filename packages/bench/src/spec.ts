@@ -86,6 +86,8 @@ export const PEER_LABELS: Record<string, string> = {
   default: "@gochan/core, default fairness",
   "yield-off": "@gochan/core, yieldEvery: Infinity",
   "promise-race": "Promise.race([ch.recv(), p]) (reference)",
+  outside: "@gochan/core, plain",
+  bubble: "@gochan/core, in a synctest bubble",
   "go-1": "Go, GOMAXPROCS=1",
   "go-2": "Go, GOMAXPROCS=2",
   "go-seed-1": "Go seed dispatcher, GOMAXPROCS=1",

@@ -140,6 +140,15 @@ export const TARGETS: readonly (RatioTarget | ValueTarget)[] = [
     comparator: "<",
     limit: 1.1,
   },
+  {
+    id: "synctest",
+    text: "Prime sieve inside a synctest bubble <= 1.5x outside",
+    kind: "ratio",
+    num: ["sieve", "bubble"],
+    den: ["sieve", "outside"],
+    comparator: "<=",
+    limit: 1.5,
+  },
 ];
 
 function holds(measured: number, comparator: TargetResult["comparator"], limit: number): boolean {

@@ -36,6 +36,7 @@ describe("targets", () => {
       "soak-never",
       "soak-timer",
       "fairness",
+      "synctest",
     ]);
   });
 

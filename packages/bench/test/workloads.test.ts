@@ -23,6 +23,7 @@ const COUNTS: Record<string, number> = {
   "mem-select": 200,
   "soak-never": 2000,
   "soak-timer": 2000,
+  sieve: 300,
 };
 
 describe("workloads", () => {
