@@ -291,6 +291,31 @@ console.log(JSON.stringify(out));
     });
   }, SLOW);
 
+  it("@gochan/core/testing runs a bubble on the same core: virtual time, a refused outside channel, a deadlock", async () => {
+    const program = join(app, "synctest-smoke.mjs");
+    writeFileSync(
+      program,
+      `import { Chan, after } from "@gochan/core";
+import * as synctest from "@gochan/core/testing";
+const out = {};
+const outside = new Chan(1);
+await synctest.test(async () => {
+  out.fired = (await after(60 * 60 * 1000).recv()).toISOString();
+  try { outside.trySend(1); out.cross = "accepted"; } catch (e) { out.cross = e instanceof synctest.CrossBubbleError; }
+});
+try { await synctest.test(() => new Chan().recv()); out.deadlock = "none"; }
+catch (e) { out.deadlock = [e instanceof synctest.DeadlockError, e.message.split("\\n")[0]]; }
+console.log(JSON.stringify(out));
+`,
+    );
+    const out = JSON.parse(await mustRun(process.execPath, [program], app)) as unknown;
+    expect(out).toEqual({
+      fired: "2000-01-01T01:00:00.000Z",
+      cross: true,
+      deadlock: [true, "deadlock: all goroutines in bubble are blocked"],
+    });
+  }, SLOW);
+
   it("type-checks a TypeScript consumer against the installed declarations (NodeNext)", async () => {
     const dir = join(app, "ts-consumer");
     mkdirSync(dir, { recursive: true });
@@ -339,6 +364,10 @@ if (r.index === 0 && r.ok) {
 }
 const t = trySelect([recv(ch)]);
 export const results = [v, t, new SendOnClosedError().message];
+import * as synctest from "@gochan/core/testing";
+await synctest.test(async () => {}, { choices: [0, 1], start: new Date(0) });
+// @ts-expect-error choices are a seed or an array of numbers
+await synctest.test(async () => {}, { choices: "random" });
 `,
     );
     const r = await run(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], dir);

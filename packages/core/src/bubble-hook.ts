@@ -38,6 +38,22 @@ export interface BubbleHook {
   reorder(queue: WaiterQueue): void;
 }
 
+/**
+ * The nil channel's stamp: a bubble that never runs. The nil channel belongs
+ * to every bubble and to none, and stamping it with a bubble that is never
+ * current lets a channel operation ask "nil, or not this bubble's?" with the
+ * one compare it used to spend on "nil?". Its methods are never called.
+ */
+export const NIL_BUBBLE: BubbleHook = {
+  now: () => Date.now(),
+  arm: () => {},
+  disarm: () => {},
+  random: () => 0,
+  spawned: () => NIL_BUBBLE,
+  exited: () => {},
+  reorder: () => {},
+};
+
 /** The running bubble, or null (outside any bubble). */
 export let currentBubble: BubbleHook | null = null;
 

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { currentBubble, type BubbleHook } from "./bubble-hook.js";
+import { currentBubble, NIL_BUBBLE, type BubbleHook } from "./bubble-hook.js";
 import { CrossBubbleError, type BubbleOp } from "./cross-bubble-error.js";
 import { checkCapacity, CloseOfClosedError, CloseOfNilError, SendOnClosedError, ThenableValueError } from "./errors.js";
 import { Ring } from "./ring.js";
@@ -223,7 +223,12 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   /** @internal */ readonly _sendq = new WaiterQueue();
   /** @internal */ _closed = false;
   /** @internal */ _nil = false;
-  /** The synctest bubble this channel was made in (null: none); see bubble-hook.ts. @internal */
+  /**
+   * The synctest bubble this channel was made in (null: none; NIL_BUBBLE for the
+   * nil channel, so one compare with the running bubble routes both the nil
+   * channel and a crossing to the slow path). See bubble-hook.ts.
+   * @internal
+   */
   _bubble: BubbleHook | null = currentBubble;
   /** @internal */ readonly _zero: Z;
   /** The name given in {@link ChanOptions.name}, if any. */
@@ -256,8 +261,10 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   }
 
   send(value: T, signal?: AbortSignal): Promise<void> {
-    if (this._nil) return parkNil<void>(MODE_VOID, signal, "send", this);
-    if (this._bubble !== currentBubble) return failNow(crossBubble("send", this));
+    if (this._bubble !== currentBubble) {
+      if (this._nil) return parkNil<void>(MODE_VOID, signal, "send", this);
+      return failNow(crossBubble("send", this));
+    }
     if (signal != null && signal.aborted) return failNow(signal.reason);
     if (this._closed) return failNow(new SendOnClosedError());
     if (this._offer(value)) return completeVoid();
@@ -266,8 +273,10 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   trySend(value: T): boolean {
     countOp();
-    if (this._nil) return false;
-    if (this._bubble !== currentBubble) throw crossBubble("send", this);
+    if (this._bubble !== currentBubble) {
+      if (this._nil) return false;
+      throw crossBubble("send", this);
+    }
     if (this._closed) throw new SendOnClosedError();
     return this._offer(value);
   }
@@ -282,8 +291,10 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   tryRecv(): Received<T, Z> | undefined {
     countOp();
-    if (this._nil) return undefined;
-    if (this._bubble !== currentBubble) throw crossBubble("receive", this);
+    if (this._bubble !== currentBubble) {
+      if (this._nil) return undefined;
+      throw crossBubble("receive", this);
+    }
     if (!this._take()) return undefined;
     const value = took;
     took = undefined;
@@ -441,8 +452,10 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   /** @internal */
   _recv(mode: number, signal: AbortSignal | undefined): Promise<unknown> {
-    if (this._nil) return parkNil(mode, signal, "recv", this);
-    if (this._bubble !== currentBubble) return failNow(crossBubble("receive", this));
+    if (this._bubble !== currentBubble) {
+      if (this._nil) return parkNil(mode, signal, "recv", this);
+      return failNow(crossBubble("receive", this));
+    }
     if (signal != null && signal.aborted) return failNow(signal.reason);
     if (mode === MODE_VALUE && this._nextIsThenable()) return failNow(new ThenableValueError());
     if (this._take()) {
@@ -549,7 +562,7 @@ export function nilChan<T = never, Z = undefined>(): Chan<T, Z> {
   if (theNilChan === null) {
     theNilChan = new Chan<unknown, undefined>(0, { name: "nil" });
     theNilChan._nil = true;
-    theNilChan._bubble = null;
+    theNilChan._bubble = NIL_BUBBLE;
   }
   return theNilChan as unknown as Chan<T, Z>;
 }

@@ -23,13 +23,13 @@ export type BubbleOp = "send" | "receive" | "close" | "select";
  * @example
  * ```ts
  * import { Chan } from "@gochan/core";
- * import { synctest, CrossBubbleError } from "@gochan/core/testing";
+ * import * as synctest from "@gochan/core/testing";
  * const outside = new Chan<number>(1);
  * await synctest.test(async () => {
  *   try {
  *     await outside.send(1);
  *   } catch (e) {
- *     console.log(e instanceof CrossBubbleError, (e as Error).message);
+ *     console.log(e instanceof synctest.CrossBubbleError, (e as Error).message);
  *     // true "send on channel created outside the bubble, from inside the bubble: chan 0/1"
  *   }
  * });

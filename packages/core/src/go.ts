@@ -73,7 +73,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * or, if there is none, is raised as an uncaught exception. In Node that ends
  * the process with the error's stack (exit code 1; under {@link run}, Go's
  * "panic: ..." and exit code 2); in a browser it is reported like any uncaught
- * error. To handle an error yourself, catch it inside `fn` (Go's `recover`).
+ * error. Inside a synctest bubble (`@gochan/core/testing`) it fails the
+ * bubble's test instead. To handle an error yourself, catch it inside `fn`
+ * (Go's `recover`).
  *
  * Differences from Go: JavaScript has no preemption (a task that never awaits
  * runs to completion before any other), and tasks have no goroutine ids.

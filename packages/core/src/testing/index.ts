@@ -178,7 +178,7 @@ function current(who: string): Bubble {
  * import * as synctest from "@gochan/core/testing";
  * await synctest.test(async () => {
  *   const ch = new Chan<number>(1);
- *   let got = 0;
+ *   let got: number | undefined;
  *   go(async () => {
  *     got = await ch.recv();
  *   });
