@@ -14,10 +14,9 @@
  * a new file is placed in a group on purpose, not by accident. An explicit `@group`
  * tag in a doc comment wins over the file's group.
  */
-import { basename } from "node:path";
 import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
 
-/** Source file (by package and base name) -> the group its exports appear under. */
+/** Source file (by package, and path under its src/) -> the group its exports appear under. */
 export const GROUPS = {
   core: {
     "chan.ts": "Channels",
@@ -37,6 +36,9 @@ export const GROUPS = {
     "scheduling.ts": "Scheduling",
     "random.ts": "Scheduling",
     "errors.ts": "Errors",
+    "cross-bubble-error.ts": "Errors",
+    "testing/index.ts": "Testing",
+    "testing/errors.ts": "Errors",
   },
   pool: {
     "pool.ts": "Pool",
@@ -59,6 +61,7 @@ export const GROUP_ORDER = [
   "Context",
   "Goroutines",
   "Scheduling",
+  "Testing",
   "Pool",
   "Metrics and events",
   "Seed: Dispatcher and Worker",
@@ -78,13 +81,15 @@ export function load(app) {
       // Only a package's own top-level exports are grouped; members keep TypeDoc's kinds.
       // (each package is converted as a project of its own, then merged as a module)
       if (!reflection.parent?.kindOf(ReflectionKind.Project | ReflectionKind.Module)) return;
+      // A package with several entry points (core and core/testing) has a module per entry.
+      if (reflection.kindOf(ReflectionKind.Module)) return;
       if (reflection.comment?.getTag("@group") !== undefined) return;
       const file = context.getSymbolFromReflection(reflection)?.declarations?.[0]?.getSourceFile().fileName;
       if (file === undefined) return;
-      const pkg = /packages\/([^/]+)\/src\//.exec(file)?.[1];
+      const where = /packages\/([^/]+)\/src\/(.+)$/.exec(file);
       /** @type {Record<string, Record<string, string>>} */
       const groups = GROUPS;
-      const group = pkg === undefined ? undefined : groups[pkg]?.[basename(file)];
+      const group = where === null ? undefined : groups[where[1] ?? ""]?.[where[2] ?? ""];
       if (group === undefined) {
         app.logger.error(`docs/site/typedoc-plugin.mjs: no group for ${reflection.getFriendlyFullName()} from ${file}; add its file to GROUPS`);
         return;

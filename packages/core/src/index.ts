@@ -11,7 +11,7 @@
  * console.log(r.value); // 42
  * ```
  *
- * @packageDocumentation
+ * @module @gochan/core
  */
 export { Chan, nilChan, isChan } from "./chan.js";
 export type { SendChan, RecvChan, ChanOptions, RangeOptions, Received, ReceivedValue, ReceivedZero } from "./chan.js";

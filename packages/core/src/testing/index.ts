@@ -17,7 +17,7 @@
  * });
  * ```
  *
- * @packageDocumentation
+ * @module @gochan/core/testing
  */
 import { currentBubble } from "../bubble-hook.js";
 import { describe } from "../errors.js";
