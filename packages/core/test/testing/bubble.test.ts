@@ -10,6 +10,7 @@ import {
   background,
   go,
   recv,
+  setPanicHandler,
   select,
   trySelect,
   withTimeout,
@@ -140,6 +141,28 @@ describe("virtual time", () => {
   });
 });
 
+describe("re-entrant callbacks while the clock advances", () => {
+  it("a deadline's abort listener that stops or re-arms a timer due at the same instant is obeyed", async () => {
+    const fired: string[] = [];
+    await synctest.test(
+      async () => {
+        const { ctx, cancel } = withTimeout(background(), 100);
+        const stopped = afterFunc(100, () => void fired.push("stopped"));
+        const moved = afterFunc(100, () => void fired.push(`moved@${synctest.now().getTime() - EPOCH}`));
+        ctx.signal.addEventListener("abort", () => {
+          fired.push("deadline");
+          stopped.stop(); // due now, not yet fired: must never fire
+          moved.reset(50); // due now: must fire 50 ms later instead
+        });
+        await after(200).recv();
+        cancel();
+      },
+      { choices: [] }, // arming order: the deadline fires first
+    );
+    expect(fired).toEqual(["deadline", "moved@150"]);
+  });
+});
+
 describe("synctest.wait", () => {
   it("resolves once every other task is blocked, without moving the clock", async () => {
     const states: string[] = [];
@@ -251,6 +274,31 @@ describe("deadlocks and leaks", () => {
 });
 
 describe("errors inside the bubble", () => {
+  it("a task that fails after its bubble ended is not lost: it goes to the panic handler", async () => {
+    const seen: unknown[] = [];
+    const previous = setPanicHandler((e) => seen.push(e));
+    try {
+      const boom = new Error("late");
+      let release: () => void = () => {};
+      const outside = new Promise<void>((resolve) => (release = resolve));
+      const err = await synctest
+        .test(() => {
+          go(async () => {
+            await outside; // not wrapped in external(): invisible to the bubble
+            throw boom;
+          });
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(synctest.LeakedTasksError);
+      expect((err as synctest.LeakedTasksError).tasks).toBe(1);
+      release();
+      await macrotask();
+      expect(seen).toEqual([boom]);
+    } finally {
+      setPanicHandler(previous);
+    }
+  });
+
   it("the function's error rejects the test", async () => {
     const boom = new Error("boom");
     await expect(
