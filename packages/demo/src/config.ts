@@ -10,10 +10,21 @@
  * | --- | --- | --- |
  * | `HOST` | `127.0.0.1` | address to listen on |
  * | `PORT` | `8080` | TCP port, 0 for any free port |
- * | `MAX_WORKERS` | `256` | pool workers: payloads uploaded concurrently |
+ * | `MAX_WORKERS` | `2048` | pool workers: payloads uploaded concurrently (a worker is an async loop, not a thread) |
  * | `MAX_QUEUE` | `20000` | payloads queued while every worker is busy; also the most one request may carry |
  * | `MAX_BODY_BYTES` | `1048576` | request body limit (the seed's `io.LimitReader`) |
  * | `RETRY_AFTER_SECONDS` | `1` | `Retry-After` sent with 503 |
+ * | `MAX_JSON_DEPTH` | `64` | deepest nesting of arrays and objects a body may have (the body itself is level 1) |
+ * | `HEADERS_TIMEOUT_MS` | `10000` | time a client has to send the request headers |
+ * | `REQUEST_TIMEOUT_MS` | `30000` | time a client has to send the whole request |
+ * | `KEEP_ALIVE_TIMEOUT_MS` | `5000` | idle time before a keep-alive connection is closed |
+ * | `RETRY_ATTEMPTS` | `5` | attempts to store one payload before it is dead-lettered |
+ * | `RETRY_BASE_MS` | `50` | backoff before the 2nd attempt; doubles each attempt, full jitter |
+ * | `RETRY_MAX_MS` | `2000` | longest backoff between two attempts |
+ * | `BREAKER_FAILURES` | `5` | consecutive failed attempts that open the circuit breaker |
+ * | `BREAKER_COOLDOWN_MS` | `2000` | time the breaker stays open before it half-opens to probe |
+ * | `DEAD_LETTER_FILE` | `<tmpdir>/gochan-demo-dead-letter.ndjson` | where payloads that could not be stored are appended |
+ * | `DRAIN_DEADLINE_MS` | `25000` | on SIGTERM, time to drain before the rest is dead-lettered |
  * | `SINK` | `fs` | where payloads go: `fs` (a local directory laid out like a bucket) or `s3` |
  * | `SINK_DIR` | `<tmpdir>/gochan-demo-bucket` | the `fs` sink's directory |
  * | `SINK_BATCH_SIZE` | `1000` | `fs` sink: most payloads per object (1 = one object per payload) |
@@ -80,7 +91,65 @@ export interface ServerConfig {
   readonly maxQueue: number;
   readonly maxBodyBytes: number;
   readonly retryAfterSeconds: number;
+  /** Deepest nesting of arrays and objects a body may have; the body itself is level 1. */
+  readonly maxJsonDepth: number;
+  /** `server.headersTimeout`, `server.requestTimeout` and `server.keepAliveTimeout`, in ms. */
+  readonly timeouts: HttpTimeouts;
+  /** How uploads are retried before a payload is dead-lettered. */
+  readonly retry: RetryConfig;
+  /** When the circuit breaker opens and how long it stays open. */
+  readonly breaker: BreakerConfig;
+  /** Absolute path of the dead-letter file (JSON lines). */
+  readonly deadLetterFile: string;
+  /** On shutdown, time to drain before what is left is dead-lettered, in ms. */
+  readonly drainDeadlineMs: number;
   readonly sink: FsSinkConfig | S3SinkConfig;
+}
+
+/**
+ * The HTTP server's timeouts, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const timeouts: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 };
+ * ```
+ */
+export interface HttpTimeouts {
+  readonly headersMs: number;
+  readonly requestMs: number;
+  readonly keepAliveMs: number;
+}
+
+/**
+ * Retries of one payload's upload: bounded exponential backoff with full jitter.
+ *
+ * @example
+ * ```ts
+ * const retry: RetryConfig = { attempts: 5, baseMs: 50, maxMs: 2000 };
+ * ```
+ */
+export interface RetryConfig {
+  /** Attempts in all (1: no retry). */
+  readonly attempts: number;
+  /** Backoff ceiling before the 2nd attempt; doubles per attempt. */
+  readonly baseMs: number;
+  /** Largest backoff ceiling. */
+  readonly maxMs: number;
+}
+
+/**
+ * The circuit breaker's thresholds.
+ *
+ * @example
+ * ```ts
+ * const breaker: BreakerConfig = { failures: 5, cooldownMs: 2000 };
+ * ```
+ */
+export interface BreakerConfig {
+  /** Consecutive failed upload attempts that open it. */
+  readonly failures: number;
+  /** Time it stays open before half-opening to probe the sink. */
+  readonly cooldownMs: number;
 }
 
 /**
@@ -130,10 +199,20 @@ export class ConfigError extends Error {
 export const DEFAULTS = {
   host: "127.0.0.1",
   port: 8080,
-  maxWorkers: 256,
+  maxWorkers: 2048,
   maxQueue: 20_000,
   maxBodyBytes: 1024 * 1024,
   retryAfterSeconds: 1,
+  maxJsonDepth: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  retryAttempts: 5,
+  retryBaseMs: 50,
+  retryMaxMs: 2000,
+  breakerFailures: 5,
+  breakerCooldownMs: 2000,
+  drainDeadlineMs: 25_000,
   batchSize: 1000,
   s3Prefix: "payloads/",
   region: "us-east-1",
@@ -187,6 +266,30 @@ export function parseConfig(env: Env = process.env): ServerConfig {
   const maxQueue = int("MAX_QUEUE", DEFAULTS.maxQueue, 1, 10_000_000);
   const maxBodyBytes = int("MAX_BODY_BYTES", DEFAULTS.maxBodyBytes, 2, 1024 * 1024 * 1024);
   const retryAfterSeconds = int("RETRY_AFTER_SECONDS", DEFAULTS.retryAfterSeconds, 0, 3600);
+  const maxJsonDepth = int("MAX_JSON_DEPTH", DEFAULTS.maxJsonDepth, 2, 1000);
+  const timeouts: HttpTimeouts = {
+    headersMs: int("HEADERS_TIMEOUT_MS", DEFAULTS.headersTimeoutMs, 1, 3_600_000),
+    requestMs: int("REQUEST_TIMEOUT_MS", DEFAULTS.requestTimeoutMs, 1, 3_600_000),
+    keepAliveMs: int("KEEP_ALIVE_TIMEOUT_MS", DEFAULTS.keepAliveTimeoutMs, 1, 3_600_000),
+  };
+  if (timeouts.requestMs < timeouts.headersMs) {
+    issues.push({
+      variable: "REQUEST_TIMEOUT_MS",
+      value: env["REQUEST_TIMEOUT_MS"],
+      problem: `must be at least HEADERS_TIMEOUT_MS (${timeouts.headersMs})`,
+    });
+  }
+  const retry: RetryConfig = {
+    attempts: int("RETRY_ATTEMPTS", DEFAULTS.retryAttempts, 1, 100),
+    baseMs: int("RETRY_BASE_MS", DEFAULTS.retryBaseMs, 1, 600_000),
+    maxMs: int("RETRY_MAX_MS", DEFAULTS.retryMaxMs, 1, 600_000),
+  };
+  const breaker: BreakerConfig = {
+    failures: int("BREAKER_FAILURES", DEFAULTS.breakerFailures, 1, 1_000_000),
+    cooldownMs: int("BREAKER_COOLDOWN_MS", DEFAULTS.breakerCooldownMs, 1, 3_600_000),
+  };
+  const deadLetterFile = resolve(raw("DEAD_LETTER_FILE") ?? join(tmpdir(), "gochan-demo-dead-letter.ndjson"));
+  const drainDeadlineMs = int("DRAIN_DEADLINE_MS", DEFAULTS.drainDeadlineMs, 0, 3_600_000);
 
   let sink: FsSinkConfig | S3SinkConfig;
   const kind = raw("SINK") ?? "fs";
@@ -229,7 +332,21 @@ export function parseConfig(env: Env = process.env): ServerConfig {
   }
 
   if (issues.length > 0) throw new ConfigError(issues);
-  return { host, port, maxWorkers, maxQueue, maxBodyBytes, retryAfterSeconds, sink };
+  return {
+    host,
+    port,
+    maxWorkers,
+    maxQueue,
+    maxBodyBytes,
+    retryAfterSeconds,
+    maxJsonDepth,
+    timeouts,
+    retry,
+    breaker,
+    deadLetterFile,
+    drainDeadlineMs,
+    sink,
+  };
 }
 
 function isHttpUrl(value: string): boolean {

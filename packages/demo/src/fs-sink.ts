@@ -15,6 +15,10 @@
  * payload is its own object. `put` resolves when the object holding the payload is
  * durable, so a pool job awaiting it completes only after the upload.
  *
+ * A failed write rejects every put in its object and leaves no object behind
+ * (an object renamed into place whose directory fsync then failed is removed),
+ * so retrying those puts never stores a payload twice.
+ *
  * @module
  */
 import { randomBytes } from "node:crypto";
@@ -39,6 +43,11 @@ export interface FsSinkOptions {
   readonly concurrency?: number;
   /** Key prefix (default `payloads/`). */
   readonly prefix?: string;
+  /**
+   * Fault injection (tests, drills): called before each object is written; an
+   * error it returns fails that write as a full disk would.
+   */
+  readonly fault?: () => Error | undefined;
 }
 
 /** Prefix of the temporary files an object is written to before its rename. */
@@ -77,6 +86,7 @@ export class FsSink implements Sink {
   readonly #batchSize: number;
   readonly #concurrency: number;
   readonly #prefix: string;
+  readonly #fault: (() => Error | undefined) | undefined;
   readonly #boot = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   readonly #ext: string;
   #seq = 0;
@@ -92,7 +102,7 @@ export class FsSink implements Sink {
   #failed = 0;
 
   constructor(options: FsSinkOptions) {
-    const { dir, batchSize = 1000, concurrency = 2, prefix = "payloads/" } = options;
+    const { dir, batchSize = 1000, concurrency = 2, prefix = "payloads/", fault } = options;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`FsSink batchSize must be a positive integer, got ${String(batchSize)}`);
     }
@@ -106,6 +116,7 @@ export class FsSink implements Sink {
     this.#batchSize = batchSize;
     this.#concurrency = concurrency;
     this.#prefix = prefix;
+    this.#fault = fault;
     this.#ext = batchSize === 1 ? ".json" : ".ndjson";
     this.description = `fs:${dir}`;
   }
@@ -116,9 +127,11 @@ export class FsSink implements Sink {
     try {
       line = JSON.stringify(payload);
     } catch (error) {
+      this.#failed += 1;
       return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
     if (line === undefined) {
+      this.#failed += 1;
       return Promise.reject(new TypeError(`FsSink.put needs a JSON value, got ${typeof payload}`));
     }
     let batch = this.#open;
@@ -185,8 +198,12 @@ export class FsSink implements Sink {
     const name = `${this.#boot}-${pad(++this.#seq, 8)}${this.#ext}`;
     const folder = join(this.#dir, ...`${this.#prefix}${day}`.split("/").filter((s) => s !== ""));
     const tmp = join(folder, `${TMP_PREFIX}${name}`);
+    const final = join(folder, name);
     let wroteTmp = false;
+    let renamed = false;
     try {
+      const fault = this.#fault?.();
+      if (fault !== undefined) throw fault;
       await this.#ensureDir(folder);
       const body = Buffer.from(batch.lines.join("\n") + "\n", "utf8");
       const file = await open(tmp, "wx");
@@ -197,8 +214,9 @@ export class FsSink implements Sink {
       } finally {
         await file.close();
       }
-      await rename(tmp, join(folder, name));
+      await rename(tmp, final);
       wroteTmp = false;
+      renamed = true;
       await fsyncDir(folder);
       this.#objects += 1;
       this.#payloads += batch.lines.length;
@@ -207,6 +225,8 @@ export class FsSink implements Sink {
     } catch (error) {
       this.#failed += batch.lines.length;
       if (wroteTmp) await rm(tmp, { force: true }).catch(() => undefined);
+      // The object is visible but not known durable: remove it, so that a retry does not store it twice.
+      if (renamed) await rm(final, { force: true }).catch(() => undefined);
       batch.reject(error);
     } finally {
       this.#writing.delete(batch);

@@ -41,7 +41,10 @@ export interface S3SinkOptions {
 
 /**
  * A {@link Sink} that uploads each payload as its own S3 object
- * (`<prefix><boot>-<seq>.json`).
+ * (`<prefix><boot>-<seq>.json`). The key of an object payload is chosen at its
+ * first put and reused by later puts of the same object, so a retry after an
+ * ambiguous failure (a reset connection after the server stored it) overwrites
+ * rather than duplicates.
  *
  * @example
  * ```ts
@@ -58,6 +61,8 @@ export class S3Sink implements Sink {
   readonly #prefix: string;
   readonly #boot = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   #seq = 0;
+  /** A payload's key, fixed at its first put: a retry overwrites the same object, never adds a second. */
+  readonly #keys = new WeakMap<object, string>();
   readonly #inFlight = new Set<Promise<void>>();
   #closed = false;
   #payloads = 0;
@@ -80,12 +85,18 @@ export class S3Sink implements Sink {
     try {
       body = JSON.stringify(payload);
     } catch (error) {
+      this.#failed += 1;
       return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
     if (body === undefined) {
+      this.#failed += 1;
       return Promise.reject(new TypeError(`S3Sink.put needs a JSON value, got ${typeof payload}`));
     }
-    const key = `${this.#prefix}${this.#boot}-${String(++this.#seq).padStart(10, "0")}.json`;
+    let key = typeof payload === "object" && payload !== null ? this.#keys.get(payload) : undefined;
+    if (key === undefined) {
+      key = `${this.#prefix}${this.#boot}-${String(++this.#seq).padStart(10, "0")}.json`;
+      if (typeof payload === "object" && payload !== null) this.#keys.set(payload, key);
+    }
     const upload = this.#upload(key, body);
     this.#inFlight.add(upload);
     const settled = (): void => {

@@ -9,24 +9,37 @@
  *   in one synchronous block, so no other request can take the space in between.
  * - A request carrying more payloads than `MAX_QUEUE` could never fit: it gets 413
  *   with a message saying how to split it, instead of 503 forever.
- * - 202 (accepted, processed later), not 200, once every payload is queued.
- * - Graceful shutdown: stop accepting, drain every queued and running job, flush
- *   and close the sink. Every payload acknowledged with 202 is in the sink after.
+ * - 202 (accepted, processed later), not 200, once every payload is queued. A
+ *   202 means "held in this process's memory": see the README for what that
+ *   guarantees.
+ * - Fail closed: uploads retry with jittered exponential backoff; a circuit
+ *   breaker answers 503 (and `/healthz` unhealthy) while the sink fails; a
+ *   payload that still cannot be stored goes to the dead-letter file.
+ * - Input refused before it is acknowledged: over-deep JSON and invalid UTF-8
+ *   get 400; a request that cannot fit the free queue slots gets 503 before
+ *   its body is read.
+ * - Graceful shutdown: stop accepting, drain every queued and running job within
+ *   the drain deadline (what is left then is dead-lettered), close the sink.
  *
  * Routes: `POST /payloads`, `GET /metrics` (Prometheus text format),
- * `GET /healthz`. Run as a program (`node --import tsx src/server.ts`) it reads
+ * `GET /healthz`. Run as a program (`node bin/server.js`, see {@link main}) it reads
  * its configuration from the environment (see config.ts), prints one JSON line
  * `{"event":"listening","url":...}` on stdout, logs to stderr, and shuts down
  * gracefully on SIGTERM or SIGINT, exiting 0 (a second signal exits 1 at once).
  *
  * @module
  */
-import { Pool, QueueFullError } from "@gochan/pool";
+import { Pool } from "@gochan/pool";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
+import { CircuitBreaker } from "./circuit-breaker.js";
 import { ConfigError, parseConfig, type ServerConfig } from "./config.js";
+import { DeadLetterFile } from "./dead-letter.js";
+import { Delivery } from "./delivery.js";
 import { FsSink } from "./fs-sink.js";
+import { nestedDeeperThan } from "./json-depth.js";
+import { PoolQueue } from "./pool-queue.js";
 import { S3Sink, s3SinkOptions } from "./s3-sink.js";
 import type { Sink } from "./sink.js";
 
@@ -48,6 +61,8 @@ export interface StartOptions {
   readonly pool?: Pool;
   /** Where log lines go (default: nowhere). */
   readonly log?: (line: string) => void;
+  /** Uniform in [0, 1), for the retries' jitter (default `Math.random`). */
+  readonly random?: () => number;
 }
 
 /**
@@ -67,7 +82,9 @@ export interface HttpStats {
   readonly payloadsAccepted: number;
   /** Payloads of requests answered 503 because the queue was full. */
   readonly payloadsRefused: number;
-  /** Upload jobs that failed (the sink rejected). */
+  /** Requests answered 503, by reason: `queue_full`, `sink_failing`, `draining`. */
+  readonly refusedRequests: ReadonlyMap<string, number>;
+  /** Acknowledged payloads neither stored nor dead-lettered (the dead-letter file failed too). */
   readonly jobsFailed: number;
 }
 
@@ -88,18 +105,17 @@ export interface RunningServer {
   readonly pool: Pool;
   readonly sink: Sink;
   readonly server: Server;
+  readonly breaker: CircuitBreaker;
+  readonly delivery: Delivery;
+  readonly deadLetters: DeadLetterFile;
   httpStats(): HttpStats;
   /**
    * Graceful shutdown: stop accepting (new requests on open connections get 503
-   * and `Connection: close`), drain the pool, close the sink, close the server.
-   * Idempotent; resolves once everything is closed.
+   * and `Connection: close`), drain the queue within the drain deadline (what
+   * is left then is dead-lettered), close the sink and the dead-letter file,
+   * close the server. Idempotent; resolves once everything is closed.
    */
   close(): Promise<void>;
-}
-
-/** The admission of one request's payloads; revoked if it could not be completed. */
-interface Admission {
-  revoked: boolean;
 }
 
 /** Error bodies are JSON: `{"error": "..."}` plus details. */
@@ -109,6 +125,14 @@ const JSON_TYPE = "application/json; charset=utf-8";
 
 /** How long closing waits for busy connections after the drain before cutting them. */
 const CONNECTION_GRACE_MS = 3000;
+
+/**
+ * Refusing before the body is read estimates a request's payloads from its
+ * Content-Length and the average bytes per payload seen so far; the estimate
+ * is divided by this margin so that a request of smaller-than-average payloads
+ * is not refused when it would fit.
+ */
+const ESTIMATE_MARGIN = 1.5;
 
 /**
  * Builds the sink a configuration describes.
@@ -142,20 +166,35 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const log = options.log ?? ((): void => undefined);
   const sink = options.sink ?? createSink(config);
   const responses = new Map<number, number>();
+  const refusedRequests = new Map<string, number>();
   let payloadsAccepted = 0;
   let payloadsRefused = 0;
   let jobsFailed = 0;
   let draining = false;
   let closing: Promise<void> | undefined;
+  /** Running average of bytes per accepted payload, for refusing before reading; 0 until the first 202. */
+  let bytesPerPayload = 0;
 
-  const onJobError = (error: unknown): void => {
+  const breaker = new CircuitBreaker(config.breaker);
+  const deadLetters = new DeadLetterFile(config.deadLetterFile);
+  const delivery = new Delivery({
+    sink,
+    deadLetters,
+    breaker,
+    retry: config.retry,
+    log,
+    ...(options.random === undefined ? {} : { random: options.random }),
+  });
+  const onLost = (error: unknown): void => {
     jobsFailed += 1;
-    // One line per failure would flood the log when the sink is down: log the first few, then every 1000th.
+    // One line per failure would flood the log: log the first few, then every 1000th.
     if (jobsFailed <= 10 || jobsFailed % 1000 === 0) {
-      log(`upload failed (${jobsFailed} so far): ${error instanceof Error ? error.message : String(error)}`);
+      log(`payload lost (${jobsFailed} so far): ${error instanceof Error ? error.message : String(error)}`);
     }
   };
   const pool = options.pool ?? new Pool({ maxWorkers: config.maxWorkers, maxQueue: config.maxQueue });
+  const queue = new PoolQueue(pool, delivery, onLost);
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
 
   const send = (res: ServerResponse, status: number, body: string, type: string, headers?: Record<string, string>): void => {
     responses.set(status, (responses.get(status) ?? 0) + 1);
@@ -171,47 +210,59 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   };
   const retryAfter = { "Retry-After": String(config.retryAfterSeconds) };
 
+  /** 503 with Retry-After, counted by reason. */
+  const refuse = (res: ServerResponse, reason: "queue_full" | "sink_failing" | "draining", body: ErrorBody): void => {
+    refusedRequests.set(reason, (refusedRequests.get(reason) ?? 0) + 1);
+    let seconds = config.retryAfterSeconds;
+    if (reason === "sink_failing") seconds = Math.max(seconds, Math.ceil(breaker.remainingMs() / 1000));
+    sendJson(res, 503, body, seconds === config.retryAfterSeconds ? retryAfter : { "Retry-After": String(seconds) });
+  };
+  const refuseSinkFailing = (res: ServerResponse): void => {
+    refuse(res, "sink_failing", { error: "the sink is failing: not accepting payloads, retry later", breaker: breaker.state() });
+  };
+  const refuseQueueFull = (res: ServerResponse, payloads: number | undefined): void => {
+    if (payloads !== undefined) payloadsRefused += payloads;
+    const m = pool.metrics();
+    refuse(res, "queue_full", {
+      error: "queue full, retry later",
+      ...(payloads === undefined ? {} : { payloads }),
+      queued: m.queued,
+      maxQueue: m.maxQueue,
+    });
+  };
+
   /** The atomic admission: all of the payloads are queued, or none. */
-  const admit = (res: ServerResponse, payloads: readonly unknown[]): void => {
+  const admit = (res: ServerResponse, payloads: readonly unknown[], bytes: number): void => {
     if (draining) {
-      sendJson(res, 503, { error: "shutting down" }, retryAfter);
+      refuse(res, "draining", { error: "shutting down" });
       return;
     }
     const n = payloads.length;
-    const m = pool.metrics();
-    // trySubmit succeeds while queued + blockedSubmitters < maxQueue, and each
-    // call takes at most one slot (a job handed to an idle worker takes none).
-    const free = m.blockedSubmitters > 0 ? 0 : m.maxQueue - m.queued;
-    if (n > free) {
-      payloadsRefused += n;
-      sendJson(res, 503, { error: "queue full, retry later", payloads: n, queued: m.queued, maxQueue: m.maxQueue }, retryAfter);
+    if (n > queue.free()) {
+      refuseQueueFull(res, n);
       return;
     }
-    // No await from here to the response, so nothing else can take the free
-    // slots, and no job starts before this block ends (a pool never runs a job
-    // inside the submit call). Should a trySubmit throw anyway (QueueFullError
-    // if the count missed something, or any other error), the jobs already
-    // queued for this request are revoked before any of them runs: the request
-    // is still wholly refused.
-    const request: Admission = { revoked: false };
+    // The breaker last, so that a half-open breaker's one probe goes to a request that fits.
+    if (!breaker.tryAdmit()) {
+      refuseSinkFailing(res);
+      return;
+    }
+    let queued: boolean;
     try {
-      for (let i = 0; i < n; i++) {
-        const payload = payloads[i];
-        pool.trySubmit(() => (request.revoked ? undefined : sink.put(payload))).then(undefined, onJobError);
-      }
+      queued = queue.offer(payloads);
     } catch (error) {
-      request.revoked = true;
-      if (error instanceof QueueFullError) {
-        payloadsRefused += n;
-        sendJson(res, 503, { error: "queue full, retry later", payloads: n, queued: m.queued, maxQueue: m.maxQueue }, retryAfter);
-      } else {
-        // Not expected from trySubmit (PoolStoppedError cannot happen before draining): refuse, keep serving.
-        log(`trySubmit failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        sendJson(res, 500, { error: "internal error: the request was not queued" });
-      }
+      // Not expected from the queue (it revoked what it took): refuse, keep serving.
+      log(`queueing failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      sendJson(res, 500, { error: "internal error: the request was not queued" });
+      return;
+    }
+    if (!queued) {
+      refuseQueueFull(res, n);
       return;
     }
     payloadsAccepted += n;
+    const perPayload = bytes / n;
+    bytesPerPayload = bytesPerPayload === 0 ? perPayload : bytesPerPayload * 0.9 + perPayload * 0.1;
     sendJson(res, 202, { accepted: n });
   };
 
@@ -222,7 +273,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       return;
     }
     if (draining) {
-      sendJson(res, 503, { error: "shutting down" }, retryAfter);
+      refuse(res, "draining", { error: "shutting down" });
       req.resume();
       return;
     }
@@ -232,9 +283,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       res.setHeader("Connection", "close");
       sendJson(res, 413, { error: `request body exceeds MAX_BODY_BYTES=${limit}`, maxBodyBytes: limit });
     };
-    const declared = req.headers["content-length"];
-    if (declared !== undefined && Number(declared) > limit) {
+    const header = req.headers["content-length"];
+    const declared = header === undefined ? Number.NaN : Number(header);
+    if (declared > limit) {
       tooLarge();
+      return;
+    }
+    // Refuse before reading when the request cannot fit: the sink is failing,
+    // no slot is free (every request carries at least one payload), or the body
+    // likely carries more payloads than there are free slots. Node discards the
+    // unread body once the response is sent, keeping the connection.
+    if (breaker.state() === "open") {
+      refuseSinkFailing(res);
+      return;
+    }
+    const free = queue.free();
+    if (free === 0 || (bytesPerPayload > 0 && declared / (bytesPerPayload * ESTIMATE_MARGIN) > free)) {
+      refuseQueueFull(res, undefined);
       return;
     }
     const chunks: Buffer[] = [];
@@ -256,7 +321,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
     req.on("end", () => {
       if (refused) return;
-      const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)).toString("utf8");
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      // Checked on the bytes before parsing, in one loop: JSON.stringify in the
+      // sink would overflow the stack on a body nested thousands deep.
+      if (nestedDeeperThan(bytes, config.maxJsonDepth)) {
+        sendJson(res, 400, {
+          error: `JSON nested deeper than MAX_JSON_DEPTH=${config.maxJsonDepth} levels`,
+          maxJsonDepth: config.maxJsonDepth,
+        });
+        return;
+      }
+      let text: string;
+      try {
+        text = utf8.decode(bytes);
+      } catch {
+        sendJson(res, 400, { error: "body is not valid UTF-8" });
+        return;
+      }
       let doc: unknown;
       try {
         doc = JSON.parse(text);
@@ -278,7 +359,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         });
         return;
       }
-      admit(res, payloads);
+      admit(res, payloads, size);
     });
   };
 
@@ -300,6 +381,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         send(res, 200, renderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
       } else if (draining) {
         sendJson(res, 503, { status: "draining" });
+      } else if (breaker.state() !== "closed") {
+        sendJson(res, 503, { status: "sink failing", breaker: breaker.state() });
       } else {
         sendJson(res, 200, { status: "ok" });
       }
@@ -335,17 +418,40 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       out.push(`demo_http_responses_total{code="${code}"} ${count}`);
     }
     metric("demo_payloads_accepted_total", "counter", "Payloads of requests answered 202.", payloadsAccepted);
-    metric("demo_payloads_refused_total", "counter", "Payloads of requests answered 503 (queue full).", payloadsRefused);
-    metric("demo_upload_jobs_failed_total", "counter", "Upload jobs whose sink put rejected.", jobsFailed);
+    metric("demo_payloads_refused_total", "counter", "Payloads of requests answered 503 after parsing (queue full).", payloadsRefused);
+    out.push(
+      "# HELP demo_requests_refused_total Requests answered 503, by reason.",
+      "# TYPE demo_requests_refused_total counter",
+    );
+    for (const reason of ["queue_full", "sink_failing", "draining"]) {
+      out.push(`demo_requests_refused_total{reason="${reason}"} ${refusedRequests.get(reason) ?? 0}`);
+    }
+    const d = delivery.stats();
+    metric("demo_upload_attempts_failed_total", "counter", "Upload attempts the sink rejected (each is retried or dead-lettered).", d.failedAttempts);
+    metric("demo_upload_retries_total", "counter", "Upload attempts after a payload's first.", d.retries);
+    metric("demo_dead_lettered_payloads_total", "counter", "Acknowledged payloads written to the dead-letter file.", d.deadLettered);
+    metric("demo_payloads_lost_total", "counter", "Acknowledged payloads neither stored nor dead-lettered.", d.lost);
+    const state = breaker.state();
+    metric("demo_breaker_state", "gauge", "Circuit breaker: 0 closed, 1 open, 2 half-open.", state === "closed" ? 0 : state === "open" ? 1 : 2);
+    metric("demo_breaker_opened_total", "counter", "Times the circuit breaker opened.", breaker.openedCount);
     metric("demo_sink_payloads_total", "counter", "Payloads durably stored by the sink.", s.payloads);
     metric("demo_sink_objects_total", "counter", "Objects written by the sink.", s.objects);
     metric("demo_sink_bytes_total", "counter", "Bytes of object bodies written by the sink.", s.bytes);
-    metric("demo_sink_failed_payloads_total", "counter", "Payloads the sink failed to store.", s.failedPayloads);
+    metric("demo_sink_failed_payloads_total", "counter", "Payloads the sink failed to store (attempts; a retried payload counts each time).", s.failedPayloads);
     metric("demo_draining", "gauge", "1 while shutting down, else 0.", draining ? 1 : 0);
     return out.join("\n") + "\n";
   };
 
-  const server = createServer(handle);
+  const server = createServer(
+    {
+      headersTimeout: config.timeouts.headersMs,
+      requestTimeout: config.timeouts.requestMs,
+      keepAliveTimeout: config.timeouts.keepAliveMs,
+      // Node checks the header and request timeouts on this interval (default 30 s).
+      connectionsCheckingInterval: Math.min(1000, config.timeouts.headersMs),
+    },
+    handle,
+  );
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
     else socket.destroy();
@@ -362,18 +468,30 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   log(
-    `listening on ${url}: MAX_WORKERS=${config.maxWorkers} MAX_QUEUE=${config.maxQueue} MAX_BODY_BYTES=${config.maxBodyBytes} sink=${sink.description}`,
+    `listening on ${url}: MAX_WORKERS=${config.maxWorkers} MAX_QUEUE=${config.maxQueue} MAX_BODY_BYTES=${config.maxBodyBytes} ` +
+      `sink=${sink.description} queue=${queue.description} dead letters=${deadLetters.path}`,
   );
 
   const shutdown = async (): Promise<void> => {
     draining = true;
     log("shutting down: no new requests; draining the pool");
     server.close(); // stops listening and closes idle keep-alive connections
-    await pool.stopAndWait();
-    log(`pool drained (${pool.metrics().completed} jobs completed); flushing the sink`);
-    await sink.close();
+    await queue.drain(config.drainDeadlineMs);
+    const d = delivery.stats();
+    log(
+      `pool drained (${pool.metrics().completed} jobs completed${delivery.expired ? ", drain deadline reached" : ""}): ` +
+        `${d.stored} stored, ${d.deadLettered} dead-lettered, ${d.lost} lost; closing the sink`,
+    );
+    await deadLetters.close();
+    // A put abandoned at the deadline may still hang (its payload is dead-lettered): bound the wait.
+    let sinkTimer: NodeJS.Timeout | undefined;
+    const sinkClosed = await Promise.race([
+      sink.close().then(() => true),
+      new Promise<boolean>((resolve) => (sinkTimer = setTimeout(() => resolve(false), CONNECTION_GRACE_MS))),
+    ]);
+    clearTimeout(sinkTimer);
     const s = sink.stats();
-    log(`sink closed: ${s.payloads} payloads in ${s.objects} objects, ${s.failedPayloads} failed`);
+    log(`sink ${sinkClosed ? "closed" : "did not close in time"}: ${s.payloads} payloads in ${s.objects} objects, ${s.failedPayloads} failed attempts`);
     // Responses sent while draining close their connections; cut any left after a grace period.
     server.closeIdleConnections();
     const cut = setTimeout(() => server.closeAllConnections(), CONNECTION_GRACE_MS);
@@ -387,7 +505,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     pool,
     sink,
     server,
-    httpStats: () => ({ responses: new Map(responses), payloadsAccepted, payloadsRefused, jobsFailed }),
+    breaker,
+    delivery,
+    deadLetters,
+    httpStats: () => ({
+      responses: new Map(responses),
+      payloadsAccepted,
+      payloadsRefused,
+      refusedRequests: new Map(refusedRequests),
+      jobsFailed,
+    }),
     close: () => (closing ??= shutdown()),
   };
 }
@@ -417,8 +544,20 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`.slice(0, 60);
 }
 
-/** The program: configuration from the environment, graceful shutdown on signals. */
-async function main(): Promise<void> {
+/**
+ * The program (what `bin/server.js` runs): configuration from the environment,
+ * one JSON line `{"event":"listening",...}` on stdout, logs on stderr, and a
+ * graceful shutdown on SIGTERM or SIGINT. Exit code 0 once drained with no
+ * payload lost (each one stored or dead-lettered), 1 if one was lost or the
+ * shutdown failed, 2 for an invalid configuration; a second signal exits 1 at
+ * once.
+ *
+ * @example
+ * ```ts
+ * await main(); // as bin/server.js does
+ * ```
+ */
+export async function main(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`[server] ${line}\n`);
   };
@@ -445,7 +584,8 @@ async function main(): Promise<void> {
     running.close().then(
       () => {
         const h = running.httpStats();
-        log(`bye: ${h.payloadsAccepted} payloads acknowledged, ${h.jobsFailed} uploads failed`);
+        const d = running.delivery.stats();
+        log(`bye: ${h.payloadsAccepted} payloads acknowledged, ${d.deadLettered} dead-lettered, ${h.jobsFailed} lost`);
         process.exit(h.jobsFailed === 0 ? 0 : 1);
       },
       (error: unknown) => {

@@ -24,6 +24,12 @@ describe("parseConfig", () => {
       maxQueue: DEFAULTS.maxQueue,
       maxBodyBytes: 1024 * 1024,
       retryAfterSeconds: 1,
+      maxJsonDepth: 64,
+      timeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 },
+      retry: { attempts: 5, baseMs: 50, maxMs: 2000 },
+      breaker: { failures: 5, cooldownMs: 2000 },
+      deadLetterFile: join(tmpdir(), "gochan-demo-dead-letter.ndjson"),
+      drainDeadlineMs: 25_000,
       sink: { kind: "fs", dir: join(tmpdir(), "gochan-demo-bucket"), batchSize: 1000 },
     });
   });
@@ -39,6 +45,17 @@ describe("parseConfig", () => {
       SINK: "fs",
       SINK_DIR: "/var/tmp/bucket",
       SINK_BATCH_SIZE: "1",
+      MAX_JSON_DEPTH: "8",
+      HEADERS_TIMEOUT_MS: "2000",
+      REQUEST_TIMEOUT_MS: "9000",
+      KEEP_ALIVE_TIMEOUT_MS: "1000",
+      RETRY_ATTEMPTS: "3",
+      RETRY_BASE_MS: "10",
+      RETRY_MAX_MS: "100",
+      BREAKER_FAILURES: "2",
+      BREAKER_COOLDOWN_MS: "500",
+      DEAD_LETTER_FILE: "/var/tmp/dead.ndjson",
+      DRAIN_DEADLINE_MS: "0",
     });
     expect(config).toEqual({
       host: "::1",
@@ -47,6 +64,12 @@ describe("parseConfig", () => {
       maxQueue: 5000,
       maxBodyBytes: 4096,
       retryAfterSeconds: 3,
+      maxJsonDepth: 8,
+      timeouts: { headersMs: 2000, requestMs: 9000, keepAliveMs: 1000 },
+      retry: { attempts: 3, baseMs: 10, maxMs: 100 },
+      breaker: { failures: 2, cooldownMs: 500 },
+      deadLetterFile: "/var/tmp/dead.ndjson",
+      drainDeadlineMs: 0,
       sink: { kind: "fs", dir: "/var/tmp/bucket", batchSize: 1 },
     });
   });
@@ -70,6 +93,10 @@ describe("parseConfig", () => {
     ["RETRY_AFTER_SECONDS", "-5"],
     ["SINK_BATCH_SIZE", "0"],
     ["SINK", "gcs"],
+    ["MAX_JSON_DEPTH", "1"],
+    ["RETRY_ATTEMPTS", "0"],
+    ["BREAKER_FAILURES", "0"],
+    ["DRAIN_DEADLINE_MS", "soon"],
   ])("rejects %s=%s with an error naming the variable and the value", (variable, value) => {
     const issues = issuesOf({ [variable]: value });
     expect(issues).toHaveLength(1);
@@ -81,6 +108,12 @@ describe("parseConfig", () => {
       message = (error as Error).message;
     }
     expect(message).toContain(`${variable}=${JSON.stringify(value)}`);
+  });
+
+  it("refuses a request timeout shorter than the headers timeout (Node would throw at start)", () => {
+    expect(issuesOf({ HEADERS_TIMEOUT_MS: "5000", REQUEST_TIMEOUT_MS: "4000" })).toEqual([
+      { variable: "REQUEST_TIMEOUT_MS", value: "4000", problem: "must be at least HEADERS_TIMEOUT_MS (5000)" },
+    ]);
   });
 
   it("reports every invalid variable at once", () => {
