@@ -452,8 +452,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     },
     handle,
   );
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // A client too slow with its headers or body (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS) gets 408.
+    const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
   const closed = new Promise<void>((resolve) => server.once("close", resolve));
