@@ -10,7 +10,9 @@
  *
  * At the drain deadline ({@link Delivery.expire}) a backoff in progress ends at
  * once and a put in flight is abandoned (it may still land: the payload is then
- * both stored and dead-lettered, never neither).
+ * both stored and dead-lettered, never neither). From then on a delivery does
+ * not wait for its dead-letter write: the queue empties at once into one
+ * group-committed append, and {@link Delivery.settled} waits for those writes.
  *
  * @module
  */
@@ -90,6 +92,8 @@ export class Delivery {
   readonly #log: (line: string) => void;
   /** Wakes every attempt and backoff in progress when the deadline passes. */
   readonly #wakers = new Set<() => void>();
+  /** Dead-letter writes started after the deadline, not awaited by their deliveries. */
+  readonly #detached = new Set<Promise<void>>();
   #expired = false;
   #stored = 0;
   #failedAttempts = 0;
@@ -111,11 +115,15 @@ export class Delivery {
     return this.#expired;
   }
 
-  /** Stores `payload`, or dead-letters it; rejects only if it is lost. */
+  /**
+   * Stores `payload`, or dead-letters it. Rejects if it is lost (the dead-letter
+   * file failed too); after the deadline it resolves without waiting for the
+   * dead-letter write, which {@link settled} waits for and counts.
+   */
   async deliver(payload: unknown): Promise<void> {
     let lastError: unknown;
     for (let attempt = 1; ; attempt++) {
-      if (this.#expired) return this.#deadLetter(payload, reasonOf("drain deadline", lastError));
+      if (this.#expired) return this.#detach(this.#deadLetter(payload, reasonOf("drain deadline", lastError)));
       if (attempt > 1) this.#retries += 1;
       const outcome = await this.#attempt(payload);
       if (outcome === STORED) {
@@ -123,7 +131,7 @@ export class Delivery {
         this.#breaker.success();
         return;
       }
-      if (outcome === EXPIRED) return this.#deadLetter(payload, reasonOf("drain deadline", lastError));
+      if (outcome === EXPIRED) return this.#detach(this.#deadLetter(payload, reasonOf("drain deadline", lastError)));
       lastError = outcome;
       this.#failedAttempts += 1;
       this.#breaker.failure();
@@ -141,6 +149,14 @@ export class Delivery {
     const wakers = [...this.#wakers];
     this.#wakers.clear();
     for (const wake of wakers) wake();
+  }
+
+  /**
+   * Resolves once every dead-letter write started after the deadline has
+   * settled (a failed one is counted as lost).
+   */
+  async settled(): Promise<void> {
+    while (this.#detached.size > 0) await Promise.allSettled([...this.#detached]);
   }
 
   /** Current counters. */
@@ -188,6 +204,16 @@ export class Delivery {
       const timer = setTimeout(wake, ms);
       this.#wakers.add(wake);
     });
+  }
+
+  /** Lets a dead-letter write run on without its delivery waiting; {@link settled} waits for it. */
+  #detach(write: Promise<void>): void {
+    const tracked = write.then(
+      () => undefined,
+      () => undefined, // counted as lost by #deadLetter
+    );
+    this.#detached.add(tracked);
+    void tracked.then(() => this.#detached.delete(tracked));
   }
 
   async #deadLetter(payload: unknown, reason: string): Promise<void> {

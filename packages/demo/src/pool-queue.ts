@@ -78,5 +78,6 @@ export class PoolQueue implements PayloadQueue {
     } finally {
       clearTimeout(timer);
     }
+    await this.#delivery.settled();
   }
 }

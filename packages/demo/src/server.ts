@@ -588,7 +588,7 @@ export async function main(): Promise<void> {
         const h = running.httpStats();
         const d = running.delivery.stats();
         log(`bye: ${h.payloadsAccepted} payloads acknowledged, ${d.deadLettered} dead-lettered, ${h.jobsFailed} lost`);
-        process.exit(h.jobsFailed === 0 ? 0 : 1);
+        process.exit(h.jobsFailed === 0 && d.lost === 0 ? 0 : 1);
       },
       (error: unknown) => {
         log(`shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

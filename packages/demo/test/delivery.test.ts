@@ -100,7 +100,8 @@ describe("Delivery", () => {
     await pending;
     await delivery.deliver({ id: 2 });
     expect(sink.puts).toBe(1); // the second never reached the sink
-    await letters.flush();
+    await delivery.settled();
+    expect(delivery.stats()).toMatchObject({ deadLettered: 2, lost: 0 });
     expect((await lettersIn(letters.path)).map((l) => [l.reason, l.payload])).toEqual([
       ["drain deadline", { id: 1 }],
       ["drain deadline", { id: 2 }],
@@ -120,6 +121,7 @@ describe("Delivery", () => {
     while (delivery.stats().failedAttempts < 1) await new Promise((resolve) => setImmediate(resolve));
     delivery.expire();
     await pending;
+    await delivery.settled();
     expect(sink.puts).toBe(1);
     expect(delivery.stats()).toMatchObject({ deadLettered: 1, failedAttempts: 1 });
     await letters.flush();
