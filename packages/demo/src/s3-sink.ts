@@ -149,6 +149,9 @@ export function s3SinkOptions(config: S3SinkConfig): S3SinkOptions {
     clientConfig: {
       region: config.region,
       forcePathStyle: config.forcePathStyle,
+      // The server's delivery retries with backoff and tells the circuit breaker of
+      // every attempt; the SDK's own retries would hide failures from it.
+      maxAttempts: 1,
       ...(config.endpoint === undefined
         ? {}
         : {

@@ -15,5 +15,7 @@ declare module "s3rver" {
     constructor(options?: S3rverOptions);
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
+    /** The listening server, once run() resolved. */
+    readonly httpServer?: import("node:http").Server;
   }
 }
