@@ -1,0 +1,3 @@
+module gochan.dev/demo/seedserver
+
+go 1.19
