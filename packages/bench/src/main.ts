@@ -12,7 +12,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -314,6 +314,21 @@ export function runBench(options: Options, log: (line: string) => void = (l) => 
   return result;
 }
 
+/** Marks the demo's section of benchmarks.md, written by `pnpm --filter @gochan/demo compare`'s operator, not by the bench. */
+const DEMO_START = "<!-- demo-compare:start -->";
+const DEMO_END = "<!-- demo-compare:end -->";
+
+/**
+ * `fresh` with the demo section of `previous` (from DEMO_START to DEMO_END)
+ * appended, so that regenerating benchmarks.md keeps the demo's comparison.
+ */
+export function carryDemoSection(previous: string | undefined, fresh: string): string {
+  const start = previous?.indexOf(DEMO_START) ?? -1;
+  const end = previous?.indexOf(DEMO_END) ?? -1;
+  if (previous === undefined || start === -1 || end < start) return fresh;
+  return `${fresh.trimEnd()}\n\n${previous.slice(start, end + DEMO_END.length)}\n`;
+}
+
 /** Writes the JSON, the markdown and the chart; returns the paths written. */
 export function writeOutputs(result: BenchResult, options: Options): string[] {
   mkdirSync(dirname(options.json), { recursive: true });
@@ -323,7 +338,8 @@ export function writeOutputs(result: BenchResult, options: Options): string[] {
   const svg = join(options.docs, "benchmarks.svg");
   writeFileSync(svg, renderSvg(result));
   const json = relative(options.docs, options.json).split(sep).join("/");
-  writeFileSync(md, renderMarkdown(result, "benchmarks.svg", json.startsWith("..") || isAbsolute(json) ? undefined : json));
+  const previous = existsSync(md) ? readFileSync(md, "utf8") : undefined;
+  writeFileSync(md, carryDemoSection(previous, renderMarkdown(result, "benchmarks.svg", json.startsWith("..") || isAbsolute(json) ? undefined : json)));
   return [options.json, md, svg];
 }
 

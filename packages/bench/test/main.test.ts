@@ -6,9 +6,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BENCH_DIR, FAMILIES, parseArgs, runChild, USAGE } from "../src/main.ts";
+import { BENCH_DIR, carryDemoSection, FAMILIES, parseArgs, runChild, USAGE } from "../src/main.ts";
 import { misbehaving } from "./fixtures/misbehaving.ts";
 import type { BenchResult } from "../src/results.ts";
+
+describe("carryDemoSection", () => {
+  it("keeps the demo's comparison when benchmarks.md is regenerated, and adds nothing when there is none", () => {
+    const section = "<!-- demo-compare:start -->\n## Demo\n| a |\n<!-- demo-compare:end -->";
+    expect(carryDemoSection(`# Old\n\nold tables\n\n${section}\n`, "# New\n")).toBe(`# New\n\n${section}\n`);
+    expect(carryDemoSection("# Old\n", "# New\n")).toBe("# New\n");
+    expect(carryDemoSection(undefined, "# New\n")).toBe("# New\n");
+  });
+});
 
 describe("parseArgs", () => {
   it("defaults to 5 runs and, for a full run of everything, writes docs/", () => {

@@ -222,10 +222,13 @@ async function measure(server: ServerKind, perRequest: number, options: CompareO
       });
     // A warm-up (JIT, connection set-up); once its payloads are stored, the counters' baseline.
     await load(Math.min(3, options.durationMs / 4000));
+    // (Settled: both counters unchanged for 500 ms, as the seed's handlers may still be pushing.)
     let before = await countersOf(server, child.url);
-    for (let waited = 0; before.stored < before.acknowledged && waited < 30_000; waited += 100) {
+    for (let waited = 0, still = 0; (before.stored < before.acknowledged || still < 5) && waited < 30_000; waited += 100) {
       await new Promise((r) => setTimeout(r, 100));
-      before = await countersOf(server, child.url);
+      const now = await countersOf(server, child.url);
+      still = now.stored === before.stored && now.acknowledged === before.acknowledged ? still + 1 : 0;
+      before = now;
     }
     const result = await load(options.durationMs / 1000);
     // The server's counters, not autocannon's 2xx: a request answered after the
