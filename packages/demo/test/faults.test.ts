@@ -59,13 +59,13 @@ describe("a sink that fails for a while", () => {
     const { running, deadLetterFile } = await start({ ...FAST_FAILURE, MAX_WORKERS: "64", MAX_QUEUE: "400" }, sink);
     const generator = new LoadGenerator({
       url: running.url,
-      totalPayloads: 10_000,
+      totalPayloads: 4000,
       payloadsPerRequest: 20,
       connections: 4,
       maxAttempts: 1_000_000, // retry every 503 until the sink is back
     });
     const load = generator.run();
-    await until(() => generator.progress().acknowledged >= 1000, "1000 payloads were acknowledged");
+    await until(() => generator.progress().acknowledged >= 500, "500 payloads were acknowledged");
 
     failing = true;
     // Admission fails closed: the breaker opens and clients are told 503 ...
@@ -84,7 +84,7 @@ describe("a sink that fails for a while", () => {
     const metrics = (await http(`${running.url}/metrics`)).text;
     await running.close();
     expect(faults).toBeGreaterThan(0);
-    expect(result.acknowledged).toBe(10_000);
+    expect(result.acknowledged).toBe(4000);
     expect(result.acknowledged).toBeGreaterThan(ackedDuringFault); // admission recovered after the fault
     expect(result.refusals503).toBeGreaterThan(0);
     const d = running.delivery.stats();
@@ -93,7 +93,7 @@ describe("a sink that fails for a while", () => {
     const check = await checkSink(join(tmp.dir, "bucket"), result, deadLetterFile);
     expect(check).toMatchObject({ ok: true, missing: 0, unacknowledged: 0, duplicates: 0 });
     expect(check.deadLettered).toBe(d.deadLettered);
-    expect(check.stored + check.deadLettered).toBe(10_000);
+    expect(check.stored + check.deadLettered).toBe(4000);
     // Every failure reached the counters.
     expect(running.sink.stats().failedPayloads).toBe(d.failedAttempts);
     expect(metrics).toContain(`demo_sink_failed_payloads_total ${d.failedAttempts}\n`);

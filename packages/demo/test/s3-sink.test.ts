@@ -134,10 +134,10 @@ describe("S3Sink", () => {
           DEAD_LETTER_FILE: deadLetterFile,
         }),
       );
-      const total = 600;
+      const total = 300;
       const generator = new LoadGenerator({ url: running.url, totalPayloads: total, payloadsPerRequest: 10, connections: 4, maxAttempts: 1_000_000 });
       const load = generator.run();
-      await until(() => generator.progress().acknowledged >= 100, "100 payloads were acknowledged");
+      await until(() => generator.progress().acknowledged >= 50, "50 payloads were acknowledged");
       // A stop as an outage looks: the listener and every open connection go away.
       const stopping = own.server?.close();
       own.server?.httpServer?.closeAllConnections();
