@@ -6,7 +6,10 @@
  * Durability: each object is written to a temporary file in its final directory,
  * fsynced, renamed into place, and the directory is fsynced, so an object is
  * either absent or complete, and once `put` resolves it survives a crash.
- * Directories are fsynced into their parents when created.
+ * Directories are fsynced into their parents when created. The syscalls of one
+ * object run synchronously in a writer thread (one per concurrent write), so
+ * the main thread spends one message each way on an object instead of eight
+ * event-loop round trips that wait behind HTTP work when the server is busy.
  *
  * Group commit: concurrent puts share an object. While `concurrency` writes are in
  * flight, new payloads gather into the next object (up to `batchSize` payloads);
@@ -22,8 +25,9 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { Worker } from "node:worker_threads";
 import { SinkClosedError, type Sink, type SinkStats } from "./sink.js";
 
 /**
@@ -52,6 +56,83 @@ export interface FsSinkOptions {
 
 /** Prefix of the temporary files an object is written to before its rename. */
 const TMP_PREFIX = ".tmp-";
+
+/**
+ * The object writer, run in a worker thread: for each object, the syscalls in
+ * order (create the folder and fsync it into its parents the first time; open
+ * the temporary file exclusively, write, fsync, close, rename into place, fsync
+ * the folder), synchronously. One message each way per object, so a write does
+ * not wait for the main event loop between its steps while the loop is busy
+ * with HTTP. A failed write leaves nothing behind.
+ */
+const WRITER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const fs = require("node:fs");
+const path = require("node:path");
+function fsyncDir(dir) {
+  const fd = fs.openSync(dir, "r");
+  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+}
+parentPort.on("message", (m) => {
+  let wroteTmp = false;
+  let renamed = false;
+  try {
+    if (m.mkdir) {
+      const first = fs.mkdirSync(m.folder, { recursive: true });
+      if (first !== undefined) {
+        for (let d = m.folder; ; d = path.dirname(d)) {
+          fsyncDir(path.dirname(d));
+          if (d === first || path.dirname(d) === d) break;
+        }
+      }
+    }
+    const body = Buffer.from(m.body, "utf8");
+    const fd = fs.openSync(m.tmp, "wx");
+    wroteTmp = true;
+    try {
+      for (let off = 0; off < body.length; ) off += fs.writeSync(fd, body, off, body.length - off);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(m.tmp, m.final);
+    wroteTmp = false;
+    renamed = true;
+    fsyncDir(m.folder);
+    parentPort.postMessage({ id: m.id, bytes: body.length });
+  } catch (e) {
+    try { if (wroteTmp) fs.rmSync(m.tmp, { force: true }); } catch {}
+    // Visible but not known durable: removed, so that a retry does not store it twice.
+    try { if (renamed) fs.rmSync(m.final, { force: true }); } catch {}
+    parentPort.postMessage({ id: m.id, error: { message: String(e && e.message), code: e && e.code } });
+  }
+});
+`;
+
+/** One object write's reply from a writer thread. */
+interface WriterReply {
+  readonly bytes?: number;
+  readonly error?: { readonly message: string; readonly code?: string };
+}
+
+/** A writer thread and the write it is doing. */
+class Writer {
+  readonly worker: Worker;
+  current: ((reply: WriterReply) => void) | undefined;
+
+  constructor() {
+    this.worker = new Worker(WRITER_SOURCE, { eval: true });
+    this.worker.unref();
+    this.worker.on("message", (reply: WriterReply) => this.#settle(reply));
+    this.worker.on("error", (error: Error) => this.#settle({ error: { message: `the writer thread failed: ${error.message}` } }));
+  }
+
+  #settle(reply: WriterReply): void {
+    const done = this.current;
+    this.current = undefined;
+    done?.(reply);
+  }
+}
 
 /** Payloads waiting for, or being written into, one object. */
 class Batch {
@@ -95,7 +176,10 @@ export class FsSink implements Sink {
   readonly #writing = new Set<Batch>();
   #scheduled: NodeJS.Immediate | undefined;
   #closed = false;
-  readonly #dirs = new Map<string, Promise<void>>();
+  /** Folders created and fsynced into their parents. */
+  readonly #dirs = new Set<string>();
+  /** Writer threads, started on first use; one per concurrent write. */
+  readonly #writers: Writer[] = [];
   #payloads = 0;
   #objects = 0;
   #bytes = 0;
@@ -168,6 +252,7 @@ export class FsSink implements Sink {
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+    await Promise.all(this.#writers.splice(0).map((w) => w.worker.terminate()));
   }
 
   stats(): SinkStats {
@@ -197,36 +282,27 @@ export class FsSink implements Sink {
     const day = `${now.getUTCFullYear()}/${pad(now.getUTCMonth() + 1, 2)}/${pad(now.getUTCDate(), 2)}`;
     const name = `${this.#boot}-${pad(++this.#seq, 8)}${this.#ext}`;
     const folder = join(this.#dir, ...`${this.#prefix}${day}`.split("/").filter((s) => s !== ""));
-    const tmp = join(folder, `${TMP_PREFIX}${name}`);
-    const final = join(folder, name);
-    let wroteTmp = false;
-    let renamed = false;
     try {
       const fault = this.#fault?.();
       if (fault !== undefined) throw fault;
-      await this.#ensureDir(folder);
-      const body = Buffer.from(batch.lines.join("\n") + "\n", "utf8");
-      const file = await open(tmp, "wx");
-      wroteTmp = true;
-      try {
-        await file.writeFile(body);
-        await file.sync();
-      } finally {
-        await file.close();
+      const mkdir = !this.#dirs.has(folder);
+      const reply = await this.#run({
+        mkdir,
+        folder,
+        tmp: join(folder, `${TMP_PREFIX}${name}`),
+        final: join(folder, name),
+        body: batch.lines.join("\n") + "\n",
+      });
+      if (reply.error !== undefined) {
+        throw Object.assign(new Error(reply.error.message), reply.error.code === undefined ? {} : { code: reply.error.code });
       }
-      await rename(tmp, final);
-      wroteTmp = false;
-      renamed = true;
-      await fsyncDir(folder);
+      if (mkdir) this.#dirs.add(folder);
       this.#objects += 1;
       this.#payloads += batch.lines.length;
-      this.#bytes += body.length;
+      this.#bytes += reply.bytes ?? 0;
       batch.resolve();
     } catch (error) {
       this.#failed += batch.lines.length;
-      if (wroteTmp) await rm(tmp, { force: true }).catch(() => undefined);
-      // The object is visible but not known durable: remove it, so that a retry does not store it twice.
-      if (renamed) await rm(final, { force: true }).catch(() => undefined);
       batch.reject(error);
     } finally {
       this.#writing.delete(batch);
@@ -234,37 +310,23 @@ export class FsSink implements Sink {
     }
   }
 
-  /** Creates `folder` and fsyncs each new directory into its parent, once per folder. */
-  #ensureDir(folder: string): Promise<void> {
-    let made = this.#dirs.get(folder);
-    if (made === undefined) {
-      made = (async () => {
-        const first = await mkdir(folder, { recursive: true });
-        if (first === undefined) return;
-        // mkdir returns the first directory it created: fsync it and everything below into their parents.
-        for (let d = folder; ; d = dirname(d)) {
-          await fsyncDir(dirname(d));
-          if (d === first || dirname(d) === d) break;
-        }
-      })();
-      this.#dirs.set(folder, made);
-      made.catch(() => this.#dirs.delete(folder));
+  /** Hands one object to an idle writer thread (there is one per concurrent write). */
+  #run(message: { mkdir: boolean; folder: string; tmp: string; final: string; body: string }): Promise<WriterReply> {
+    let writer = this.#writers.find((w) => w.current === undefined);
+    if (writer === undefined) {
+      writer = new Writer();
+      this.#writers.push(writer);
     }
-    return made;
+    const chosen = writer;
+    return new Promise<WriterReply>((resolve) => {
+      chosen.current = resolve;
+      chosen.worker.postMessage(message);
+    });
   }
 }
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
-}
-
-async function fsyncDir(path: string): Promise<void> {
-  const handle = await open(path, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
