@@ -9,6 +9,7 @@ const alias = {
   "@gochan/core/testing": fileURLToPath(new URL("./packages/core/src/testing/index.ts", import.meta.url)),
   "@gochan/core": src("core"),
   "@gochan/pool": src("pool"),
+  "@gochan/threads": src("threads"),
 };
 
 export default defineConfig({
@@ -21,6 +22,7 @@ export default defineConfig({
     projects: [
       { extends: true, resolve: { alias }, test: { name: "core", root: "packages/core", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "pool", root: "packages/pool", include: ["test/**/*.test.ts"] } },
+      { extends: true, resolve: { alias }, test: { name: "threads", root: "packages/threads", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "demo", root: "packages/demo", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "bench", root: "packages/bench", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "workspace", root: "test", include: ["**/*.test.ts"] } },

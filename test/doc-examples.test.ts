@@ -56,7 +56,7 @@ function markdownFiles(): string[] {
 }
 
 function sourceFiles(): string[] {
-  return ["core", "pool"].flatMap((pkg) => {
+  return ["core", "pool", "threads"].flatMap((pkg) => {
     const src = join(root, "packages", pkg, "src");
     return readdirSync(src, { recursive: true, encoding: "utf8" })
       .filter((name) => name.endsWith(".ts"))

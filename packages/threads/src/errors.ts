@@ -1,0 +1,93 @@
+/**
+ * The errors `@gochan/threads` raises. Each is a class usable with `instanceof`;
+ * channel misuse reuses core's errors ({@link SendOnClosedError} and friends),
+ * so code that catches them works the same on a shared channel.
+ *
+ * @module
+ */
+import type { SendOnClosedError } from "@gochan/core";
+
+/**
+ * A value cannot cross to another thread: a function, a symbol, a class
+ * instance (its prototype and private state would be lost), a shared channel
+ * inside a value, or anything else structured clone refuses. It is thrown
+ * synchronously by `send`/`trySend` (and by a select's send case when the case
+ * is made), before anything is written: the channel stays as it was.
+ *
+ * @example
+ * ```ts
+ * import { SharedChan, UncloneableValueError } from "@gochan/threads";
+ * const ch = new SharedChan<unknown>(1);
+ * try {
+ *   ch.trySend({ onDone: () => {} });
+ * } catch (e) {
+ *   if (e instanceof UncloneableValueError) console.log(e.path); // "value.onDone"
+ * }
+ * ```
+ */
+export class UncloneableValueError extends TypeError {
+  /** Where in the value the offending part is, as `value.a[2].b`. */
+  readonly path: string;
+  /** @internal */
+  constructor(path: string, what: string) {
+    super(`cannot send ${path} (${what}) to another thread: it is not structured-cloneable`);
+    this.name = "UncloneableValueError";
+    this.path = path;
+  }
+}
+
+/**
+ * A value's encoding is larger than the shared channel's whole value area
+ * (`bytes` in {@link SharedChanOptions}), so it could never be buffered or
+ * handed over. Thrown synchronously; nothing is sent.
+ *
+ * @example
+ * ```ts
+ * import { SharedChan, ValueTooLargeError } from "@gochan/threads";
+ * const ch = new SharedChan<string>(1, { bytes: 1024 });
+ * try {
+ *   ch.trySend("x".repeat(4096));
+ * } catch (e) {
+ *   if (e instanceof ValueTooLargeError) console.log(e.size > e.limit); // true
+ * }
+ * ```
+ */
+export class ValueTooLargeError extends RangeError {
+  /** The value's encoded size in bytes. */
+  readonly size: number;
+  /** The largest encoded value the channel can hold, in bytes. */
+  readonly limit: number;
+  /** @internal */
+  constructor(size: number, limit: number) {
+    super(`cannot send a value of ${size} bytes: the shared channel holds at most ${limit} bytes per value`);
+    this.name = "ValueTooLargeError";
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/**
+ * More operations are parked on one shared channel than its waiter table holds
+ * (`waiters` in {@link SharedChanOptions}), or more operations are parked in
+ * all threads together than the domain's slot table holds. Go has no such
+ * limit; here the tables are fixed-size shared memory. The operation is
+ * refused (rejected) without side effects.
+ *
+ * @example
+ * ```ts
+ * import { SharedChan, WaiterLimitError } from "@gochan/threads";
+ * const ch = new SharedChan<number>(0, { waiters: 1 });
+ * void ch.recv();
+ * await ch.recv().catch((e) => console.log(e instanceof WaiterLimitError)); // true
+ * ```
+ */
+export class WaiterLimitError extends RangeError {
+  /** @internal */
+  constructor(message: string) {
+    super(message);
+    this.name = "WaiterLimitError";
+  }
+}
+
+/** Re-exported for documentation links. @internal */
+export type { SendOnClosedError };

@@ -1,0 +1,21 @@
+/**
+ * `@gochan/threads`: Go channels shared across worker threads (with `select`),
+ * and a thread pool for CPU-bound jobs, on `@gochan/core`.
+ *
+ * @example
+ * ```ts
+ * import { SharedChan, select, recv } from "@gochan/threads";
+ * const ch = new SharedChan<number>(1);
+ * await ch.send(42);
+ * const r = await select([recv(ch)]);
+ * console.log(r.value); // 42
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { SharedChan } from "./shared-chan.js";
+export type { SharedChanOptions, SharedChanHandle } from "./shared-chan.js";
+export { select, trySelect, recv, send, SharedRecvCase, SharedSendCase } from "./select.js";
+export type { SharedSelectCase, SharedSelectResult, SharedCaseResult, SharedSelectOptions } from "./select.js";
+export { UncloneableValueError, ValueTooLargeError, WaiterLimitError } from "./errors.js";
+export { threadExited } from "./thread-exit.js";

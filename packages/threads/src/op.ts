@@ -1,0 +1,375 @@
+/**
+ * One operation on shared channels seen from its thread: a select (a plain
+ * send or receive is a select of one case). It follows Go's selectgo:
+ * 1. Lock every shared channel involved, in channel-id order (so two selects
+ *    never deadlock), poll every case and commit a uniformly chosen ready one.
+ * 2. Nothing ready: take a waiter slot, register it on every channel (a
+ *    receive entry, or a send entry with the value as an OFFER record), unlock,
+ *    and sleep on the slot with Atomics.waitAsync.
+ * 3. A peer commits it with one CAS on the slot (see domain.ts) and wakes it;
+ *    it locks its channels again, withdraws its other entries, and for a
+ *    receive picks up the value reserved for it.
+ * The operation also wakes for its own reasons (its AbortSignal, a promise
+ * case settling, ring space freed, another thread's death); it then re-polls
+ * under all its locks, where no peer can commit it concurrently.
+ *
+ * Invariant: the slot's state changes only under a lock of one of the
+ * operation's channels (peers) or under all of them (the owner), so a case
+ * commits exactly once, and the owner withdraws every entry before it frees
+ * its slot.
+ *
+ * @module
+ */
+import { SendOnClosedError } from "@gochan/core";
+import type { Encoded } from "./codec.js";
+import { ChanState, FIRED_CLOSED, LOCK, SPACE } from "./chan-state.js";
+import { BUSY, FIRED_BASE, WAITING, type Domain } from "./domain.js";
+import { WaiterLimitError } from "./errors.js";
+import { holdThread, releaseThread } from "./keep-alive.js";
+import { lock, unlock } from "./lock.js";
+
+export const C_RECV = 0;
+export const C_SEND = 1;
+export const C_PROMISE = 2;
+export const C_SIGNAL = 3;
+export const C_NIL = 4;
+
+/** Atomics.waitAsync (ES2024; Node >= 16): typed here so the package builds against ES2022 libs. */
+interface WaitAsync {
+  waitAsync(i32: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+const waitAsync = (Atomics as unknown as WaitAsync).waitAsync;
+
+/** A settled-state watch of a promise or signal case. */
+interface Watch {
+  settled: boolean;
+  rejected: boolean;
+  value: unknown;
+  ops: Set<Op>;
+}
+
+/** One case of an operation. */
+export interface OpCase {
+  kind: number;
+  st: ChanState | null;
+  enc: Encoded | null;
+  watch: Watch | null;
+}
+
+/** What a committed operation yields. */
+export interface OpResult {
+  index: number;
+  value: unknown;
+  ok: boolean;
+}
+
+const watches = new WeakMap<object, Watch>();
+
+/** The watch of a promise (settles asynchronously the first time it is seen). */
+export function watchPromise(p: PromiseLike<unknown>): Watch {
+  let w = watches.get(p);
+  if (w === undefined) {
+    const watch: Watch = { settled: false, rejected: false, value: undefined, ops: new Set() };
+    w = watch;
+    watches.set(p, watch);
+    p.then(
+      (v) => settle(watch, v, false),
+      (e) => settle(watch, e, true),
+    );
+  }
+  return w;
+}
+
+/** The watch of an AbortSignal. */
+export function watchSignal(s: AbortSignal): Watch {
+  let w = watches.get(s);
+  if (w === undefined) {
+    const watch: Watch = { settled: s.aborted, rejected: false, value: s.reason, ops: new Set() };
+    w = watch;
+    watches.set(s, watch);
+    if (!s.aborted) s.addEventListener("abort", () => settle(watch, s.reason, false), { once: true });
+  }
+  return w;
+}
+
+function settle(w: Watch, value: unknown, rejected: boolean): void {
+  w.settled = true;
+  w.rejected = rejected;
+  w.value = value;
+  for (const op of w.ops) op.kick();
+  w.ops.clear();
+}
+
+/** The shared channels of `cases`, each once, in lock order. */
+export function lockOrder(cases: readonly OpCase[]): ChanState[] {
+  const out: ChanState[] = [];
+  for (const c of cases) if (c.st !== null && !out.includes(c.st)) out.push(c.st);
+  if (out.length > 1) {
+    const d = out[0]!.domain;
+    for (const s of out) {
+      if (s.domain !== d) throw new TypeError("select: shared channels from different threads domains cannot be mixed");
+    }
+    out.sort((a, b) => a.id - b.id);
+  }
+  return out;
+}
+
+export function lockAll(chans: readonly ChanState[]): void {
+  for (let i = 0; i < chans.length; i++) lock(chans[i]!.i32, LOCK);
+}
+
+export function unlockAll(chans: readonly ChanState[]): void {
+  for (let i = chans.length - 1; i >= 0; i--) unlock(chans[i]!.i32, LOCK);
+}
+
+/** Nothing committed. */
+export const NONE: OpResult = { index: -1, value: undefined, ok: false };
+
+function ready(c: OpCase, self: number): boolean {
+  switch (c.kind) {
+    case C_RECV:
+      return (c.st as ChanState).canRecv(self);
+    case C_SEND:
+      return (c.st as ChanState).canSend(self, (c.enc as Encoded).size);
+    case C_PROMISE:
+    case C_SIGNAL:
+      return (c.watch as Watch).settled;
+    default:
+      return false;
+  }
+}
+
+/** Polls once under the locks: a uniformly chosen ready case, or -1. */
+function poll(cases: readonly OpCase[], self: number): number {
+  let chosen = -1;
+  let n = 0;
+  for (let i = 0; i < cases.length; i++) {
+    if (ready(cases[i]!, self)) {
+      n++;
+      if (n === 1 || Math.random() * n < 1) chosen = i;
+    }
+  }
+  return chosen;
+}
+
+/** Commits case `i` as the active party; NONE if its peer vanished meanwhile. */
+function commit(c: OpCase, i: number): OpResult {
+  switch (c.kind) {
+    case C_RECV: {
+      const st = c.st as ChanState;
+      if (!st.takeRecv()) return NONE;
+      return { index: i, value: ChanState.took(), ok: ChanState.tookOk() };
+    }
+    case C_SEND:
+      return (c.st as ChanState).giveSend(c.enc as Encoded) ? { index: i, value: undefined, ok: true } : NONE;
+    default: {
+      const w = c.watch as Watch;
+      if (w.rejected) throw w.value;
+      return { index: i, value: w.value, ok: true };
+    }
+  }
+}
+
+/**
+ * Polls and commits under the locks (the caller holds them). Before
+ * committing, a registered operation withdraws all its entries, so it can
+ * never be committed twice nor pair with itself.
+ */
+export function attempt(cases: readonly OpCase[], op: Op | null): OpResult {
+  for (;;) {
+    const i = poll(cases, op !== null && op.registered ? op.slot : -1);
+    if (i < 0) return NONE;
+    if (op !== null && op.registered) op.withdraw(BUSY);
+    const r = commit(cases[i]!, i);
+    if (r !== NONE) return r;
+  }
+}
+
+/** A parked operation. */
+export class Op {
+  readonly cases: readonly OpCase[];
+  readonly chans: readonly ChanState[];
+  readonly domain: Domain | null;
+  slot = -1;
+  registered = false;
+  private kicked = false;
+  private aborted = false;
+  private readonly signal: AbortSignal | null;
+  private readonly holds: boolean;
+  private spaceWaits: ChanState[] = [];
+  private readonly parked: boolean[];
+
+  constructor(cases: readonly OpCase[], chans: readonly ChanState[], signal: AbortSignal | null, holds = true) {
+    this.cases = cases;
+    this.chans = chans;
+    this.domain = chans.length > 0 ? chans[0]!.domain : null;
+    this.signal = signal;
+    this.holds = holds;
+    this.parked = cases.map(() => false);
+  }
+
+  /** Wakes the parked operation to re-check (its thread's own reasons). */
+  kick(): void {
+    this.kicked = true;
+    if (this.slot >= 0) Atomics.notify((this.domain as Domain).i32, (this.domain as Domain).stateAt(this.slot));
+  }
+
+  handleEvent(): void {
+    this.aborted = true;
+    this.kick();
+  }
+
+  /** Registers every channel case not yet registered (the caller holds all locks). */
+  register(): void {
+    const d = this.domain;
+    if (d !== null && this.slot < 0) this.slot = d.allocSlot();
+    this.spaceWaits = [];
+    try {
+      for (let i = 0; i < this.cases.length; i++) {
+        const c = this.cases[i]!;
+        if (this.parked[i]) continue;
+        if (c.kind === C_RECV) {
+          if (!(c.st as ChanState).registerRecv(this.slot, i)) throw full(c.st as ChanState);
+          this.parked[i] = true;
+        } else if (c.kind === C_SEND) {
+          const r = (c.st as ChanState).registerSend(this.slot, i, c.enc as Encoded);
+          if (r < 0) throw full(c.st as ChanState);
+          if (r === 0) this.spaceWaits.push(c.st as ChanState);
+          else this.parked[i] = true;
+        } else if (c.kind === C_PROMISE || c.kind === C_SIGNAL) {
+          (c.watch as Watch).ops.add(this);
+          this.parked[i] = true;
+        }
+      }
+    } catch (e) {
+      this.withdraw(BUSY);
+      this.release();
+      throw e;
+    }
+    this.registered = true;
+    if (d !== null) Atomics.store(d.i32, d.stateAt(this.slot), WAITING);
+  }
+
+  /** Removes every entry from every channel and sets the slot to `state` (the caller holds all locks). */
+  withdraw(state: number): void {
+    if (this.slot >= 0) {
+      const d = this.domain as Domain;
+      Atomics.store(d.i32, d.stateAt(this.slot), state);
+      for (const st of this.chans) st.withdraw(this.slot);
+    }
+    for (const c of this.cases) if (c.watch !== null) c.watch.ops.delete(this);
+    this.parked.fill(false);
+    this.registered = false;
+  }
+
+  private release(): void {
+    if (this.slot >= 0) (this.domain as Domain).freeSlot(this.slot);
+    this.slot = -1;
+  }
+
+  /** Sleeps until committed, aborted, or re-checked to completion. */
+  async wait(): Promise<OpResult> {
+    if (this.signal !== null) this.signal.addEventListener("abort", this);
+    if (this.holds) holdThread();
+    try {
+      for (;;) {
+        await this.sleep();
+        this.kicked = false;
+        lockAll(this.chans);
+        let r: OpResult;
+        try {
+          r = this.step();
+        } finally {
+          unlockAll(this.chans);
+        }
+        if (r !== NONE) return r;
+      }
+    } finally {
+      if (this.holds) releaseThread();
+      if (this.signal !== null) this.signal.removeEventListener("abort", this);
+    }
+  }
+
+  private async sleep(): Promise<void> {
+    if (this.kicked || this.aborted) return;
+    if (this.domain === null) {
+      // Only promise and signal cases: wait for a kick.
+      await new Promise<void>((resolve) => {
+        this.kick = (): void => {
+          this.kicked = true;
+          resolve();
+        };
+      });
+      return;
+    }
+    const d = this.domain;
+    const w = waitAsync(d.i32, d.stateAt(this.slot), WAITING);
+    if (!w.async) return;
+    if (this.spaceWaits.length === 0) {
+      await w.value;
+      return;
+    }
+    const waits: Promise<unknown>[] = [w.value];
+    for (const st of this.spaceWaits) {
+      const s = waitAsync(st.i32, SPACE, Atomics.load(st.i32, SPACE));
+      if (!s.async) return;
+      waits.push(s.value);
+    }
+    await Promise.race(waits);
+    // Wake our own slot wait so it does not linger.
+    Atomics.notify(d.i32, d.stateAt(this.slot));
+  }
+
+  /** One re-check under all locks: a result, or NONE to sleep again. */
+  private step(): OpResult {
+    const d = this.domain;
+    if (d !== null) {
+      const state = Atomics.load(d.i32, d.stateAt(this.slot));
+      if (state >= FIRED_BASE) return this.fired(state);
+    }
+    if (this.aborted) {
+      this.withdraw(BUSY);
+      this.release();
+      throw (this.signal as AbortSignal).reason;
+    }
+    let r: OpResult;
+    try {
+      r = attempt(this.cases, this);
+    } catch (e) {
+      this.withdraw(BUSY);
+      this.release();
+      throw e;
+    }
+    if (r !== NONE) {
+      this.release();
+      return r;
+    }
+    this.register();
+    return NONE;
+  }
+
+  /** A peer committed case `c`: withdraw the rest, pick up a received value, free the slot. */
+  private fired(state: number): OpResult {
+    const c = (state - FIRED_BASE) >> 1;
+    const closed = ((state - FIRED_BASE) & FIRED_CLOSED) !== 0;
+    this.withdraw(BUSY);
+    const oc = this.cases[c]!;
+    try {
+      if (oc.kind === C_SEND) {
+        if (closed) throw new SendOnClosedError();
+        return { index: c, value: undefined, ok: true };
+      }
+      if (closed) return { index: c, value: undefined, ok: false };
+      (oc.st as ChanState).pickup(this.slot);
+      return { index: c, value: ChanState.took(), ok: ChanState.tookOk() };
+    } finally {
+      this.release();
+    }
+  }
+}
+
+function full(st: ChanState): WaiterLimitError {
+  return new WaiterLimitError(`too many operations parked on shared channel ${st.id}`);
+}
+
+export { BUSY, WAITING };
