@@ -17,8 +17,9 @@
  * - DEAD / PAD: space waiting to be reclaimed from the head / the ring's tail end.
  *
  * Invariants (compare Go's runtime/chan.go):
- * - A waiting receiver means nothing to take: recvq non-empty => no BUFFERED,
- *   no ORPHAN and no live OFFER record.
+ * - A waiting receiver means nothing to take: recvq non-empty => no BUFFERED
+ *   and no live OFFER record. (ORPHANs appear while receivers wait, when a
+ *   thread dies; every waiter is then woken and re-polls, taking them first.)
  * - A non-full buffer means no parked senders: NBUF < CAP => sendq empty.
  * - Every BUFFERED record precedes every OFFER record in the ring, and OFFER
  *   records are in send-queue order, so a receive that frees a buffer place
@@ -329,9 +330,10 @@ export class ChanState {
 
   /**
    * A thread died since this channel last looked: values reserved for its
-   * receivers become ORPHANs, its parked receivers are dropped, and orphans go
-   * to live parked receivers. (A dead thread's parked offers stay: they are
-   * still delivered.)
+   * receivers become ORPHANs and its parked receivers are dropped. (A dead
+   * thread's parked offers stay: they are still delivered.) It never fires a
+   * waiter, because it runs while polling: the parked receivers were all woken
+   * by the death (Domain.threadExited) and take orphans by polling.
    */
   private reclaim(): void {
     const i32 = this.i32;
@@ -350,16 +352,6 @@ export class ChanState {
     for (let i = 0; i < i32[RECVN]!; ) {
       if (!this.domain.slotAlive(i32[this.rq + ENTRY * i]!)) this.removeAt(this.rq, RECVN, i);
       else i++;
-    }
-    while (i32[NORPHAN]! > 0 && i32[RECVN]! > 0) {
-      const slot = i32[this.rq]!;
-      const c = i32[this.rq + 1]!;
-      this.removeAt(this.rq, RECVN, 0);
-      if (this.fire(slot, c, 0)) {
-        this.setKind(this.find(K_ORPHAN, -1), K_RESERVED, slot);
-        i32[NORPHAN]!--;
-        i32[NRESERVED]!++;
-      }
     }
   }
 

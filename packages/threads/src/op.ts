@@ -344,6 +344,11 @@ export class Op {
       this.release();
       return r;
     }
+    if (d !== null) {
+      // Polling reclaims dead threads' values, which may hand one to us.
+      const state = Atomics.load(d.i32, d.stateAt(this.slot));
+      if (state >= FIRED_BASE) return this.fired(state);
+    }
     this.register();
     return NONE;
   }
