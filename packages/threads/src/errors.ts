@@ -91,3 +91,102 @@ export class WaiterLimitError extends RangeError {
 
 /** Re-exported for documentation links. @internal */
 export type { SendOnClosedError };
+
+/**
+ * Base class of the errors a {@link ThreadPool} raises about itself (a job's
+ * own throw reaches you as the job threw it).
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool, ThreadPoolError } from "@gochan/threads";
+ * const pool = new ThreadPool({ module: new URL("./jobs.js", import.meta.url), maxThreads: 1 });
+ * await pool.stop();
+ * await pool.submit("f", []).catch((e) => console.log(e instanceof ThreadPoolError)); // true
+ * ```
+ */
+export class ThreadPoolError extends Error {
+  /** @internal */
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * `trySubmit` found the queue full: the job was not accepted. Thrown synchronously.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool, ThreadQueueFullError } from "@gochan/threads";
+ * const pool = new ThreadPool({ module: new URL("./jobs.js", import.meta.url), maxThreads: 1, maxQueue: 0 });
+ * try { void pool.trySubmit("f", []); } catch (e) { console.log(e instanceof ThreadQueueFullError); }
+ * ```
+ */
+export class ThreadQueueFullError extends ThreadPoolError {
+  /** The capacity of the queue that was full. */
+  readonly maxQueue: number;
+  /** @internal */
+  constructor(maxQueue: number) {
+    super(`thread pool queue is full: maxQueue ${maxQueue}`);
+    this.maxQueue = maxQueue;
+  }
+}
+
+/**
+ * The pool is stopped: a submit after `stop()` rejects with it, and so does
+ * every job `stop()` dropped from the queue.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool, ThreadPoolStoppedError } from "@gochan/threads";
+ * const pool = new ThreadPool({ module: new URL("./jobs.js", import.meta.url) });
+ * void pool.stop();
+ * await pool.submit("f", []).catch((e) => console.log(e instanceof ThreadPoolStoppedError)); // true
+ * ```
+ */
+export class ThreadPoolStoppedError extends ThreadPoolError {}
+
+/**
+ * A job's thread exited while running it: `process.exit()` in the job, an
+ * uncaught error outside the job's promise, or running out of memory under
+ * `resourceLimits`. The thread is replaced; the job is not retried.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool, ThreadCrashedError } from "@gochan/threads";
+ * const pool = new ThreadPool({ module: new URL("./jobs.js", import.meta.url) });
+ * await pool.submit("exitNow", []).catch((e) => {
+ *   if (e instanceof ThreadCrashedError) console.log(e.exitCode, e.cause);
+ * });
+ * ```
+ */
+export class ThreadCrashedError extends ThreadPoolError {
+  /** The thread's exit code. */
+  readonly exitCode: number;
+  /** @internal */
+  constructor(fn: string, exitCode: number, cause: unknown) {
+    super(`the thread running job "${fn}" exited with code ${exitCode}${cause instanceof Error ? `: ${cause.message}` : ""}`);
+    this.exitCode = exitCode;
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/**
+ * A job ran longer than its `timeout`: its thread was terminated (and replaced).
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool, ThreadJobTimeoutError } from "@gochan/threads";
+ * const pool = new ThreadPool({ module: new URL("./jobs.js", import.meta.url) });
+ * await pool.submit("spin", [10_000], { timeout: 100 }).catch((e) => console.log(e instanceof ThreadJobTimeoutError));
+ * ```
+ */
+export class ThreadJobTimeoutError extends ThreadPoolError {
+  /** The timeout that expired, in milliseconds. */
+  readonly timeout: number;
+  /** @internal */
+  constructor(fn: string, timeout: number) {
+    super(`job "${fn}" timed out after ${timeout} ms; its thread was terminated`);
+    this.timeout = timeout;
+  }
+}

@@ -19,3 +19,6 @@ export { select, trySelect, recv, send, SharedRecvCase, SharedSendCase } from ".
 export type { SharedSelectCase, SharedSelectResult, SharedCaseResult, SharedSelectOptions } from "./select.js";
 export { UncloneableValueError, ValueTooLargeError, WaiterLimitError } from "./errors.js";
 export { threadExited } from "./thread-exit.js";
+export { ThreadPool } from "./thread-pool.js";
+export type { ThreadPoolOptions, ThreadJobOptions, ThreadPoolMetrics, JobName, JobArgs, JobResult } from "./thread-pool.js";
+export { ThreadPoolError, ThreadQueueFullError, ThreadPoolStoppedError, ThreadCrashedError, ThreadJobTimeoutError } from "./errors.js";

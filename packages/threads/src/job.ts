@@ -1,0 +1,50 @@
+/**
+ * One ThreadPool job and its lifecycle: QUEUED (in the pool's queue) ->
+ * DISPATCHED (in a thread's channel or running) -> SETTLED. `settle` is the
+ * one place a job's promise is settled; it changes the job's state first and
+ * calls user code (the promise's reactions run later anyway) last.
+ *
+ * @module
+ */
+import type { PoolThread } from "./pool-thread.js";
+
+export const QUEUED = 0;
+export const DISPATCHED = 1;
+export const SETTLED = 2;
+
+export class Job {
+  readonly id: number;
+  readonly fn: string;
+  readonly args: unknown[];
+  state = QUEUED;
+  /** Control slot while dispatched, else -1. */
+  slot = -1;
+  thread: PoolThread | null = null;
+  timer: ReturnType<typeof setTimeout> | null = null;
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
+  private readonly resolve: (v: unknown) => void;
+  private readonly reject: (e: unknown) => void;
+
+  constructor(id: number, fn: string, args: unknown[], resolve: (v: unknown) => void, reject: (e: unknown) => void) {
+    this.id = id;
+    this.fn = fn;
+    this.args = args;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** Settles the job once; false if it was settled already. */
+  settle(ok: boolean, value: unknown): boolean {
+    if (this.state === SETTLED) return false;
+    this.state = SETTLED;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.signal !== null && this.onAbort !== null) this.signal.removeEventListener("abort", this.onAbort);
+    this.signal = null;
+    this.onAbort = null;
+    if (ok) this.resolve(value);
+    else this.reject(value);
+    return true;
+  }
+}
