@@ -28,6 +28,7 @@ import { pools } from "./workloads/pool.ts";
 import { selects } from "./workloads/select.ts";
 import { soak } from "./workloads/soak.ts";
 import { synctest } from "./workloads/synctest.ts";
+import { threads } from "./workloads/threads.ts";
 
 /** packages/bench */
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,7 +39,7 @@ export function pinnedPnpm(): string {
   return root.packageManager ?? "pnpm";
 }
 /** Every workload family, in report order. */
-export const FAMILIES: readonly Family[] = [channels, selects, pools, memory, soak, synctest];
+export const FAMILIES: readonly Family[] = [channels, selects, pools, memory, soak, synctest, threads];
 
 /** The driver's options, from the command line. */
 export interface Options {

@@ -62,6 +62,8 @@ const SENDN = 13;
 const RECVN = 14;
 const DEATHS_SEEN = 15;
 const DOMAIN_ID = 16;
+/** How many senders wait on SPACE (so freeing space notifies only when someone listens). */
+export const SPACE_WAITERS = 17;
 const HEADER_INTS = 32;
 const ENTRY = 3;
 
@@ -470,7 +472,7 @@ export class ChanState {
 
   private spaceFreed(): void {
     Atomics.add(this.i32, SPACE, 1);
-    Atomics.notify(this.i32, SPACE);
+    if (Atomics.load(this.i32, SPACE_WAITERS) > 0) Atomics.notify(this.i32, SPACE);
   }
 
   /** The first record (from the head) of `kind` (and `owner`, unless -1). */

@@ -24,6 +24,8 @@ export const TAG_FALSE = 3;
 export const TAG_NUMBER = 4;
 export const TAG_STRING = 5;
 export const TAG_V8 = 6;
+/** An array of primitives and such arrays (job envelopes and reports): encoded here, not by v8. */
+export const TAG_ARRAY = 7;
 
 /** An encoded value: a tag, plus a number or bytes. Reused by the caller where it can. */
 export interface Encoded {
@@ -57,6 +59,10 @@ export function encode(value: unknown): Encoded {
       break;
   }
   if (value === null) return { tag: TAG_NULL, num: 0, bytes: null, size: 1 };
+  if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) {
+    const bytes = encodeArray(value, 0);
+    if (bytes !== null) return { tag: TAG_ARRAY, num: 0, bytes, size: 1 + bytes.length };
+  }
   if (typeof value === "object") check(value, "value", new Set());
   let bytes: Uint8Array;
   try {
@@ -90,9 +96,116 @@ export function decode(u8: Uint8Array, view: DataView, offset: number, size: num
     case TAG_STRING:
       // TextDecoder refuses views of shared memory: copy first.
       return decoder.decode(u8.slice(offset + 1, offset + size));
+    case TAG_ARRAY: {
+      const bytes = u8.slice(offset + 1, offset + size);
+      reader.view = new DataView(bytes.buffer);
+      reader.bytes = bytes;
+      reader.at = 0;
+      return readArray();
+    }
     default:
       return deserialize(u8.slice(offset + 1, offset + size));
   }
+}
+
+// ---- The array encoding: [count u32] then per element [tag u8][payload] ----
+
+let scratch = new DataView(new ArrayBuffer(256));
+let at = 0;
+
+function room(n: number): void {
+  if (at + n <= scratch.byteLength) return;
+  const next = new DataView(new ArrayBuffer(Math.max(2 * scratch.byteLength, at + n)));
+  new Uint8Array(next.buffer).set(new Uint8Array(scratch.buffer, 0, at));
+  scratch = next;
+}
+
+/** The encoding of a dense array of primitives (nested up to 4 deep), or null if it has anything else. */
+function encodeArray(a: unknown[], depth: number): Uint8Array | null {
+  if (depth === 0) at = 0;
+  if (depth > 4) return null;
+  room(4);
+  scratch.setUint32(at, a.length, true);
+  at += 4;
+  for (let i = 0; i < a.length; i++) {
+    if (!(i in a)) return null; // holes: leave them to structured clone
+    const v = a[i];
+    room(9);
+    switch (typeof v) {
+      case "number":
+        scratch.setUint8(at, TAG_NUMBER);
+        scratch.setFloat64(at + 1, v, true);
+        at += 9;
+        break;
+      case "string": {
+        const b = encoder.encode(v);
+        room(5 + b.length);
+        scratch.setUint8(at, TAG_STRING);
+        scratch.setUint32(at + 1, b.length, true);
+        new Uint8Array(scratch.buffer, at + 5, b.length).set(b);
+        at += 5 + b.length;
+        break;
+      }
+      case "boolean":
+        scratch.setUint8(at++, v ? TAG_TRUE : TAG_FALSE);
+        break;
+      case "undefined":
+        scratch.setUint8(at++, TAG_UNDEFINED);
+        break;
+      case "object":
+        if (v === null) {
+          scratch.setUint8(at++, TAG_NULL);
+          break;
+        }
+        if (!Array.isArray(v) || Object.getPrototypeOf(v) !== Array.prototype) return null;
+        scratch.setUint8(at++, TAG_ARRAY);
+        if (encodeArray(v, depth + 1) === null) return null;
+        break;
+      default:
+        return null;
+    }
+  }
+  return depth === 0 ? new Uint8Array(scratch.buffer.slice(0, at)) : EMPTY;
+}
+
+const EMPTY = new Uint8Array(0);
+const reader = { view: new DataView(new ArrayBuffer(0)), bytes: EMPTY, at: 0 };
+
+function readArray(): unknown[] {
+  const r = reader;
+  const n = r.view.getUint32(r.at, true);
+  r.at += 4;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const tag = r.view.getUint8(r.at++);
+    switch (tag) {
+      case TAG_NUMBER:
+        out[i] = r.view.getFloat64(r.at, true);
+        r.at += 8;
+        break;
+      case TAG_STRING: {
+        const len = r.view.getUint32(r.at, true);
+        out[i] = decoder.decode(r.bytes.subarray(r.at + 4, r.at + 4 + len));
+        r.at += 4 + len;
+        break;
+      }
+      case TAG_TRUE:
+        out[i] = true;
+        break;
+      case TAG_FALSE:
+        out[i] = false;
+        break;
+      case TAG_NULL:
+        out[i] = null;
+        break;
+      case TAG_UNDEFINED:
+        out[i] = undefined;
+        break;
+      default:
+        out[i] = readArray();
+    }
+  }
+  return out;
 }
 
 const CLONEABLE_PROTOTYPES: ReadonlySet<unknown> = new Set<unknown>([

@@ -22,7 +22,7 @@
  */
 import { SendOnClosedError } from "@gochan/core";
 import type { Encoded } from "./codec.js";
-import { ChanState, FIRED_CLOSED, LOCK, SPACE } from "./chan-state.js";
+import { ChanState, FIRED_CLOSED, LOCK, SPACE, SPACE_WAITERS } from "./chan-state.js";
 import { BUSY, FIRED_BASE, WAITING, type Domain } from "./domain.js";
 import { WaiterLimitError } from "./errors.js";
 import { holdThread, releaseThread } from "./keep-alive.js";
@@ -310,12 +310,18 @@ export class Op {
       return;
     }
     const waits: Promise<unknown>[] = [w.value];
-    for (const st of this.spaceWaits) {
-      const s = waitAsync(st.i32, SPACE, Atomics.load(st.i32, SPACE));
-      if (!s.async) return;
-      waits.push(s.value);
+    const counted = this.spaceWaits;
+    for (const st of counted) Atomics.add(st.i32, SPACE_WAITERS, 1);
+    try {
+      for (const st of counted) {
+        const s = waitAsync(st.i32, SPACE, Atomics.load(st.i32, SPACE));
+        if (!s.async) return;
+        waits.push(s.value);
+      }
+      await Promise.race(waits);
+    } finally {
+      for (const st of counted) Atomics.sub(st.i32, SPACE_WAITERS, 1);
     }
-    await Promise.race(waits);
     // Wake our own slot wait so it does not linger.
     Atomics.notify(d.i32, d.stateAt(this.slot));
   }

@@ -449,6 +449,7 @@ export class ThreadPool<M extends object = Record<string, (...args: never[]) => 
   }
 
   #updateRefs(): void {
+    if (this.#draining) return;
     let busy = this.#queue.length > 0;
     for (const t of this.#threads) if (t.assigned.size > 0) busy = true;
     if (busy === this.#reffed) return;
@@ -468,7 +469,10 @@ export class ThreadPool<M extends object = Record<string, (...args: never[]) => 
     }
     if (!this.#draining && this.#queue.length === 0 && this.#pending === 0 && this.#inFlight() === 0) {
       this.#draining = true;
-      for (const t of this.#threads) t.retire();
+      for (const t of this.#threads) {
+        t.worker.ref(); // whoever awaits the stop waits for the exits
+        t.retire();
+      }
     }
     if (this.#draining && this.#threads.length === 0 && this.#stopResolve !== null) {
       const resolve = this.#stopResolve;

@@ -1,4 +1,6 @@
 import { ThreadCrashedError, ThreadJobTimeoutError, ThreadPool, ThreadPoolStoppedError, ThreadQueueFullError, UncloneableValueError } from "@gochan/threads";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "./helpers.ts";
 
@@ -141,6 +143,12 @@ describe("ThreadPool", () => {
     const all = Array.from({ length: 5 }, (_, i) => q.submit("add", [i, i]));
     await q.stopAndWait();
     expect(await Promise.all(all)).toEqual([0, 2, 4, 6, 8]);
+  });
+
+  it("an awaited stop keeps the process alive until the threads exit", () => {
+    const script = fileURLToPath(new URL("./fixtures/stop-and-exit.mjs", import.meta.url));
+    const r = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 30_000 });
+    expect({ status: r.status, out: r.stdout }).toEqual({ status: 0, out: "3\nstopped\n" });
   });
 
   it("resize grows and shrinks the thread count", async () => {

@@ -1,0 +1,233 @@
+/**
+ * Threads: @gochan/threads against the worker-thread pools Node users reach
+ * for (piscina, tinypool) and against hand-written floors, all at 2 threads:
+ * - thread-empty: `count` empty jobs submitted at once, every result awaited
+ *   (the pool's per-job overhead);
+ * - thread-cpu: `count` CPU-bound jobs of about 90 us; the "single" peer runs
+ *   them one after another on this thread (the speed-up reference);
+ * - xthread-buffered: `count` numbers sent through a buffered SharedChan (1024)
+ *   to a worker that sums them; the floor posts them pipelined through a
+ *   MessagePort;
+ * - xthread-unbuffered: the same through an unbuffered SharedChan (each send a
+ *   rendezvous); the floor is a bare Atomics.waitAsync ping-pong, one round
+ *   trip per value.
+ * Threads start and warm up before the clock starts.
+ *
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+import { load, runIfMain, timed, triangle } from "../child.ts";
+import type { Family, Peer } from "../spec.ts";
+
+const THREADS = 2;
+const JOBS = new URL("./threads-jobs.mjs", import.meta.url);
+
+interface Submitter {
+  run(fn: "empty" | "cpu", i: number): Promise<number>;
+  close(): Promise<unknown>;
+}
+
+interface ThreadsModule {
+  ThreadPool: new (o: { module: URL; maxThreads: number; maxQueue: number }) => {
+    submit(fn: string, args: unknown[]): Promise<number>;
+    stop(): Promise<void>;
+  };
+  SharedChan: new (cap: number, o?: { bytes?: number }) => {
+    handle: unknown;
+    send(v: number): Promise<void>;
+    close(): void;
+  };
+}
+type PoolCtor = new (o: Record<string, unknown>) => { run(task: unknown, o: { name: string }): Promise<number>; destroy(): Promise<void> };
+
+async function gochan(): Promise<Submitter> {
+  const { ThreadPool } = await load<ThreadsModule>("@gochan/threads");
+  const pool = new ThreadPool({ module: JOBS, maxThreads: THREADS, maxQueue: Infinity });
+  return { run: (fn, i) => pool.submit(fn, [i]), close: () => pool.stop() };
+}
+
+async function piscina(): Promise<Submitter> {
+  const { default: Piscina } = await load<{ default: PoolCtor }>("piscina");
+  const pool = new Piscina({ filename: JOBS.href, minThreads: THREADS, maxThreads: THREADS });
+  return { run: (fn, i) => pool.run(i, { name: fn }), close: () => pool.destroy() };
+}
+
+async function tinypool(): Promise<Submitter> {
+  const { default: Tinypool } = await load<{ default: PoolCtor }>("tinypool");
+  const pool = new Tinypool({ filename: JOBS.href, minThreads: THREADS, maxThreads: THREADS });
+  return { run: (fn, i) => pool.run(i, { name: fn }), close: () => pool.destroy() };
+}
+
+/** Expected checksum of `count` cpu jobs (computed once, untimed). */
+let cpuSums: Map<number, number> | null = null;
+async function cpuExpected(count: number): Promise<number> {
+  cpuSums ??= new Map();
+  let s = cpuSums.get(count);
+  if (s === undefined) {
+    const { cpu } = (await import(JOBS.href)) as { cpu(i: number): number };
+    s = 0;
+    for (let i = 0; i < count; i++) s += cpu(i);
+    cpuSums.set(count, s);
+  }
+  return s;
+}
+
+function poolPeer(make: () => Promise<Submitter>, fn: "empty" | "cpu"): Peer {
+  return async (count) => {
+    const pool = await make();
+    await Promise.all(Array.from({ length: 4 * THREADS }, (_, i) => pool.run(fn, i))); // threads up and warm
+    const expected = fn === "empty" ? triangle(count) : await cpuExpected(count);
+    const m = await timed(count, "ns/job", expected, async () => {
+      const results = new Array<Promise<number>>(count);
+      for (let i = 0; i < count; i++) results[i] = pool.run(fn, i);
+      let sum = 0;
+      for (const r of await Promise.all(results)) sum += r;
+      return sum;
+    });
+    await pool.close();
+    return m;
+  };
+}
+
+const single: Peer = async (count) => {
+  const { cpu } = (await import(JOBS.href)) as { cpu(i: number): number };
+  return timed(count, "ns/job", await cpuExpected(count), async () => {
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum += cpu(i);
+    return sum;
+  });
+};
+
+/** A worker (eval'd plain JS) running `body` with `data`; resolves with its first message. */
+function worker(body: string, data: unknown): { started: Promise<void>; result: Promise<number>; w: Worker } {
+  const w = new Worker(`(async () => { const { parentPort, workerData } = require("node:worker_threads"); ${body} })()`, {
+    eval: true,
+    workerData: data,
+  });
+  let started!: () => void;
+  const s = new Promise<void>((r) => (started = r));
+  const result = new Promise<number>((resolve, reject) => {
+    w.on("message", (m: { ready?: true; sum?: number }) => (m.ready ? started() : resolve(m.sum as number)));
+    w.once("error", reject);
+  });
+  return { started: s, result, w };
+}
+
+function chanPeer(capacity: number): Peer {
+  return async (count) => {
+    const { SharedChan } = await load<ThreadsModule>("@gochan/threads");
+    const url = import.meta.resolve("@gochan/threads");
+    const ch = new SharedChan(capacity, { bytes: 1 << 16 });
+    const { started, result, w } = worker(
+      `const { SharedChan } = await import(${JSON.stringify(url)});
+       const ch = SharedChan.from(workerData.ch);
+       parentPort.postMessage({ ready: true });
+       let sum = 0; for await (const v of ch) sum += v;
+       parentPort.postMessage({ sum });`,
+      { ch: ch.handle },
+    );
+    await started;
+    const m = await timed(count, "ns/msg", triangle(count), async () => {
+      for (let i = 0; i < count; i++) await ch.send(i);
+      ch.close();
+      return result;
+    });
+    await w.terminate();
+    return m;
+  };
+}
+
+/** Floor of the buffered channel: values posted pipelined through the worker's MessagePort. */
+const portFloor: Peer = async (count) => {
+  const { started, result, w } = worker(
+    `let sum = 0, n = 0;
+     parentPort.on("message", (v) => { sum += v; if (++n === workerData.count) parentPort.postMessage({ sum }); });
+     parentPort.postMessage({ ready: true });`,
+    { count },
+  );
+  await started;
+  const m = await timed(count, "ns/msg", triangle(count), async () => {
+    for (let i = 0; i < count; i++) w.postMessage(i);
+    return result;
+  });
+  await w.terminate();
+  return m;
+};
+
+/** Floor of the unbuffered channel: one Atomics.waitAsync round trip per value. */
+const waitAsyncFloor: Peer = async (count) => {
+  const i32 = new Int32Array(new SharedArrayBuffer(8)); // [full, value]
+  const { started, result, w } = worker(
+    `const i32 = workerData.i32; let sum = 0;
+     parentPort.postMessage({ ready: true });
+     for (let n = 0; n < workerData.count; n++) {
+       const r = Atomics.waitAsync(i32, 0, 0); if (r.async) await r.value;
+       sum += i32[1]; Atomics.store(i32, 0, 0); Atomics.notify(i32, 0);
+     }
+     parentPort.postMessage({ sum });`,
+    { i32, count },
+  );
+  await started;
+  const m = await timed(count, "ns/msg", triangle(count), async () => {
+    for (let i = 0; i < count; i++) {
+      i32[1] = i;
+      Atomics.store(i32, 0, 1);
+      Atomics.notify(i32, 0);
+      const r = Atomics.waitAsync(i32, 0, 1);
+      if (r.async) await r.value;
+    }
+    return result;
+  });
+  await w.terminate();
+  return m;
+};
+
+/** The threads workloads. */
+export const threads: Family = {
+  name: "threads",
+  workloads: [
+    {
+      id: "thread-empty",
+      title: `Thread pool: empty jobs at ${THREADS} threads`,
+      unit: "ns/job",
+      count: { full: 20_000, quick: 500 },
+      warmup: true,
+      peers: { "gochan-threads": poolPeer(gochan, "empty"), piscina: poolPeer(piscina, "empty"), tinypool: poolPeer(tinypool, "empty") },
+      note: "Every job submitted at once, then all results awaited; threads started and warmed before timing.",
+    },
+    {
+      id: "thread-cpu",
+      title: `Thread pool: ~90 us CPU-bound jobs at ${THREADS} threads`,
+      unit: "ns/job",
+      count: { full: 4_000, quick: 100 },
+      warmup: true,
+      peers: {
+        "gochan-threads": poolPeer(gochan, "cpu"),
+        piscina: poolPeer(piscina, "cpu"),
+        tinypool: poolPeer(tinypool, "cpu"),
+        single: single,
+      },
+      note: '"single" runs the same jobs one after another on the main thread.',
+    },
+    {
+      id: "xthread-buffered",
+      title: "Across threads: buffered channel (1024) to a summing worker",
+      unit: "ns/msg",
+      count: { full: 100_000, quick: 2_000 },
+      warmup: true,
+      peers: { "gochan-threads": chanPeer(1024), floor: portFloor },
+      note: "Floor: the same numbers posted pipelined through the worker's MessagePort.",
+    },
+    {
+      id: "xthread-unbuffered",
+      title: "Across threads: unbuffered channel (rendezvous) to a summing worker",
+      unit: "ns/msg",
+      count: { full: 10_000, quick: 300 },
+      warmup: true,
+      peers: { "gochan-threads": chanPeer(0), floor: waitAsyncFloor },
+      note: "Floor: a bare Atomics.waitAsync ping-pong, one round trip per value.",
+    },
+  ],
+};
+
+runIfMain(import.meta.url, threads);
