@@ -142,10 +142,10 @@ function complete(quick: boolean, only: RegExp | null): boolean {
   return !quick && only === null;
 }
 
-/** Builds core, then pool; a failure is reported and the bench goes on (the pool's rows then say "not available"). */
+/** Builds core, then pool, then threads; a failure is reported and the bench goes on (the pool's rows then say "not available"). */
 function build(log: (line: string) => void): void {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  for (const pkg of ["core", "pool"]) {
+  for (const pkg of ["core", "pool", "threads"]) {
     const r = spawnSync(process.execPath, [tsc, "-b", `../${pkg}`], { cwd: BENCH_DIR, encoding: "utf8" });
     if (r.status !== 0) {
       const why = (r.stdout + r.stderr).trim().split("\n").slice(0, 3).join(" | ");

@@ -24,6 +24,10 @@ const COUNTS: Record<string, number> = {
   "soak-never": 2000,
   "soak-timer": 2000,
   sieve: 300,
+  "thread-empty": 100,
+  "thread-cpu": 20,
+  "xthread-buffered": 500,
+  "xthread-unbuffered": 100,
 };
 
 describe("workloads", () => {

@@ -154,16 +154,23 @@ const portFloor: Peer = async (count) => {
   return m;
 };
 
+/** Atomics.waitAsync (ES2024), typed here: the workspace builds against ES2022 libs. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(i32: Int32Array, i: number, v: number): { async: false } | { async: true; value: Promise<string> };
+}).waitAsync;
+
 /** Floor of the unbuffered channel: one Atomics.waitAsync round trip per value. */
 const waitAsyncFloor: Peer = async (count) => {
   const i32 = new Int32Array(new SharedArrayBuffer(8)); // [full, value]
   const { started, result, w } = worker(
     `const i32 = workerData.i32; let sum = 0;
+     const alive = setInterval(() => {}, 1 << 30); // a pending waitAsync does not keep a thread alive
      parentPort.postMessage({ ready: true });
      for (let n = 0; n < workerData.count; n++) {
        const r = Atomics.waitAsync(i32, 0, 0); if (r.async) await r.value;
        sum += i32[1]; Atomics.store(i32, 0, 0); Atomics.notify(i32, 0);
      }
+     clearInterval(alive);
      parentPort.postMessage({ sum });`,
     { i32, count },
   );
@@ -173,7 +180,7 @@ const waitAsyncFloor: Peer = async (count) => {
       i32[1] = i;
       Atomics.store(i32, 0, 1);
       Atomics.notify(i32, 0);
-      const r = Atomics.waitAsync(i32, 0, 1);
+      const r = waitAsync(i32, 0, 1);
       if (r.async) await r.value;
     }
     return result;
