@@ -1,7 +1,7 @@
 /**
  * Every ```ts example is type-checked against the packages' sources, so no
  * example rots: the blocks of the READMEs and the guides under docs/, and the
- * blocks inside the doc comments of packages/core/src and packages/pool/src
+ * blocks inside the doc comments of packages/core/src, packages/pool/src and packages/threads/src
  * (the `@example`s the API reference is built from). Each block becomes its own
  * ES module (top-level await allowed), all checked by one tsc run; a failure
  * names the file and the line where the block starts.
@@ -87,6 +87,7 @@ describe("documentation examples", () => {
     expect(examples.filter((e) => e.file.endsWith(".md")).length).toBeGreaterThan(20);
     expect(examples.filter((e) => e.file.startsWith("packages/core")).length).toBeGreaterThan(40);
     expect(examples.filter((e) => e.file.startsWith("packages/pool")).length).toBeGreaterThan(30);
+    expect(examples.filter((e) => e.file.startsWith("packages/threads")).length).toBeGreaterThan(20);
 
     const dir = join(root, "node_modules", ".cache", "doc-examples");
     rmSync(dir, { recursive: true, force: true });
@@ -114,6 +115,7 @@ describe("documentation examples", () => {
             "@gochan/core": pkg("core"),
             "@gochan/core/testing": [join(root, "packages", "core", "src", "testing", "index.ts")],
             "@gochan/pool": pkg("pool"),
+            "@gochan/threads": pkg("threads"),
           },
         },
         include: ["*.ts"],

@@ -31,21 +31,34 @@ function portable(e: unknown): unknown {
   }
 }
 
-for await (const [id, slot, fn, args] of jobs) {
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
+
+for (;;) {
+  // Take what is already there without a promise hop; park only when idle.
+  const r = jobs.tryRecv() ?? (await jobs.recvOk());
+  if (!r.ok) break;
+  const [id, slot, fn, args] = r.value;
   if (Atomics.compareExchange(control, slot, SLOT_QUEUED, SLOT_RUNNING) !== SLOT_QUEUED) {
     // Cancelled before it started: the pool settled it already.
-    if (Atomics.load(control, slot) === SLOT_CANCELLED) await results.send([id, slot, SKIPPED, undefined]);
+    if (Atomics.load(control, slot) === SLOT_CANCELLED) {
+      const skipped: JobReport = [id, slot, SKIPPED, undefined];
+      if (!results.trySend(skipped)) await results.send(skipped);
+    }
     continue;
   }
   let report: JobReport;
   try {
     const f = mod[fn];
     if (typeof f !== "function") throw new TypeError(`the jobs module ${data.module} has no exported function "${fn}"`);
-    report = [id, slot, DONE, await (f as (...a: unknown[]) => unknown)(...args)];
+    let value = (f as (...a: unknown[]) => unknown)(...args);
+    if (isThenable(value)) value = await value; // a synchronous job costs no promise hop
+    report = [id, slot, DONE, value];
     encode(report[3]); // an uncloneable result fails the job, not the thread
   } catch (e) {
     // Structured clone keeps only built-in error names: the name travels beside the error.
     report = [id, slot, FAILED, [portable(e), e instanceof Error ? e.name : undefined]];
   }
-  await results.send(report);
+  if (!results.trySend(report)) await results.send(report);
 }
