@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const PACKAGES: readonly { dir: string; name: string }[] = [
   { dir: "core", name: "@gochan/core" },
   { dir: "pool", name: "@gochan/pool" },
+  { dir: "threads", name: "@gochan/threads" },
 ];
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -17,7 +17,10 @@
  *   from every channel before freeing its slot), so a queue entry never refers
  *   to a reused slot.
  * - A thread marked dead never comes back; its slots stay allocated (they may
- *   still be named by queues, which drop them lazily).
+ *   still be named by queues, which drop them lazily, and a reused slot would
+ *   be committed by a stale entry). So each thread that dies while parked
+ *   leaks its few slots: a domain has 4096 slots and 4096 thread entries, and
+ *   runs out (WaiterLimitError) after that many threads or leaked slots.
  *
  * @module
  */
@@ -69,7 +72,7 @@ export class Domain {
 
   /** The domain this thread creates channels in (made on first use, or adopted from a handle). */
   static current(): Domain {
-    if (current === null) current = Domain.create(4096, 256);
+    if (current === null) current = Domain.create(4096, 4096);
     return current;
   }
 

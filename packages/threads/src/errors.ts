@@ -1,11 +1,10 @@
 /**
  * The errors `@gochan/threads` raises. Each is a class usable with `instanceof`;
- * channel misuse reuses core's errors ({@link SendOnClosedError} and friends),
+ * channel misuse reuses core's errors (`SendOnClosedError` and friends),
  * so code that catches them works the same on a shared channel.
  *
  * @module
  */
-import type { SendOnClosedError } from "@gochan/core";
 
 /**
  * A value cannot cross to another thread: a function, a symbol, a class
@@ -89,8 +88,6 @@ export class WaiterLimitError extends RangeError {
   }
 }
 
-/** Re-exported for documentation links. @internal */
-export type { SendOnClosedError };
 
 /**
  * Base class of the errors a {@link ThreadPool} raises about itself (a job's

@@ -113,7 +113,7 @@ function checkPositive(name: string, v: number | undefined, dflt: number): numbe
 
 /**
  * A channel shared by threads: Go's `chan T` for `worker_threads`. It has the
- * API of core's {@link Chan} (send, recv, recvOk, try operations, close,
+ * API of core's `Chan` (send, recv, recvOk, try operations, close,
  * len/cap, `for await`, AbortSignal) and Go's semantics seen from every
  * thread: one FIFO order, unbuffered sends rendezvous with a receiver on any
  * thread, close wakes every receiver and fails every sender everywhere. Use
