@@ -159,16 +159,21 @@ const waitAsync = (Atomics as unknown as {
   waitAsync(i32: Int32Array, i: number, v: number): { async: false } | { async: true; value: Promise<string> };
 }).waitAsync;
 
-/** Floor of the unbuffered channel: one Atomics.waitAsync round trip per value. */
+/**
+ * Floor of the unbuffered channel: one Atomics.waitAsync round trip per value.
+ * [seq, ack, value]: main publishes value n and seq = n + 1; the worker waits
+ * for seq to move, adds the value, publishes ack = n + 1; main waits for ack.
+ * Each side re-checks its word after a wake-up (waitAsync may wake early).
+ */
 const waitAsyncFloor: Peer = async (count) => {
-  const i32 = new Int32Array(new SharedArrayBuffer(8)); // [full, value]
+  const i32 = new Int32Array(new SharedArrayBuffer(12));
   const { started, result, w } = worker(
     `const i32 = workerData.i32; let sum = 0;
      const alive = setInterval(() => {}, 1 << 30); // a pending waitAsync does not keep a thread alive
      parentPort.postMessage({ ready: true });
      for (let n = 0; n < workerData.count; n++) {
-       const r = Atomics.waitAsync(i32, 0, 0); if (r.async) await r.value;
-       sum += i32[1]; Atomics.store(i32, 0, 0); Atomics.notify(i32, 0);
+       while (Atomics.load(i32, 0) !== n + 1) { const r = Atomics.waitAsync(i32, 0, n); if (r.async) await r.value; }
+       sum += i32[2]; Atomics.store(i32, 1, n + 1); Atomics.notify(i32, 1);
      }
      clearInterval(alive);
      parentPort.postMessage({ sum });`,
@@ -176,12 +181,14 @@ const waitAsyncFloor: Peer = async (count) => {
   );
   await started;
   const m = await timed(count, "ns/msg", triangle(count), async () => {
-    for (let i = 0; i < count; i++) {
-      i32[1] = i;
-      Atomics.store(i32, 0, 1);
+    for (let n = 0; n < count; n++) {
+      i32[2] = n;
+      Atomics.store(i32, 0, n + 1);
       Atomics.notify(i32, 0);
-      const r = waitAsync(i32, 0, 1);
-      if (r.async) await r.value;
+      while (Atomics.load(i32, 1) !== n + 1) {
+        const r = waitAsync(i32, 1, n);
+        if (r.async) await r.value;
+      }
     }
     return result;
   });
