@@ -50,11 +50,19 @@ export const GROUPS = {
     "worker.ts": "Seed: Dispatcher and Worker",
     "errors.ts": "Errors",
   },
+  threads: {
+    "shared-chan.ts": "Shared channels",
+    "thread-exit.ts": "Shared channels",
+    "select.ts": "Select",
+    "thread-pool.ts": "Thread pool",
+    "errors.ts": "Errors",
+  },
 };
 
 /** The order groups appear in, on every package's page. */
 export const GROUP_ORDER = [
   "Channels",
+  "Shared channels",
   "Select",
   "Timers",
   "Sync",
@@ -63,6 +71,7 @@ export const GROUP_ORDER = [
   "Scheduling",
   "Testing",
   "Pool",
+  "Thread pool",
   "Metrics and events",
   "Seed: Dispatcher and Worker",
   "Errors",
