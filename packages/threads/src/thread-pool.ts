@@ -331,12 +331,14 @@ export class ThreadPool<M extends object = Record<string, (...args: never[]) => 
   /** The least-loaded thread with room, or a new one; null if none can take a job. */
   #pick(): PoolThread | null {
     let best: PoolThread | null = null;
+    let live = 0;
     for (const t of this.#threads) {
-      if (t.retiring || t.terminating || t.assigned.size >= this.#depth) continue;
+      if (t.retiring) continue;
+      live++;
+      if (t.terminating || t.assigned.size >= this.#depth) continue;
       if (best === null || t.assigned.size < best.assigned.size) best = t;
     }
     if (best !== null && best.assigned.size === 0) return best;
-    const live = this.#threads.filter((t) => !t.retiring).length;
     if (live < this.#maxThreads) return this.#spawn();
     return best;
   }
