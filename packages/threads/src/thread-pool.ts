@@ -133,7 +133,7 @@ const SLOTS = 4096;
  * await pool.stopAndWait();
  * ```
  */
-export class ThreadPool<M extends object = Record<string, (...args: never[]) => unknown>> {
+export class ThreadPool<M extends object = Record<string, (...args: unknown[]) => unknown>> {
   #maxThreads: number;
   readonly #maxQueue: number;
   readonly #depth: number;
