@@ -37,6 +37,11 @@ describe("targets", () => {
       "soak-timer",
       "fairness",
       "synctest",
+      "threads-vs-piscina",
+      "threads-vs-tinypool",
+      "threads-cpu",
+      "xthread-buffered",
+      "xthread-unbuffered",
     ]);
   });
 
