@@ -124,11 +124,12 @@ function room(n: number): void {
 function encodeArray(a: unknown[], depth: number): Uint8Array | null {
   if (depth === 0) at = 0;
   if (depth > 4) return null;
+  // Holes and named properties are structured clone's business (it keeps both).
+  if (Object.keys(a).length !== a.length) return null;
   room(4);
   scratch.setUint32(at, a.length, true);
   at += 4;
   for (let i = 0; i < a.length; i++) {
-    if (!(i in a)) return null; // holes: leave them to structured clone
     const v = a[i];
     room(9);
     switch (typeof v) {
