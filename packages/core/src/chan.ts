@@ -157,6 +157,8 @@ export interface ChanOptions<Z> {
   /**
    * The zero value: what a receive returns from a closed, drained channel. Go
    * has a zero value for every type; TypeScript does not, so it is yours to give.
+   * Give it through {@link makeChan} (`makeChan<number>(4, { zero: 0 })`) and the
+   * receive is typed `T`, no `!` needed.
    * @defaultValue undefined
    */
   zero?: Z;
@@ -203,7 +205,8 @@ const CHAN_PROTOCOL = 1;
  * {@link SendChan} or a {@link RecvChan} to restrict what the receiver may do.
  *
  * @typeParam T - the element type; any type, channels and `undefined` included.
- * @typeParam Z - the zero value's type (see {@link ChanOptions.zero}).
+ * @typeParam Z - the zero value's type (see {@link ChanOptions.zero}): `recv()`
+ *   resolves `T | Z`. {@link makeChan} with a zero makes `Z` be `T`.
  *
  * @example
  * ```ts
@@ -538,6 +541,37 @@ class ChanIterator<T> implements AsyncIterator<T, undefined> {
 }
 
 Object.defineProperty(Chan.prototype, CHAN_BRAND, { value: CHAN_PROTOCOL });
+
+/**
+ * Go's `make(chan T, n)` with the zero value spelled out once: given a `zero`,
+ * the channel's receive is typed `T`, because a closed, drained channel then
+ * gives that zero value, as in Go (`makeChan<number>(4, { zero: 0 })` is
+ * `make(chan int, 4)`, and `await ch.recv()` is a `number`). Without a zero it
+ * is `new Chan<T>(capacity, options)`, whose receive is `T | undefined`.
+ *
+ * `new Chan<T, Z>(n, { zero })` says the same with both types written out; use
+ * {@link RecvChan.recvOk} when the zero value could also be a real value.
+ *
+ * @throws RangeError naming the value for a bad capacity (see {@link Chan}).
+ *
+ * @example
+ * ```ts
+ * import { makeChan } from "@gochan/core";
+ * const counts = makeChan<number>(4, { zero: 0 });
+ * await counts.send(3);
+ * counts.close();
+ * const a: number = await counts.recv(); // 3
+ * const b: number = await counts.recv(); // 0: closed and drained
+ * const words = makeChan(0, { zero: "" }); // T inferred from the zero: string
+ * console.log(a, b, words.cap); // 3 0 0
+ * ```
+ */
+export function makeChan<T>(capacity: number, options: ChanOptions<T> & { zero: T }): Chan<T, T>;
+/** Without a zero: the same as `new Chan<T, Z>(capacity, options)`. */
+export function makeChan<T, Z = undefined>(capacity?: number, options?: ChanOptions<Z>): Chan<T, Z>;
+export function makeChan<T, Z>(capacity?: number, options?: ChanOptions<Z>): Chan<T, Z> {
+  return new Chan<T, Z>(capacity, options);
+}
 
 let theNilChan: Chan<unknown, undefined> | null = null;
 

@@ -13,7 +13,7 @@
  *
  * @module @gochan/core
  */
-export { Chan, nilChan, isChan } from "./chan.js";
+export { Chan, nilChan, isChan, makeChan } from "./chan.js";
 export type { SendChan, RecvChan, ChanOptions, RangeOptions, Received, ReceivedValue, ReceivedZero } from "./chan.js";
 export { select, trySelect, recv, send, RecvCase, SendCase } from "./select.js";
 export type { SelectCase, SelectResult, CaseResult, SelectOptions, Fired, NoBody, RecvBody, CaseBody } from "./select.js";

@@ -11,6 +11,7 @@ import {
   SendOnClosedError,
   ThenableValueError,
   isChan,
+  makeChan,
   nilChan,
   recv,
   select,
@@ -191,6 +192,31 @@ describe("creation", () => {
     ch.close();
     expect(await ch.recvOk()).toEqual({ value: undefined, ok: true });
     expect(await ch.recvOk()).toEqual({ value: undefined, ok: false });
+  });
+});
+
+describe("makeChan (issue 16 item 1)", () => {
+  it("makes a channel whose closed, drained receive gives the zero value", async () => {
+    const ch = makeChan<number>(2, { zero: 0, name: "counts" });
+    expect(ch).toBeInstanceOf(Chan);
+    expect([ch.cap, ch.name]).toEqual([2, "counts"]);
+    await ch.send(7);
+    ch.close();
+    expect(await ch.recv()).toBe(7);
+    expect(await ch.recv()).toBe(0);
+    expect(await ch.recvOk()).toEqual({ value: 0, ok: false });
+  });
+
+  it("without a zero it is new Chan: undefined once closed", async () => {
+    const ch = makeChan<string>();
+    expect(ch.cap).toBe(0);
+    ch.close();
+    expect(await ch.recv()).toBeUndefined();
+  });
+
+  it("rejects a bad capacity like new Chan, naming it", () => {
+    expect(() => makeChan<number>(-1, { zero: 0 })).toThrow(RangeError);
+    expect(() => makeChan<number>(-1, { zero: 0 })).toThrow(/got -1/);
   });
 });
 

@@ -5,6 +5,7 @@
 import { describe, expectTypeOf, it } from "vitest";
 import {
   Chan,
+  makeChan,
   nilChan,
   recv,
   select,
@@ -136,6 +137,22 @@ describe("operation types", () => {
       void plain.send("one");
     }
     expectTypeOf(wrongZero).toBeFunction();
+  });
+
+  it("makeChan with a zero: recv() is Promise<T>; without one it is new Chan's T | undefined (issue 16 item 1)", () => {
+    expectTypeOf(makeChan<number>(4, { zero: 0 })).toEqualTypeOf<Chan<number, number>>();
+    expectTypeOf(makeChan<number>(4, { zero: 0 }).recv()).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(makeChan(0, { zero: "" })).toEqualTypeOf<Chan<string, string>>();
+    expectTypeOf(makeChan<number>(4)).toEqualTypeOf<Chan<number, undefined>>();
+    expectTypeOf(makeChan<number>(4, { name: "jobs" }).recv()).toEqualTypeOf<Promise<number | undefined>>();
+    expectTypeOf(makeChan<number, null>(4, { zero: null })).toEqualTypeOf<Chan<number, null>>();
+    function misuse(): void {
+      // @ts-expect-error the zero value must be a T
+      void makeChan<number>(4, { zero: "0" });
+      // @ts-expect-error a zeroed channel still takes only T
+      void makeChan<number>(4, { zero: 0 }).send("1");
+    }
+    expectTypeOf(misuse).toBeFunction();
   });
 
   it("comma-ok narrows: ok = true gives a T, ok = false gives the zero type", () => {
