@@ -31,6 +31,7 @@ export { setSelectSeed } from "./random.js";
 
 // ---- Timers, WaitGroup, context, errgroup, go() and run(): Go's companions of channels ----
 export { Timer, after, afterFunc } from "./timer.js";
+export { sleep } from "./sleep.js";
 export { Ticker, tick } from "./ticker.js";
 export { WaitGroup, NegativeWaitGroupCounterError } from "./wait-group.js";
 export {
