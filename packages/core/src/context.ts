@@ -17,6 +17,7 @@
 import { Alarm, checkDuration, wallNow } from "./alarm.js";
 import { currentBubble } from "./bubble-hook.js";
 import { nilChan, type Chan, type RecvChan } from "./chan.js";
+import { DISPOSE } from "./dispose.js";
 import { describe } from "./errors.js";
 import { watchedChan, type Watcher } from "./watched-chan.js";
 
@@ -184,8 +185,22 @@ export interface Context {
   readonly signal: AbortSignal;
 }
 
-/** What the `with*` functions return: Go's `(ctx, cancel)` pair. */
-export interface ContextWithCancel {
+/**
+ * What the `with*` functions return: Go's `(ctx, cancel)` pair. It is
+ * disposable: `using scope = withTimeout(...)` calls `cancel()` when the scope
+ * ends, Go's `defer cancel()`.
+ *
+ * @example
+ * ```ts
+ * import { background, withTimeout } from "@gochan/core";
+ * async function handle(): Promise<void> {
+ *   using scope = withTimeout(background(), 5000); // Go: defer cancel()
+ *   const res = await fetch("/data", { signal: scope.ctx.signal });
+ *   console.log(res.status);
+ * }
+ * ```
+ */
+export interface ContextWithCancel extends Disposable {
   /** The derived context. */
   readonly ctx: Context;
   /**
@@ -193,6 +208,8 @@ export interface ContextWithCancel {
    * Call it as soon as the work is done, even if the deadline will fire anyway.
    */
   readonly cancel: CancelFunc;
+  /** `using`: calls `cancel()` (with no cause) when the scope ends. */
+  [DISPOSE](): void;
 }
 
 /**
@@ -546,8 +563,10 @@ function checkParent(parent: unknown, who: string): Context {
   return parent as Context;
 }
 
-function cancelFuncOf(c: CancelCtx): CancelFunc {
-  return (cause?: unknown) => c.cancel(Canceled, cause, false);
+/** The `(ctx, cancel)` pair of `c`; disposing it cancels `c` with no cause. */
+function pairOf(c: CancelCtx): ContextWithCancel {
+  const cancel: CancelFunc = (cause?: unknown) => c.cancel(Canceled, cause, false);
+  return { ctx: c, cancel, [DISPOSE]: () => c.cancel(Canceled, undefined, false) };
 }
 
 /**
@@ -572,7 +591,7 @@ export function withCancel(parent: Context): ContextWithCancel {
   const p = checkParent(parent, "withCancel");
   const c = new CancelCtx(p, undefined, "WithCancel");
   c.propagate();
-  return { ctx: c, cancel: cancelFuncOf(c) };
+  return pairOf(c);
 }
 
 const MAX_DATE = 8.64e15;
@@ -583,13 +602,13 @@ function makeDeadline(parent: Context, at: number, inMs: number, label: string):
     // The parent ends first anyway: no timer of our own (as Go does).
     const c = new CancelCtx(parent, undefined, label);
     c.propagate();
-    return { ctx: c, cancel: cancelFuncOf(c) };
+    return pairOf(c);
   }
   const c = new CancelCtx(parent, new Date(at), label);
   c.propagate();
   if (inMs <= 0) c.cancel(DeadlineExceeded, undefined, false);
   else c.arm(inMs);
-  return { ctx: c, cancel: cancelFuncOf(c) };
+  return pairOf(c);
 }
 
 /**
@@ -643,7 +662,7 @@ export function withTimeout(parent: Context, ms: number): ContextWithCancel {
   if (!(at <= MAX_DATE)) {
     const c = new CancelCtx(p, undefined, "WithTimeout");
     c.propagate();
-    return { ctx: c, cancel: cancelFuncOf(c) };
+    return pairOf(c);
   }
   return makeDeadline(p, at, d, "WithTimeout");
 }
@@ -714,5 +733,5 @@ export function fromSignal(signal: AbortSignal, parent: Context = backgroundCtx)
     signal.addEventListener("abort", abort, { once: true });
     c.addRelease(() => signal.removeEventListener("abort", abort));
   }
-  return { ctx: c, cancel: cancelFuncOf(c) };
+  return pairOf(c);
 }

@@ -6,6 +6,7 @@
  */
 import { Chan } from "./chan.js";
 import { withCancel, type CancelFunc, type Context } from "./context.js";
+import { ASYNC_DISPOSE } from "./dispose.js";
 import { ChanError, describe, MAX_CAPACITY } from "./errors.js";
 import { WaitGroup } from "./wait-group.js";
 
@@ -18,7 +19,7 @@ import { WaitGroup } from "./wait-group.js";
  * ```ts
  * import { ErrGroup, ErrGroupLimitError } from "@gochan/core";
  * const g = new ErrGroup();
- * void g.go(() => new Promise((r) => setTimeout(r, 10)));
+ * g.go(() => new Promise((r) => setTimeout(r, 10)));
  * try { g.setLimit(2); } catch (e) { console.log(e instanceof ErrGroupLimitError); } // true
  * ```
  */
@@ -48,10 +49,14 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * A task fails by throwing or rejecting; its return value is ignored. Only the
  * first error is kept (as in Go); later ones are dropped by design.
  *
- * Differences from Go: `go()` returns a promise instead of blocking the caller at
- * the limit, and a task counts toward `wait()` from the moment `go()` is called,
- * even while it waits for a slot, so not awaiting `go()` never makes `wait()`
- * return early.
+ * Differences from Go: Go's `g.Go` blocks its caller while the group is at its
+ * limit. Here {@link ErrGroup.go} never blocks (it returns nothing; at the limit
+ * the task waits for a slot on its own) and {@link ErrGroup.goBlocking} is Go's
+ * blocking form (`await` it for backpressure). Either way a task counts toward
+ * `wait()` from the moment it is handed over, so `wait()` never returns early.
+ *
+ * `await using g = new ErrGroup()` waits for the group's tasks when the scope
+ * ends and throws the first error, unless a `wait()` has already returned it.
  *
  * @example
  * ```ts
@@ -59,7 +64,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * const g = new ErrGroup();
  * const sizes: number[] = [];
  * for (const url of ["/a", "/b", "/c"]) {
- *   void g.go(async () => {
+ *   g.go(async () => {
  *     const res = await fetch(url);
  *     if (!res.ok) throw new Error(`${url}: ${res.status}`);
  *     sizes.push((await res.arrayBuffer()).byteLength);
@@ -69,12 +74,14 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * if (err !== undefined) console.error("failed:", err);
  * ```
  */
-export class ErrGroup {
+export class ErrGroup implements AsyncDisposable {
   readonly #wg = new WaitGroup();
   /** Holds one token per running task while a limit is set. */
   #sem: Chan<undefined> | null = null;
   #failed = false;
   #error: unknown = undefined;
+  /** A wait() has handed the error to its caller: disposal need not throw it again. */
+  #reported = false;
   /** @internal Set by {@link withContext}. */
   _cancel: CancelFunc | null = null;
   readonly #settled: () => void;
@@ -94,11 +101,39 @@ export class ErrGroup {
   }
 
   /**
-   * Starts `fn` as a task of the group: Go's `g.Go(f)`. Without a limit it
-   * starts at once and the returned promise is already resolved. At the limit,
-   * the task waits for a running one to finish, and the promise resolves when it
-   * has started (await it for backpressure, as Go's `Go` blocks). Either way the
-   * task counts toward {@link ErrGroup.wait} from now on.
+   * Starts `fn` as a task of the group: Go's `g.Go(f)`, without blocking the
+   * caller. Below the limit (or without one) it starts at once; at the limit it
+   * waits on its own for a running task to finish, in the order handed over. It
+   * counts toward {@link ErrGroup.wait} from now on. Its error goes to `wait()`,
+   * so nothing needs to be awaited here; use {@link ErrGroup.goBlocking} for Go's
+   * backpressure.
+   *
+   * In earlier versions `go()` returned a promise that resolved once the task had
+   * started; `await g.go(f)` still compiles and still runs every task within the
+   * limit, but no longer holds the caller back: write `await g.goBlocking(f)`.
+   *
+   * @throws TypeError if `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { ErrGroup } from "@gochan/core";
+   * const g = new ErrGroup();
+   * for (const id of [1, 2, 3]) g.go(async () => console.log("task", id));
+   * console.log(await g.wait()); // undefined: no task failed
+   * ```
+   */
+  go(fn: () => unknown): void {
+    if (typeof fn !== "function") throw new TypeError(`ErrGroup.go: expected a function, got ${describe(fn)}`);
+    this.#enter(fn);
+  }
+
+  /**
+   * Starts `fn` as a task of the group the way Go's `g.Go(f)` does at a limit:
+   * the returned promise resolves once the task has started, so `await` holds
+   * the caller while the group is full (backpressure). Without a limit, or below
+   * it, the task starts at once and the promise is already resolved. The task
+   * counts toward {@link ErrGroup.wait} from now on; its error goes to `wait()`,
+   * never to this promise, which never rejects.
    *
    * @throws TypeError if `fn` is not a function.
    *
@@ -109,21 +144,26 @@ export class ErrGroup {
    * g.setLimit(4);
    * for (let i = 0; i < 100; i++) {
    *   // waits here while 4 tasks are running
-   *   await g.go(async () => {
+   *   await g.goBlocking(async () => {
    *     await fetch(`/item/${i}`);
    *   });
    * }
    * await g.wait();
    * ```
    */
-  go(fn: () => unknown): Promise<void> {
-    if (typeof fn !== "function") throw new TypeError(`ErrGroup.go: expected a function, got ${describe(fn)}`);
+  goBlocking(fn: () => unknown): Promise<void> {
+    if (typeof fn !== "function") throw new TypeError(`ErrGroup.goBlocking: expected a function, got ${describe(fn)}`);
+    return this.#enter(fn);
+  }
+
+  #enter(fn: () => unknown): Promise<void> {
     this.#wg.add(1);
     const sem = this.#sem;
     if (sem === null || sem.trySend(undefined)) {
       this.#start(fn);
       return RESOLVED;
     }
+    // The semaphore is never closed, so this send never rejects.
     return sem.send(undefined).then(() => this.#start(fn));
   }
 
@@ -153,10 +193,11 @@ export class ErrGroup {
 
   /**
    * Limits the number of tasks running at once to `n`: Go's `g.SetLimit(n)`. A
-   * negative `n` removes the limit; 0 lets no task start (as in Go, `go()` then
-   * waits forever). Any integer is accepted, as Go accepts any `int`; a limit
-   * above {@link MAX_CAPACITY} (2^31-1 tasks at once, more than a JavaScript
-   * heap can hold) can never be reached and counts as no limit.
+   * negative `n` removes the limit; 0 lets no task start (as in Go, a task then
+   * waits forever, and so does `goBlocking()`). Any integer is accepted, as Go
+   * accepts any `int`; a limit above {@link MAX_CAPACITY} (2^31-1 tasks at
+   * once, more than a JavaScript heap can hold) can never be reached and counts
+   * as no limit.
    *
    * @throws RangeError naming the value if `n` is not an integer.
    * @throws {@link ErrGroupLimitError} if tasks of the group are active.
@@ -180,20 +221,45 @@ export class ErrGroup {
   /**
    * Resolves once every task started so far has finished, with the first error
    * (or `undefined` if none failed): Go's `g.Wait()`. With {@link withContext},
-   * the group's context is then cancelled. It never rejects.
+   * the group's context is then cancelled. It rejects only if `signal` aborts
+   * (with its reason): the tasks keep running and the context is left alone.
+   *
+   * @example
+   * ```ts
+   * import { ErrGroup, errorString } from "@gochan/core";
+   * const g = new ErrGroup();
+   * g.go(() => { throw new Error("first"); });
+   * console.log(errorString(await g.wait())); // "first"
+   * const slow = new ErrGroup();
+   * slow.go(() => new Promise((r) => setTimeout(r, 1000)));
+   * await slow.wait(AbortSignal.timeout(10)).catch((e) => console.log(e.name)); // "TimeoutError"
+   * ```
+   */
+  async wait(signal?: AbortSignal): Promise<unknown> {
+    await this.#wg.wait(signal);
+    if (this._cancel !== null) this._cancel(this.#failed ? this.#error : undefined);
+    if (this.#failed) this.#reported = true;
+    return this.#failed ? this.#error : undefined;
+  }
+
+  /**
+   * `await using g = new ErrGroup()`: when the scope ends, waits for every task
+   * (like {@link ErrGroup.wait}) and throws the first error, unless a `wait()`
+   * call has already returned it, so an error is neither lost nor raised twice.
    *
    * @example
    * ```ts
    * import { ErrGroup } from "@gochan/core";
-   * const g = new ErrGroup();
-   * void g.go(() => { throw new Error("first"); });
-   * console.log(await g.wait()); // Error: first
+   * async function fetchAll(urls: string[]): Promise<void> {
+   *   await using g = new ErrGroup(); // waits, and throws the first error, on return
+   *   for (const url of urls) g.go(() => fetch(url));
+   * }
    * ```
    */
-  async wait(): Promise<unknown> {
-    await this.#wg.wait();
-    if (this._cancel !== null) this._cancel(this.#failed ? this.#error : undefined);
-    return this.#failed ? this.#error : undefined;
+  async [ASYNC_DISPOSE](): Promise<void> {
+    const reported = this.#reported;
+    const error = await this.wait();
+    if (error !== undefined && !reported) throw error;
   }
 
   #start(fn: () => unknown): void {
@@ -219,8 +285,8 @@ export class ErrGroup {
  * ```ts
  * import { background, withContext, select, recv, after } from "@gochan/core";
  * const { group, ctx } = withContext(background());
- * void group.go(async () => { throw new Error("replica down"); });
- * void group.go(async () => {
+ * group.go(async () => { throw new Error("replica down"); });
+ * group.go(async () => {
  *   const r = await select([recv(ctx.done()), recv(after(10_000))]);
  *   if (r.index === 0) return; // cancelled early by the other task's error
  * });

@@ -158,6 +158,34 @@ for (const [cls, brand] of [
   Object.defineProperty(cls.prototype, ERROR_BRAND, { value: brand });
 }
 
+/**
+ * An error as Go prints it (`fmt.Println(err)`, `%v`, `err.Error()`): the
+ * message alone, so `errorString(ctx.err())` is `context canceled` where
+ * `String(err)` gives `CanceledError: context canceled` (JavaScript's
+ * `Error.prototype.toString` puts the class name first). `undefined` and `null`
+ * print as Go's `<nil>`; an object with a string `message` prints that
+ * message; anything else prints as `String(value)`. The class name stays on
+ * `err.name`, and `instanceof` is unchanged.
+ *
+ * @example
+ * ```ts
+ * import { background, withCancel, errorString, ErrGroup } from "@gochan/core";
+ * const { ctx, cancel } = withCancel(background());
+ * cancel();
+ * console.log(String(ctx.err()));      // "CanceledError: context canceled"
+ * console.log(errorString(ctx.err())); // "context canceled", as Go prints it
+ * console.log(errorString(await new ErrGroup().wait())); // "<nil>"
+ * ```
+ */
+export function errorString(err: unknown): string {
+  if (err == null) return "<nil>";
+  if (typeof err === "object") {
+    const message = (err as { message?: unknown }).message;
+    if (typeof message === "string") return message;
+  }
+  return String(err);
+}
+
 /** Go's largest channel size we accept: 2^31 - 1. */
 export const MAX_CAPACITY = 2 ** 31 - 1;
 

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * `@gochan/core`: Go's channels and `select` for TypeScript, with Go's semantics
  * to the letter.
@@ -24,6 +25,7 @@ export {
   CloseOfNilError,
   ThenableValueError,
   MAX_CAPACITY,
+  errorString,
 } from "./errors.js";
 export { configureScheduling, getScheduling } from "./scheduling.js";
 export type { SchedulingOptions, SchedulingState } from "./scheduling.js";

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { DISPOSE } from "./dispose.js";
 import { Alarm, checkDuration, monotonicNow as now, wallNow } from "./alarm.js";
 import { nilChan, type Chan, type RecvChan } from "./chan.js";
 import { describe } from "./errors.js";
@@ -125,7 +126,7 @@ class TickerCore implements Selector, Watcher {
  * ticker.stop();
  * ```
  */
-export class Ticker {
+export class Ticker implements Disposable {
   /** The channel on which ticks are delivered: unbuffered, receive-only. */
   readonly C: RecvChan<Date, never>;
   readonly #core: TickerCore;
@@ -183,6 +184,24 @@ export class Ticker {
     const period = checkInterval(ms, "Ticker.Reset");
     this.#core.stop();
     this.#core.start(period);
+  }
+
+  /**
+   * `using t = new Ticker(ms)`: stops the ticker when the scope ends, Go's
+   * `defer ticker.Stop()`. The same as {@link Ticker.stop}.
+   *
+   * @example
+   * ```ts
+   * import { Ticker } from "@gochan/core";
+   * async function poll(times: number): Promise<void> {
+   *   using ticker = new Ticker(100); // Go: defer ticker.Stop()
+   *   for (let i = 0; i < times; i++) await ticker.C.recv();
+   * }
+   * await poll(2);
+   * ```
+   */
+  [DISPOSE](): void {
+    this.#core.stop();
   }
 }
 

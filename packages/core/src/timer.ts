@@ -19,6 +19,7 @@
  */
 import { Alarm, checkDuration, wallNow } from "./alarm.js";
 import { nilChan, type Chan, type RecvChan } from "./chan.js";
+import { DISPOSE } from "./dispose.js";
 import { describe } from "./errors.js";
 import { go } from "./go.js";
 import { MODE_VOID, Waiter, type Selector } from "./waiter.js";
@@ -133,7 +134,7 @@ let nextFn: (() => unknown) | null = null;
  * else timeout.stop(); // releases the host timer at once
  * ```
  */
-export class Timer {
+export class Timer implements Disposable {
   /**
    * The channel on which the fire time is delivered: unbuffered, receive-only,
    * never closed (its zero-value type is `never`, so `recv()` resolves a `Date`).
@@ -198,6 +199,24 @@ export class Timer {
     const active = core.stop();
     core.start(d);
     return active;
+  }
+
+  /**
+   * `using t = new Timer(ms)`: stops the timer when the scope ends, Go's
+   * `defer t.Stop()`. The same as {@link Timer.stop}, result ignored.
+   *
+   * @example
+   * ```ts
+   * import { Timer, Chan, select, recv } from "@gochan/core";
+   * async function reply(replies: Chan<string>): Promise<string> {
+   *   using timeout = new Timer(1000); // Go: defer timeout.Stop()
+   *   const r = await select([recv(replies), recv(timeout.C)]);
+   *   return r.index === 0 ? String(r.value) : "timed out";
+   * }
+   * ```
+   */
+  [DISPOSE](): void {
+    this.#core.stop();
   }
 }
 

@@ -74,7 +74,7 @@ describe("ErrGroup", () => {
     expect(order).toEqual(["caller", "task"]);
   });
 
-  it("setLimit(n): at most n tasks run; go() resolves when its task starts; tryGo() refuses at the limit", async () => {
+  it("setLimit(n): at most n tasks run; goBlocking() resolves when its task starts; tryGo() refuses at the limit", async () => {
     const g = new ErrGroup();
     g.setLimit(2);
     const gates = [new Chan<void>(), new Chan<void>(), new Chan<void>()];
@@ -84,7 +84,7 @@ describe("ErrGroup", () => {
       await (gates[k] as Chan<void>).recv();
       running--;
     };
-    const started = [g.go(task(0)), g.go(task(1)), g.go(task(2))];
+    const started = [g.goBlocking(task(0)), g.goBlocking(task(1)), g.goBlocking(task(2))];
     expect(await isSettled(started[0] as Promise<void>)).toBe(true);
     expect(await isSettled(started[1] as Promise<void>)).toBe(true);
     expect(await isSettled(started[2] as Promise<void>)).toBe(false);
@@ -101,12 +101,38 @@ describe("ErrGroup", () => {
     await g.wait();
   });
 
-  it("a queued task counts toward wait() even if go()'s promise was not awaited", async () => {
+  it("go() at the limit returns at once (nothing to await) and its tasks start in order as slots free", async () => {
+    const g = new ErrGroup();
+    g.setLimit(1);
+    const gate = new Chan<void>();
+    let running = 0;
+    const started: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r: void = g.go(async () => {
+        started.push(i);
+        running++;
+        await gate.recv();
+        running--;
+      });
+      expect(r).toBeUndefined();
+    }
+    await macrotask();
+    expect([started, running]).toEqual([[0], 1]);
+    await gate.send();
+    await macrotask();
+    expect([started, running]).toEqual([[0, 1], 1]);
+    await gate.send();
+    await gate.send();
+    expect(await g.wait()).toBeUndefined();
+    expect(started).toEqual([0, 1, 2]);
+  });
+
+  it("a queued task counts toward wait() even if goBlocking()'s promise was not awaited", async () => {
     const g = new ErrGroup();
     g.setLimit(1);
     const ran: number[] = [];
     for (let i = 0; i < 4; i++) {
-      void g.go(async () => {
+      void g.goBlocking(async () => {
         await macrotask();
         ran.push(i);
       });
@@ -163,7 +189,10 @@ describe("ErrGroup", () => {
       fc.asyncProperty(
         fc.scheduler(),
         fc.integer({ min: 1, max: 4 }),
-        fc.array(fc.record({ steps: fc.integer({ min: 0, max: 3 }), fails: fc.boolean() }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.record({ steps: fc.integer({ min: 0, max: 3 }), fails: fc.boolean(), blocking: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         async (s, limit, tasks) => {
           const g = new ErrGroup();
           g.setLimit(limit);
@@ -172,7 +201,7 @@ describe("ErrGroup", () => {
           const ran: number[] = [];
           const failures: Error[] = [];
           const starting = tasks.map((t, i) =>
-            g.go(async () => {
+            (t.blocking ? g.goBlocking.bind(g) : g.go.bind(g))(async () => {
               running++;
               maxRunning = Math.max(maxRunning, running);
               for (let k = 0; k < t.steps; k++) await s.schedule(Promise.resolve(k));
@@ -194,6 +223,109 @@ describe("ErrGroup", () => {
       ),
       { numRuns: 100, seed: 99 },
     );
+  });
+});
+
+describe("ErrGroup.wait(signal) (issue 16 item 8)", () => {
+  it("an abort rejects that wait() with the reason; the tasks run on and a later wait() gets their error", async () => {
+    const g = new ErrGroup();
+    const gate = new Chan<void>();
+    const boom = new Error("boom");
+    g.go(async () => {
+      await gate.recv();
+      throw boom;
+    });
+    const controller = new AbortController();
+    const waiting = g.wait(controller.signal);
+    controller.abort(new Error("gave up"));
+    await expect(waiting).rejects.toThrow("gave up");
+    await gate.send();
+    expect(await g.wait()).toBe(boom);
+  });
+
+  it("an aborted wait() leaves withContext's context alone; an already aborted signal rejects at once", async () => {
+    const { group, ctx } = withContext(background());
+    const gate = new Chan<void>();
+    group.go(() => gate.recv());
+    await expect(group.wait(AbortSignal.abort("now"))).rejects.toBe("now");
+    expect(ctx.err()).toBeUndefined();
+    await gate.send();
+    expect(await group.wait()).toBeUndefined();
+    expect(ctx.err()).toBe(Canceled);
+  });
+
+  it("an abort listener that re-enters the group sees it consistent", async () => {
+    const g = new ErrGroup();
+    const gate = new Chan<void>();
+    g.go(() => gate.recv());
+    const controller = new AbortController();
+    let second: Promise<unknown> | undefined;
+    controller.signal.addEventListener("abort", () => {
+      g.go(() => undefined);
+      second = g.wait();
+    });
+    const first = g.wait(controller.signal);
+    controller.abort("stop");
+    await expect(first).rejects.toBe("stop");
+    expect(await stateOf(second as Promise<unknown>)).toBe("pending");
+    await gate.send();
+    expect(await second).toBeUndefined();
+  });
+});
+
+describe("await using an ErrGroup (issue 16 item 7)", () => {
+  it("waits for every task when the scope ends and throws the first error", async () => {
+    const done: number[] = [];
+    const boom = new Error("boom");
+    async function scope(): Promise<void> {
+      await using g = new ErrGroup();
+      g.go(async () => {
+        await macrotask();
+        done.push(1);
+      });
+      g.go(() => {
+        throw boom;
+      });
+    }
+    await expect(scope()).rejects.toBe(boom);
+    expect(done).toEqual([1]);
+  });
+
+  it("does not throw an error a wait() has already returned, nor anything when no task failed", async () => {
+    const boom = new Error("boom");
+    let seen: unknown;
+    async function scope(): Promise<void> {
+      await using g = new ErrGroup();
+      g.go(() => {
+        throw boom;
+      });
+      seen = await g.wait();
+    }
+    await expect(scope()).resolves.toBeUndefined();
+    expect(seen).toBe(boom);
+    async function clean(): Promise<number> {
+      await using g = new ErrGroup();
+      g.go(() => undefined);
+      return 1;
+    }
+    expect(await clean()).toBe(1);
+  });
+
+  it("a throw in the scope and a task's error are both kept (SuppressedError)", async () => {
+    const inScope = new Error("in scope"), inTask = new Error("in task");
+    async function scope(): Promise<void> {
+      await using g = new ErrGroup();
+      g.go(() => {
+        throw inTask;
+      });
+      throw inScope;
+    }
+    const e = await scope().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((e as { error: unknown }).error).toBe(inTask);
+    expect((e as { suppressed: unknown }).suppressed).toBe(inScope);
   });
 });
 

@@ -1,7 +1,19 @@
 // Error classes carry Go's panic messages and work with instanceof; bad
 // arguments are rendered so that messages name them.
 import { describe, expect, it } from "vitest";
-import { ChanError, CloseOfClosedError, CloseOfNilError, MAX_CAPACITY, SendOnClosedError } from "@gochan/core";
+import {
+  Canceled,
+  ChanError,
+  CloseOfClosedError,
+  CloseOfNilError,
+  DeadlineExceeded,
+  ErrGroupLimitError,
+  MAX_CAPACITY,
+  NegativeWaitGroupCounterError,
+  SendOnClosedError,
+  WaitGroup,
+  errorString,
+} from "@gochan/core";
 import { checkCapacity, describe as describeValue } from "../src/errors.js";
 
 describe("error classes", () => {
@@ -57,5 +69,41 @@ describe("checkCapacity", () => {
       expect(() => checkCapacity(bad)).toThrow(RangeError);
       expect(() => checkCapacity(bad)).toThrow(`got ${shown}`);
     }
+  });
+});
+
+describe("errorString: errors as Go prints them (issue 16 item 6)", () => {
+  it("gives Go's text for every gochan error, while the class name stays on name and instanceof", () => {
+    let negative: unknown;
+    try {
+      new WaitGroup().done();
+    } catch (e) {
+      negative = e;
+    }
+    const cases: [unknown, string, string][] = [
+      [Canceled, "context canceled", "CanceledError"],
+      [DeadlineExceeded, "context deadline exceeded", "DeadlineExceededError"],
+      [new SendOnClosedError(), "send on closed channel", "SendOnClosedError"],
+      [new CloseOfClosedError(), "close of closed channel", "CloseOfClosedError"],
+      [new CloseOfNilError(), "close of nil channel", "CloseOfNilError"],
+      [negative, "sync: negative WaitGroup counter", "NegativeWaitGroupCounterError"],
+    ];
+    for (const [err, text, name] of cases) {
+      expect(errorString(err)).toBe(text);
+      expect(String(err)).toBe(`${name}: ${text}`);
+      expect((err as Error).name).toBe(name);
+    }
+    expect(negative).toBeInstanceOf(NegativeWaitGroupCounterError);
+    expect(ErrGroupLimitError.name).toBe("ErrGroupLimitError");
+  });
+
+  it("prints nil as <nil>, any Error or message-bearing object by its message, anything else with String", () => {
+    expect(errorString(undefined)).toBe("<nil>");
+    expect(errorString(null)).toBe("<nil>");
+    expect(errorString(new TypeError("bad"))).toBe("bad");
+    expect(errorString({ message: "plain object" })).toBe("plain object");
+    expect(errorString({ message: 42 })).toBe("[object Object]");
+    expect(errorString("just text")).toBe("just text");
+    expect(errorString(7)).toBe("7");
   });
 });
