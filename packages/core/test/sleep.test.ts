@@ -4,6 +4,7 @@ import { getEventListeners } from "node:events";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { sleep } from "@gochan/core";
+import * as synctest from "@gochan/core/testing";
 
 describe("sleep on a fake clock", () => {
   beforeEach(() => {
@@ -107,6 +108,21 @@ describe("sleep on a fake clock", () => {
       ),
       { numRuns: 50, seed: 3 },
     );
+  });
+});
+
+describe("sleep in a synctest bubble", () => {
+  it("sleeps on the bubble's virtual clock, and an abort there still clears its timer", async () => {
+    await synctest.test(async () => {
+      const start = synctest.now().getTime();
+      await sleep(60 * 60 * 1000); // one virtual hour
+      expect(synctest.now().getTime() - start).toBe(60 * 60 * 1000);
+      const controller = new AbortController();
+      const p = sleep(1000, controller.signal);
+      controller.abort("stop");
+      await expect(p).rejects.toBe("stop");
+      expect(synctest.now().getTime() - start).toBe(60 * 60 * 1000);
+    });
   });
 });
 
