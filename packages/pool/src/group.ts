@@ -7,7 +7,8 @@
  */
 import type { Engine } from "./engine.js";
 import { PoolStoppedError } from "./errors.js";
-import type { GroupJob, Job, JobGroup } from "./job.js";
+import type { GroupJob, JobGroup } from "./job.js";
+import type { JobOutcome } from "./metrics.js";
 import { checkJob, type JobFunction, type JobOptions } from "./options.js";
 
 type Waiter = [(results: unknown[]) => void, (error: unknown) => void];
@@ -20,8 +21,8 @@ export class GroupCore implements JobGroup {
   private readonly results: unknown[] = [];
   /** Errors with their submission index (collect mode). */
   private errors: { index: number; error: unknown }[] = [];
-  /** The unsettled-or-recent jobs, to cancel (abort, if running) on the first error (fail-fast mode). */
-  private readonly jobs: Job[] = [];
+  /** The unsettled jobs, to cancel on the first error (fail-fast mode only). */
+  private readonly live = new Set<GroupJob>();
   count = 0;
   private pending = 0;
   failed = false;
@@ -36,36 +37,57 @@ export class GroupCore implements JobGroup {
   }
 
   submit(fn: unknown, options: JobOptions | undefined): Promise<void> {
-    if (this.engine.isStopped) {
+    if (this.engine.isStopped || this.failed) {
       checkJob("group.submit", fn);
-      return Promise.reject(new PoolStoppedError("group.submit: the pool is stopped"));
+      if (this.failed) {
+        this.count++;
+        this.results.push(undefined);
+        return Promise.reject(this.firstError);
+      }
+      // Refused, but part of the group: wait() reports it.
+      const error = new PoolStoppedError("group.submit: the pool is stopped");
+      const index = this.count++;
+      this.results.push(undefined);
+      if (this.failFast) this.fail(error);
+      else this.errors.push({ index, error });
+      this.announce(this.failFast, "dropped", error);
+      return Promise.reject(error);
     }
-    if (this.failed) {
-      checkJob("group.submit", fn);
-      return Promise.reject(this.firstError);
-    }
-    const job = this.engine.groupJob(this, this.count, fn, options);
+    const job = this.engine.groupJob(this, this.count, fn, options) as GroupJob;
     this.count++;
     this.results.push(undefined);
     this.pending++;
-    if (this.failFast) this.jobs.push(job);
+    if (this.failFast) this.live.add(job);
     return this.engine.acceptGroupJob(job);
   }
 
-  settle(job: Job, ok: boolean, value: unknown): void {
-    const index = (job as GroupJob).index;
+  record(job: GroupJob, outcome: JobOutcome, value: unknown): boolean {
     this.pending--;
-    if (ok) {
-      this.results[index] = value;
+    if (this.failFast) this.live.delete(job);
+    if (outcome === "succeeded") {
+      this.results[job.index] = value;
     } else if (this.failFast) {
       if (!this.failed) {
-        this.failed = true;
-        this.firstError = value;
-        this.abort(value);
-        this.engine.cancelAll(this.jobs, value);
+        this.fail(value);
+        return true;
       }
     } else {
-      this.errors.push({ index, error: value });
+      this.errors.push({ index: job.index, error: value });
+    }
+    return false;
+  }
+
+  private fail(error: unknown): void {
+    this.failed = true;
+    this.firstError = error;
+  }
+
+  announce(first: boolean, outcome: JobOutcome, value: unknown): void {
+    if (first) {
+      this.abort(value);
+      // A job dropped by stop() fails the group without cancelling its
+      // running jobs: stop() lets running jobs finish.
+      if (outcome !== "dropped" && this.live.size > 0) this.engine.cancelAll([...this.live], value);
     }
     if (this.pending === 0) this.flush();
   }
@@ -80,7 +102,7 @@ export class GroupCore implements JobGroup {
     return this.sig;
   }
 
-  abort(reason: unknown): void {
+  private abort(reason: unknown): void {
     if (this.ctl !== null && !(this.sig as AbortSignal).aborted) this.ctl.abort(reason);
   }
 
@@ -94,7 +116,6 @@ export class GroupCore implements JobGroup {
   }
 
   private flush(): void {
-    this.jobs.length = 0;
     const waiters = this.waiters;
     if (waiters.length === 0) return;
     this.waiters = [];

@@ -70,7 +70,7 @@
  *
  * @module
  */
-import { Chan, isChan, recv, select, send, SendOnClosedError, type SendChan } from "@gochan/core";
+import { Chan, isChan, recv, select, send, SendOnClosedError, type RecvCase, type SendChan } from "@gochan/core";
 import { reportError, rethrow } from "./errors.js";
 import { checkHook, checkObject, describe } from "./options.js";
 
@@ -217,7 +217,6 @@ export class Worker<J> {
   async #loop(): Promise<void> {
     const register = [send(this.workerPool, this.jobChannel), recv(this.quit)] as const;
     const wait = [recv(this.jobChannel), recv(this.quit)] as const;
-    const handler = this.#handler;
     try {
       for (;;) {
         // Quit has priority: do not register again once stopped.
@@ -226,14 +225,7 @@ export class Worker<J> {
         const registered = await select(register);
         if (registered.index === 1) return;
         // select { case job := <-w.JobChannel: ... case <-w.quit: return }
-        const r = await select(wait);
-        if (r.index === 1 || !r.ok) return;
-        const job = r.value;
-        try {
-          await handler(job);
-        } catch (error) {
-          this.#report(error, job);
-        }
+        if (!(await this.#take(wait))) return;
       }
     } catch (error) {
       // Only a closed worker pool can make the registration fail: the pool is
@@ -247,6 +239,22 @@ export class Worker<J> {
       }
       (this.#resolveDone as () => void)();
     }
+  }
+
+  /**
+   * Waits for a job or quit, and handles the job: false on quit. A frame of
+   * its own, so that the loop holds no finished job while it waits again.
+   */
+  async #take(wait: readonly [RecvCase<J>, RecvCase<never>]): Promise<boolean> {
+    const r = await select(wait);
+    if (r.index === 1 || !r.ok) return false;
+    const job = r.value;
+    try {
+      await this.#handler(job);
+    } catch (error) {
+      this.#report(error, job);
+    }
+    return true;
   }
 
   #report(error: unknown, job: J): void {
