@@ -147,7 +147,9 @@ export class GroupCore implements JobGroup {
  *   that are still waiting or queued (they never run), aborts the signal of its
  *   running jobs (with that error as the reason), and `wait()` rejects with that
  *   first error at once. Later `submit` calls reject with it too, so a producer
- *   loop stops early.
+ *   loop stops early. A job dropped by `pool.stop()` fails the group with
+ *   PoolStoppedError without aborting its running jobs (stop lets running jobs
+ *   finish); `wait()` then rejects once they have.
  *
  * A group's jobs count in the pool's metrics like any other job. Call `wait()`:
  * a group's errors are only reported there.
@@ -182,7 +184,8 @@ export class Group<R> {
    * capacity (backpressure). Rejects if the job never gets there: its signal
    * was aborted, the pool was stopped (a {@link PoolStoppedError}), or, in
    * fail-fast mode, the group had already failed (with the group's first
-   * error). Either way its outcome is also part of `wait()`.
+   * error). Either way its outcome is also part of `wait()` and of
+   * {@link Group.size}.
    *
    * @throws TypeError if `job` is not a function; RangeError or TypeError for
    *   bad options.

@@ -7,7 +7,7 @@
  * @internal
  * @module
  */
-import { Chan, recv, select, type RecvCase } from "@gochan/core";
+import { Chan, recv, select, type RecvCase, type SelectResult } from "@gochan/core";
 import type { Job } from "./job.js";
 import type { JobFunction } from "./options.js";
 
@@ -86,16 +86,14 @@ export class PoolWorker {
       host.end(this, job, ok, value);
       value = undefined;
       job = host.next(this);
-      if (job === null && this.state === W_IDLE) job = await this.idle();
+      if (job === null && this.state === W_IDLE) {
+        // Idle: registered on workerPool by next(); wait for a job or quit.
+        // Nothing of the finished job is held while waiting (job, signal and
+        // value were cleared above, and r is cleared once read).
+        let r: SelectResult<typeof this.cases> | null = await select(this.cases);
+        job = r.index === 0 && r.ok ? r.value : null;
+        r = null;
+      }
     }
-  }
-
-  /**
-   * Idle: registered on workerPool by next(); waits for a job or quit. A
-   * frame of its own, so that the loop holds no finished job while it waits.
-   */
-  private async idle(): Promise<Job | null> {
-    const r = await select(this.cases);
-    return r.index === 0 && r.ok ? r.value : null;
   }
 }

@@ -29,6 +29,22 @@ describe("an idle pool keeps nothing of its finished jobs", () => {
     await pool.stop();
   });
 
+  it("Pool: a job handed to an idle worker (through its job channel) is collectable once done", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 4 });
+    const refs: WeakRef<object>[] = [];
+    for (let i = 0; i < 3; i++) {
+      await (async () => {
+        const body = { bytes: new Uint8Array(1024) };
+        refs.push(new WeakRef(body));
+        await pool.submit(async () => body.bytes.length);
+      })();
+      await settle(); // the worker is idle, parked in its select, before the next job
+    }
+    await collect();
+    expect(alive(refs)).toBe(0);
+    await pool.stop();
+  });
+
   it("Worker (the seed's): the last job handled is collectable", async () => {
     const workerPool = new Chan<Chan<{ bytes: Uint8Array }>>(1);
     const worker = new Worker(workerPool, (job: { bytes: Uint8Array }) => job.bytes.length);
