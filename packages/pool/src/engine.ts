@@ -135,14 +135,22 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   /** The signal of jobs that nothing can cancel (see signals.ts), made on first use. */
   private quiet: AbortSignal | null = null;
 
-  /** Event-loop fairness: job starts since the last macrotask turn. */
-  ops = 0;
-  yieldEvery: number;
+  /**
+   * Event-loop fairness, core's policy (yieldEvery, timeSlice): job starts
+   * since the budget was renewed, and when the pool last took a macrotask turn.
+   */
+  private ops = 0;
+  private yieldEvery: number;
+  private timeSlice: number;
+  private lastTurn = performance.now();
   private turn: Promise<void> | null = null;
   private turnResolve: (() => void) | null = null;
   private readonly flushTurn = (): void => {
     this.ops = 0;
-    this.yieldEvery = getScheduling().yieldEvery;
+    const scheduling = getScheduling();
+    this.yieldEvery = scheduling.yieldEvery;
+    this.timeSlice = scheduling.timeSlice;
+    this.lastTurn = performance.now();
     const resolve = this.turnResolve as () => void;
     this.turn = null;
     this.turnResolve = null;
@@ -163,7 +171,9 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     this.onEvent = options.onEvent;
     this.queue = new Chan<Job>(options.maxQueue, { name: "jobQueue" });
     this.workerPool = new Chan<JobChannel>(options.maxWorkers, { name: "workerPool" });
-    this.yieldEvery = getScheduling().yieldEvery;
+    const scheduling = getScheduling();
+    this.yieldEvery = scheduling.yieldEvery;
+    this.timeSlice = scheduling.timeSlice;
     this.signal = options.signal;
     if (this.signal !== null) {
       if (this.signal.aborted) this.abort(this.signal.reason);
@@ -631,9 +641,18 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
 
   // ------------------------------------------------------------ fairness
 
-  /** Counts a job start; past the budget, the next macrotask turn to wait for. */
+  /**
+   * Counts a job start. Once `yieldEvery` starts are spent, as in core: the
+   * next macrotask turn to wait for if the time slice since the pool's last
+   * turn is over (or a turn is already pending), else a new budget.
+   */
   pace(): Promise<void> | null {
-    return ++this.ops >= this.yieldEvery ? this.yieldTurn() : null;
+    if (++this.ops < this.yieldEvery) return null;
+    if (this.turn === null && this.timeSlice > 0 && performance.now() - this.lastTurn < this.timeSlice) {
+      this.ops = 0;
+      return null;
+    }
+    return this.yieldTurn();
   }
 
   /** Waits for the next macrotask turn (one shared turn for every worker). */

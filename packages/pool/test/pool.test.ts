@@ -12,6 +12,7 @@ import {
   type JobInfo,
   type PoolEvent,
 } from "@gochan/pool";
+import { configureScheduling, getScheduling } from "@gochan/core";
 import { balanced, deferred, gate, observe, settle, turn } from "./helpers.js";
 
 /** Runs fn while queueMicrotask callbacks that throw are recorded instead of crashing the run. */
@@ -819,5 +820,44 @@ describe("the pool's signal", () => {
     expect(pool.stopped).toBe(true);
     await expect(pool.submit(() => 1)).rejects.toBeInstanceOf(PoolStoppedError);
     await pool.stop();
+  });
+});
+
+describe("event-loop fairness (core's policy: yieldEvery, then the time slice)", () => {
+  /** How many jobs of a busy run of trivial jobs start before a macrotask queued at submission runs. */
+  async function startsBeforeAMacrotask(): Promise<number> {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1000 });
+    let starts = 0;
+    let seen = -1;
+    setImmediate(() => {
+      seen = starts;
+    });
+    const jobs: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) jobs.push(pool.submit(() => void starts++));
+    await Promise.all(jobs);
+    await pool.stop();
+    return seen === -1 ? starts : seen;
+  }
+
+  it("yields a macrotask turn every yieldEvery starts once the time slice is over", async () => {
+    const saved = getScheduling();
+    configureScheduling({ yieldEvery: 16, timeSlice: 0 });
+    try {
+      const n = await startsBeforeAMacrotask();
+      expect(n).toBeLessThanOrEqual(16);
+    } finally {
+      configureScheduling({ yieldEvery: saved.yieldEvery, timeSlice: saved.timeSlice });
+    }
+  });
+
+  it("does not yield while the time slice lasts, as core does not", async () => {
+    const saved = getScheduling();
+    configureScheduling({ yieldEvery: 16, timeSlice: 60_000 });
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await startsBeforeAMacrotask()).toBe(200);
+    } finally {
+      configureScheduling({ yieldEvery: saved.yieldEvery, timeSlice: saved.timeSlice });
+    }
   });
 });
