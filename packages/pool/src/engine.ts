@@ -427,6 +427,9 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       x.ctl = ctl;
       signal = ctl.signal;
       if (x.timeout !== Infinity) x.timer = setTimeout(onJobTimeout, x.timeout, job);
+    } else if ((job.bits & KIND) === KIND_GROUP && (job as GroupJob).group.failFast) {
+      // Only its group's failure can cancel it: the group's signal is exactly that.
+      signal = (job as GroupJob).group.signal();
     } else {
       signal = this.quiet ?? (this.quiet = quietSignal());
     }
@@ -436,14 +439,14 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   }
 
   /**
-   * Whether anything may abort the job's signal while it runs (its signal,
-   * timeout, fail-fast group, the pool's signal): then it gets its own.
+   * Whether something of the job's own or the pool's signal may cancel it
+   * while it runs (its signal, its timeout, the pool's signal): then it gets a
+   * signal of its own.
    */
   private cancellable(job: Job): boolean {
     if (this.signal !== null) return true;
     const x = job.x;
-    if (x !== null && (x.signal !== null || x.timeout !== Infinity)) return true;
-    return (job.bits & KIND) === KIND_GROUP && (job as GroupJob).group.failFast;
+    return x !== null && (x.signal !== null || x.timeout !== Infinity);
   }
 
   /** The job function returned (or the job was skipped): the worker is free. */

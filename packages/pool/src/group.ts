@@ -83,16 +83,22 @@ export class GroupCore implements JobGroup {
   }
 
   announce(first: boolean, outcome: JobOutcome, value: unknown): void {
-    if (first) {
+    if (first && outcome !== "dropped") {
+      // Every other job is settled (cancelled) before the group's signal,
+      // which its jobs may hold, runs anyone's abort listeners. (A job dropped
+      // by stop() fails the group without either: stop() lets running jobs
+      // finish, their signals unaborted.)
+      if (this.live.size > 0) this.engine.cancelAll([...this.live], value);
       this.abort(value);
-      // A job dropped by stop() fails the group without cancelling its
-      // running jobs: stop() lets running jobs finish.
-      if (outcome !== "dropped" && this.live.size > 0) this.engine.cancelAll([...this.live], value);
     }
     if (this.pending === 0) this.flush();
   }
 
-  /** The group's signal (for producers), made on first use; aborted when a fail-fast group fails. */
+  /**
+   * The group's signal, made on first use; aborted when a fail-fast group
+   * fails. Producers check it; the jobs of a fail-fast group that nothing else
+   * can cancel receive it as their signal.
+   */
   signal(): AbortSignal {
     if (this.sig === null) {
       this.ctl = new AbortController();
@@ -148,8 +154,8 @@ export class GroupCore implements JobGroup {
  *   running jobs (with that error as the reason), and `wait()` rejects with that
  *   first error at once. Later `submit` calls reject with it too, so a producer
  *   loop stops early. A job dropped by `pool.stop()` fails the group with
- *   PoolStoppedError without aborting its running jobs (stop lets running jobs
- *   finish); `wait()` then rejects once they have.
+ *   PoolStoppedError without aborting its running jobs or {@link Group.signal}
+ *   (stop lets running jobs finish); `wait()` then rejects once they have.
  *
  * A group's jobs count in the pool's metrics like any other job. Call `wait()`:
  * a group's errors are only reported there.
@@ -230,9 +236,13 @@ export class Group<R> {
   }
 
   /**
-   * Aborted (with the error as its reason) when a fail-fast group fails, at
-   * the moment its running jobs' signals are aborted: a producer can check it
-   * to stop early. Never aborted for a collect group.
+   * Aborted (with the error as its reason) when a fail-fast group fails,
+   * once its other jobs are cancelled: a producer can check it to stop early.
+   * It is also the signal the group's jobs receive unless they have a signal
+   * or timeout of their own or the pool has a signal (then each gets its own),
+   * so a job that finished may see it abort when its group fails later. Not
+   * aborted when the failure is a job dropped by `pool.stop()`, nor ever for
+   * a collect group.
    *
    * @example
    * ```ts

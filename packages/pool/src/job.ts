@@ -39,8 +39,10 @@ export interface JobGroup {
   record(job: GroupJob, outcome: JobOutcome, value: unknown): boolean;
   /** Runs what the outcome calls for; `first` is what `record` returned. */
   announce(first: boolean, outcome: JobOutcome, value: unknown): void;
-  /** Whether a running job of the group may be cancelled by the group (its signal must be its own). */
+  /** Whether the group cancels its jobs on its first failure. */
   readonly failFast: boolean;
+  /** The group's signal: aborted, with the error, when a fail-fast group fails. */
+  signal(): AbortSignal;
 }
 
 /**

@@ -37,11 +37,12 @@ import type { JobInfo, PoolEvent } from "./metrics.js";
  * (or rejects with) is the job's error. The signal is aborted when the job
  * should stop: its timeout elapsed, its own signal was aborted, its fail-fast
  * group failed, or the pool's signal was aborted; never because of another
- * job. A job that one of these can cancel gets a signal of its own (made when
- * it starts, about 4.5 us on Node 20); a job that nothing can cancel (no
- * signal, no timeout, not in a fail-fast group, in a pool without a signal)
- * gets the pool's quiet signal, shared and free: it never aborts and keeps no
- * listener, so listeners left on it never pile up.
+ * job. A job with a signal or timeout of its own, or in a pool with a
+ * signal, gets a signal of its own (made when it starts, about 4.5 us on
+ * Node 20); a job of a fail-fast group that nothing else can cancel gets its
+ * group's signal (aborted when the group fails); a job that nothing can
+ * cancel gets the pool's quiet signal, shared and free: it never aborts and
+ * keeps no listener, so listeners left on it never pile up.
  *
  * @typeParam R - the job's result.
  *

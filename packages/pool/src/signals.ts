@@ -3,15 +3,16 @@
  * signal a job receives.
  *
  * A job's signal aborts only for that job's own reasons: its `signal`, its
- * `timeout`, its fail-fast group failing, the pool's `signal`. A job that has
- * one of these gets an AbortController of its own when it starts. Making one
- * costs about 4.5 us on Node 20 (the AbortSignal, not the controller, is the
- * expensive part), some ten times a trivial job, so a job that nothing can
- * cancel (no signal, no timeout, not in a fail-fast group, in a pool without a
- * signal) gets the engine's quiet signal instead: one signal that never
- * aborts. A listener added to it could never run, so it is not kept: job
- * after job may listen on it without anything piling up, and there is no
- * other job it could be aborted for.
+ * `timeout`, its fail-fast group failing, the pool's `signal`. A job with a
+ * signal or timeout of its own, or in a pool with a signal, gets an
+ * AbortController of its own when it starts. Making one costs about 4.5 us on
+ * Node 20 (the AbortSignal, not the controller, is the expensive part), some
+ * ten times a trivial job, so the others do not: a job of a fail-fast group
+ * gets its group's signal (aborted exactly when the group fails, a reason
+ * every job of the group shares), and a job that nothing can cancel gets the
+ * engine's quiet signal: one signal that never aborts. A listener added to it
+ * could never run, so it is not kept: job after job may listen on it without
+ * anything piling up, and there is no other job it could be aborted for.
  *
  * @internal
  * @module

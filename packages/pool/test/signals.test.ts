@@ -86,3 +86,28 @@ describe("a finished job's signal is its own", () => {
     expect(calls).toBe(0);
   });
 });
+
+describe("the jobs of a fail-fast group", () => {
+  it("receive the group's signal, which aborts only once the group's other jobs are settled", async () => {
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 4 });
+    const group = pool.group<void>({ failFast: true });
+    const fail = deferred();
+    let received: AbortSignal | null = null;
+    let cancelledWhenAborted = -1;
+    await group.submit(async (signal) => {
+      received = signal;
+      signal.addEventListener("abort", () => (cancelledWhenAborted = pool.metrics().cancelled));
+      await new Promise((resolve) => signal.addEventListener("abort", resolve));
+    });
+    await group.submit(async () => {
+      await fail.promise;
+      throw new Error("boom");
+    });
+    await settle();
+    expect(received).toBe(group.signal);
+    fail.resolve();
+    await expect(group.wait()).rejects.toThrow("boom");
+    expect(cancelledWhenAborted).toBe(1);
+    await pool.stop();
+  });
+});
