@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * The seed's `Dispatcher`, line for line on gochan channels, with its flaws
  * fixed. Together with {@link Worker} it lets the seed's program be written
@@ -98,6 +99,7 @@
  * @module
  */
 import { Chan, isChan, recv, select, SendOnClosedError, MAX_CAPACITY, type RecvCase, type RecvChan } from "@gochan/core";
+import { abortable, waitSignal, type WaitOptions } from "./abortable.js";
 import { checkCount, checkHook, checkObject, describe } from "./options.js";
 import { Worker, type JobHandler, type WorkerOptions } from "./worker.js";
 
@@ -229,7 +231,8 @@ export class Dispatcher<J> {
    * still there stay there, for the caller to drain or reuse); a job it has
    * already taken is still handed to the next idle worker, never lost. Then
    * every worker stops, each after its current job. Resolves once all have
-   * exited. Idempotent.
+   * exited. Idempotent. With `options.signal`, aborting it ends the wait only
+   * (the promise rejects with its reason); the stop goes on.
    *
    * @example
    * ```ts
@@ -240,7 +243,8 @@ export class Dispatcher<J> {
    * await dispatcher.stop();
    * ```
    */
-  stop(): Promise<void> {
+  stop(options?: WaitOptions): Promise<void> {
+    const signal = waitSignal("Dispatcher.stop", options);
     if (this.#stopping === null) {
       if (!this.quit.closed) this.quit.close();
       if (this.#state === NEW) {
@@ -249,7 +253,25 @@ export class Dispatcher<J> {
       }
       this.#stopping = this.#done;
     }
-    return this.#stopping;
+    return abortable(this.#stopping, signal);
+  }
+
+  /**
+   * `await using dispatcher = new Dispatcher(...)` stops the dispatcher and
+   * its workers when the scope ends: the same as {@link Dispatcher.stop}.
+   *
+   * @example
+   * ```ts
+   * import { Chan } from "@gochan/core";
+   * import { Dispatcher } from "@gochan/pool";
+   * {
+   *   await using dispatcher = new Dispatcher(new Chan<number>(10), 2, (n: number) => console.log(n));
+   *   dispatcher.run();
+   * } // stopped here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   async #dispatch(): Promise<void> {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { abortable, waitSignal, type WaitOptions } from "./abortable.js";
 import type { Engine } from "./engine.js";
 import { PoolStoppedError } from "./errors.js";
 import type { GroupJob, JobGroup } from "./job.js";
@@ -217,6 +218,13 @@ export class Group<R> {
    * order (collect). With no job submitted it resolves with `[]`. It may be
    * called again later, e.g. after submitting more jobs.
    *
+   * With `options.signal`, aborting it ends this wait only: the promise
+   * rejects with the signal's reason and the group's jobs carry on (cancel
+   * them with their own signals, or use a fail-fast group).
+   *
+   * @throws TypeError for options that are not an object or a signal that is
+   *   not an AbortSignal.
+   *
    * @example
    * ```ts
    * import { Pool } from "@gochan/pool";
@@ -231,8 +239,10 @@ export class Group<R> {
    * }
    * ```
    */
-  wait(): Promise<R[]> {
-    return this.#core.wait() as Promise<R[]>;
+  wait(options?: WaitOptions): Promise<R[]> {
+    const signal = waitSignal("group.wait", options);
+    if (signal !== null && signal.aborted) return Promise.reject(signal.reason);
+    return abortable(this.#core.wait() as Promise<R[]>, signal);
   }
 
   /**
