@@ -45,6 +45,7 @@ export const GROUPS = {
     "options.ts": "Pool",
     "group.ts": "Pool",
     "job.ts": "Pool",
+    "abortable.ts": "Pool",
     "metrics.ts": "Metrics and events",
     "dispatcher.ts": "Seed: Dispatcher and Worker",
     "worker.ts": "Seed: Dispatcher and Worker",

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * The seed's `Dispatcher`, line for line on gochan channels, with its flaws
  * fixed. Together with {@link Worker} it lets the seed's program be written
@@ -97,8 +98,9 @@
  *
  * @module
  */
-import { Chan, isChan, recv, select, SendOnClosedError, MAX_CAPACITY, type RecvChan } from "@gochan/core";
-import { checkCount, checkObject, describe } from "./options.js";
+import { Chan, isChan, recv, select, SendOnClosedError, MAX_CAPACITY, type RecvCase, type RecvChan } from "@gochan/core";
+import { abortable, waitSignal, type WaitOptions } from "./abortable.js";
+import { checkCount, checkHook, checkObject, describe } from "./options.js";
 import { Worker, type JobHandler, type WorkerOptions } from "./worker.js";
 
 /**
@@ -161,7 +163,7 @@ export class Dispatcher<J> {
    *
    * @throws RangeError naming the value if `maxWorkers` is not an integer from
    *   1 to 2^31-1; TypeError if `jobQueue` is not a gochan channel or
-   *   `handler` is not a function.
+   *   `handler` or `options.onError` is not a function.
    */
   constructor(jobQueue: RecvChan<J, unknown>, maxWorkers: number, handler: JobHandler<J>, options?: DispatcherOptions<J>) {
     if (!isChan(jobQueue)) throw new TypeError(`new Dispatcher: jobQueue must be a Chan, got ${describe(jobQueue)}`);
@@ -170,6 +172,8 @@ export class Dispatcher<J> {
       throw new TypeError(`new Dispatcher: handler must be a function, got ${describe(handler)}`);
     }
     checkObject("new Dispatcher", "options", options);
+    // Validated here, not first by the workers that run() makes.
+    checkHook("new Dispatcher", "onError", options?.onError);
     this.jobQueue = jobQueue;
     this.workerPool = new Chan<Chan<J>>(maxWorkers, { name: "WorkerPool" });
     this.quit = new Chan<never>();
@@ -197,17 +201,26 @@ export class Dispatcher<J> {
   /**
    * Go's `Run()`: starts `maxWorkers` workers, then the dispatch loop.
    *
-   * @throws Error if already running or stopped.
+   * @throws Error if already running or stopped. Should starting the workers
+   *   fail, the error is thrown and the dispatcher is left stopping: `stop()`
+   *   and `done` resolve once the workers started so far have exited.
    */
   run(): void {
     if (this.#state !== NEW) {
       throw new Error(`Dispatcher.run: the dispatcher was already ${this.#state === RUNNING ? "run" : "stopped"}`);
     }
     this.#state = RUNNING;
-    for (let i = 0; i < this.maxWorkers; i++) {
-      const worker = new Worker<J>(this.workerPool, this.#handler, this.#options);
-      this.#workers.push(worker);
-      worker.start();
+    try {
+      for (let i = 0; i < this.maxWorkers; i++) {
+        const worker = new Worker<J>(this.workerPool, this.#handler, this.#options);
+        this.#workers.push(worker);
+        worker.start();
+      }
+    } catch (error) {
+      // Leave a dispatcher that stops: the workers started so far stop, and done resolves.
+      this.quit.close();
+      void this.#shutdown();
+      throw error;
     }
     this.#loop = this.#dispatch();
     void this.#loop.then(() => this.#shutdown());
@@ -218,7 +231,8 @@ export class Dispatcher<J> {
    * still there stay there, for the caller to drain or reuse); a job it has
    * already taken is still handed to the next idle worker, never lost. Then
    * every worker stops, each after its current job. Resolves once all have
-   * exited. Idempotent.
+   * exited. Idempotent. With `options.signal`, aborting it ends the wait only
+   * (the promise rejects with its reason); the stop goes on.
    *
    * @example
    * ```ts
@@ -229,7 +243,8 @@ export class Dispatcher<J> {
    * await dispatcher.stop();
    * ```
    */
-  stop(): Promise<void> {
+  stop(options?: WaitOptions): Promise<void> {
+    const signal = waitSignal("Dispatcher.stop", options);
     if (this.#stopping === null) {
       if (!this.quit.closed) this.quit.close();
       if (this.#state === NEW) {
@@ -238,7 +253,25 @@ export class Dispatcher<J> {
       }
       this.#stopping = this.#done;
     }
-    return this.#stopping;
+    return abortable(this.#stopping, signal);
+  }
+
+  /**
+   * `await using dispatcher = new Dispatcher(...)` stops the dispatcher and
+   * its workers when the scope ends: the same as {@link Dispatcher.stop}.
+   *
+   * @example
+   * ```ts
+   * import { Chan } from "@gochan/core";
+   * import { Dispatcher } from "@gochan/pool";
+   * {
+   *   await using dispatcher = new Dispatcher(new Chan<number>(10), 2, (n: number) => console.log(n));
+   *   dispatcher.run();
+   * } // stopped here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   async #dispatch(): Promise<void> {
@@ -248,13 +281,23 @@ export class Dispatcher<J> {
       // since select would otherwise pick at random between the two.
       if (this.quit.tryRecv() !== undefined) return;
       // case job := <-JobQueue (or quit; or the queue is closed and drained)
-      const r = await select(take);
-      if (r.index === 1 || !r.ok) return;
-      // The seed started `go func(job Job) {...}(job)` here, one goroutine per
-      // job (flaw 1); the loop hands the job over itself, so the queue pushes
-      // back and order is kept.
-      await this.#handOff(r.value);
+      if (!(await this.#take(take))) return;
     }
+  }
+
+  /**
+   * Takes one job and hands it over; false on quit or a closed, drained
+   * queue. A frame of its own, so the loop holds no handed-out job while it
+   * waits for the next.
+   */
+  async #take(take: readonly [RecvCase<J, unknown>, RecvCase<never>]): Promise<boolean> {
+    const r = await select(take);
+    if (r.index === 1 || !r.ok) return false;
+    // The seed started `go func(job Job) {...}(job)` here, one goroutine per
+    // job (flaw 1); the loop hands the job over itself, so the queue pushes
+    // back and order is kept.
+    await this.#handOff(r.value);
+    return true;
   }
 
   /** jobChannel := <-d.WorkerPool; jobChannel <- job, skipping stale registrations. */

@@ -51,12 +51,12 @@
 import { Chan, getScheduling } from "@gochan/core";
 import { JobTimeoutError, PoolStoppedError, QueueFullError, reportError, rethrow } from "./errors.js";
 import { Fifo } from "./fifo.js";
-import { JobChannel, onIdleTimeout, PoolWorker, W_BUSY, W_GONE, W_IDLE } from "./pool-worker.js";
+import { JobChannel, onIdleTimeout, PoolWorker, W_BUSY, W_GONE, W_IDLE, type WorkerHost } from "./pool-worker.js";
 import {
   admission,
   BLOCKED,
   DONE,
-  Failure,
+  extras,
   GroupJob,
   Job,
   JobExtras,
@@ -70,8 +70,8 @@ import {
   SETTLED,
   STARTED,
   type JobGroup,
-  type JobHost,
 } from "./job.js";
+import { Outcomes, settle, type SettleHost } from "./lifecycle.js";
 import type { JobInfo, JobOutcome, PoolEvent, PoolMetrics } from "./metrics.js";
 import {
   checkDelay,
@@ -82,6 +82,7 @@ import {
   type JobOptions,
   type ResolvedPoolOptions,
 } from "./options.js";
+import { quietSignal, Watches, type Canceller } from "./signals.js";
 
 /** Engine states. */
 const OPEN = 0; // accepting jobs
@@ -99,16 +100,11 @@ const RESOLVED: Promise<void> = Promise.resolve();
 function onJobTimeout(job: Job): void {
   const x = job.x as JobExtras;
   x.timer = undefined;
-  (x.host as Engine).timeout(job);
-}
-
-function extras(job: Job, host: JobHost): JobExtras {
-  if (job.x === null) job.x = new JobExtras(host);
-  return job.x;
+  x.host.timeout(job);
 }
 
 /** The pool's engine. Everything here is internal; `Pool` is its facade. */
-export class Engine implements JobHost {
+export class Engine implements SettleHost, WorkerHost, Canceller {
   maxWorkers: number;
   readonly maxQueue: number;
   readonly idleTimeout: number;
@@ -133,21 +129,28 @@ export class Engine implements JobHost {
   /** Nesting depth of bulk cancellations (compaction waits for the end). */
   private batch = 0;
 
-  submitted = 0;
-  succeeded = 0;
-  failed = 0;
-  cancelled = 0;
-  dropped = 0;
+  readonly outcomes = new Outcomes();
   private nextId = 1;
+  private readonly watches = new Watches(this);
+  /** The signal of jobs that nothing can cancel (see signals.ts), made on first use. */
+  private quiet: AbortSignal | null = null;
 
-  /** Event-loop fairness: job starts since the last macrotask turn. */
-  ops = 0;
-  yieldEvery: number;
+  /**
+   * Event-loop fairness, core's policy (yieldEvery, timeSlice): job starts
+   * since the budget was renewed, and when the pool last took a macrotask turn.
+   */
+  private ops = 0;
+  private yieldEvery: number;
+  private timeSlice: number;
+  private lastTurn = performance.now();
   private turn: Promise<void> | null = null;
   private turnResolve: (() => void) | null = null;
   private readonly flushTurn = (): void => {
     this.ops = 0;
-    this.yieldEvery = getScheduling().yieldEvery;
+    const scheduling = getScheduling();
+    this.yieldEvery = scheduling.yieldEvery;
+    this.timeSlice = scheduling.timeSlice;
+    this.lastTurn = performance.now();
     const resolve = this.turnResolve as () => void;
     this.turn = null;
     this.turnResolve = null;
@@ -157,6 +160,7 @@ export class Engine implements JobHost {
   private stopped: Promise<void> | null = null;
   private stoppedResolve: (() => void) | null = null;
   private finished = false;
+  /** The pool's signal. */
   private readonly signal: AbortSignal | null;
 
   constructor(options: ResolvedPoolOptions) {
@@ -167,7 +171,9 @@ export class Engine implements JobHost {
     this.onEvent = options.onEvent;
     this.queue = new Chan<Job>(options.maxQueue, { name: "jobQueue" });
     this.workerPool = new Chan<JobChannel>(options.maxWorkers, { name: "workerPool" });
-    this.yieldEvery = getScheduling().yieldEvery;
+    const scheduling = getScheduling();
+    this.yieldEvery = scheduling.yieldEvery;
+    this.timeSlice = scheduling.timeSlice;
     this.signal = options.signal;
     if (this.signal !== null) {
       if (this.signal.aborted) this.abort(this.signal.reason);
@@ -226,7 +232,7 @@ export class Engine implements JobHost {
       // Refused: its promise is never handed out, so it must not settle.
       job.resolve = null;
       const error = new QueueFullError(this.maxQueue, this.queuedLive, this.blocked);
-      this.discard(job, "dropped", error);
+      settle(this, job, "dropped", error);
       throw error;
     }
     return p;
@@ -259,10 +265,10 @@ export class Engine implements JobHost {
    * blocked submitters.
    */
   private accept(job: Job, wait: boolean): Accepted {
-    this.submitted++;
+    this.outcomes.submitted++;
     const signal = job.x === null ? null : job.x.signal;
     if (signal !== null && signal.aborted) {
-      this.discard(job, "cancelled", signal.reason);
+      settle(this, job, "cancelled", signal.reason);
       return CANCELLED;
     }
     if (this.offer(job)) {
@@ -272,7 +278,7 @@ export class Engine implements JobHost {
     } else {
       return FULL;
     }
-    if (signal !== null) this.listen(job, signal);
+    if (signal !== null) this.watches.add(job, signal);
     return ACCEPTED;
   }
 
@@ -301,16 +307,6 @@ export class Engine implements JobHost {
     job.state = BLOCKED;
     this.line.push(job);
     this.blocked++;
-  }
-
-  /** A blocked job leaves the line (cancelled): its entry stays, dead, until skipped or compacted. */
-  private unblock(): void {
-    this.blocked--;
-    this.lineDead++;
-    if (this.lineDead > 32 && this.lineDead > this.blocked) {
-      this.line.compact(isBlocked);
-      this.lineDead = 0;
-    }
   }
 
   /** Moves blocked submitters into the queue while it has space. */
@@ -399,7 +395,7 @@ export class Engine implements JobHost {
     this.workers.add(w);
     this.live++;
     this.assign(w, job);
-    void w.run(job);
+    void w.run();
   }
 
   private assign(w: PoolWorker, job: Job): void {
@@ -418,21 +414,39 @@ export class Engine implements JobHost {
 
   // ------------------------------------------------------------- running
 
-  /** The job starts: its signal, or null if it was cancelled on the way. */
-  begin(w: PoolWorker, job: Job): AbortSignal | null {
+  /** The job starts: its signal, or null if it was settled on the way (it is not called then). */
+  begin(_w: PoolWorker, job: Job): AbortSignal | null {
     if ((job.bits & SETTLED) !== 0) return null;
+    // The signal exists before any user code learns that the job started, so
+    // a cancel from the start event aborts it (the function then runs with
+    // its signal already aborted).
+    let signal: AbortSignal;
+    if (this.cancellable(job)) {
+      const x = extras(job, this);
+      const ctl = new AbortController();
+      x.ctl = ctl;
+      signal = ctl.signal;
+      if (x.timeout !== Infinity) x.timer = setTimeout(onJobTimeout, x.timeout, job);
+    } else if ((job.bits & KIND) === KIND_GROUP && (job as GroupJob).group.failFast) {
+      // Only its group's failure can cancel it: the group's signal is exactly that.
+      signal = (job as GroupJob).group.signal();
+    } else {
+      signal = this.quiet ?? (this.quiet = quietSignal());
+    }
     job.bits |= STARTED;
     if (this.onEvent !== null) this.emit({ type: "start", job });
+    return signal;
+  }
+
+  /**
+   * Whether something of the job's own or the pool's signal may cancel it
+   * while it runs (its signal, its timeout, the pool's signal): then it gets a
+   * signal of its own.
+   */
+  private cancellable(job: Job): boolean {
+    if (this.signal !== null) return true;
     const x = job.x;
-    if (x !== null) {
-      if (x.signal !== null || x.timeout !== Infinity) {
-        const ctl = new AbortController();
-        x.ctl = ctl;
-        if (x.timeout !== Infinity) x.timer = setTimeout(onJobTimeout, x.timeout, job);
-        return ctl.signal;
-      }
-    }
-    return w.signal();
+    return x !== null && (x.signal !== null || x.timeout !== Infinity);
   }
 
   /** The job function returned (or the job was skipped): the worker is free. */
@@ -443,25 +457,14 @@ export class Engine implements JobHost {
     job.fn = null;
     const x = job.x;
     if (x !== null) {
-      if (x.timer !== undefined) {
-        clearTimeout(x.timer);
-        x.timer = undefined;
-      }
-      this.unlisten(job);
+      this.unlink(job);
       x.ctl = null;
     }
     if ((job.bits & SETTLED) === 0) {
-      if (ok) {
-        this.settle(job, "succeeded", true, value);
-        if (this.onEvent !== null) this.emitEnd(job, "succeeded", undefined);
-      } else {
-        this.settle(job, "failed", false, value);
-        if (this.onEvent !== null) this.emitEnd(job, "failed", value);
-      }
-    } else if (this.onEvent !== null) {
-      // Decided earlier (timeout, cancel): told now that the worker is free.
-      const early = job.x as JobExtras;
-      this.emitEnd(job, early.outcome, early.error);
+      settle(this, job, ok ? "succeeded" : "failed", value);
+    } else if (x !== null) {
+      // Settled earlier (timeout, cancel): its end event comes now, with the worker free.
+      this.ended(job, x.outcome, x.error);
     }
   }
 
@@ -541,129 +544,45 @@ export class Engine implements JobHost {
     if (w.state === W_IDLE) this.retire(w, true);
   }
 
-  // ------------------------------------------------------------- signals
-
-  /**
-   * One abort listener per distinct caller signal, shared by all the jobs
-   * using it: a request's signal given to 1,000 jobs adds one listener, not
-   * 1,000 (which would also trip Node's MaxListenersExceededWarning).
-   */
-  private readonly watches = new Map<AbortSignal, SignalWatch>();
-
-  private listen(job: Job, signal: AbortSignal): void {
-    let watch = this.watches.get(signal);
-    if (watch === undefined) {
-      watch = new SignalWatch(this, signal);
-      this.watches.set(signal, watch);
-      signal.addEventListener("abort", watch);
-    }
-    watch.jobs.add(job);
-  }
-
-  /** Stops watching the job's signal for it. */
-  private unlisten(job: Job): void {
-    const x = job.x;
-    if (x === null || x.signal === null) return;
-    const watch = this.watches.get(x.signal);
-    if (watch !== undefined) {
-      watch.jobs.delete(job);
-      if (watch.jobs.size === 0) this.unwatch(watch);
-    }
-    x.signal = null;
-  }
-
-  unwatch(watch: SignalWatch): void {
-    watch.signal.removeEventListener("abort", watch);
-    this.watches.delete(watch.signal);
-  }
-
   // ----------------------------------------------------------- outcomes
 
-  /** Decides a job's outcome: counts it, and settles its promise or reports it. */
-  private settle(job: Job, outcome: JobOutcome, ok: boolean, value: unknown): void {
-    job.bits |= SETTLED;
-    switch (outcome) {
-      case "succeeded":
-        this.succeeded++;
-        break;
-      case "failed":
-        this.failed++;
-        break;
-      case "cancelled":
-        this.cancelled++;
-        break;
-      default:
-        this.dropped++;
-    }
-    const kind = job.bits & KIND;
-    if (kind === KIND_SUBMIT) {
-      const resolve = job.resolve;
-      job.resolve = null;
-      if (resolve !== null) resolve(ok ? value : new Failure(value));
-    } else if (kind === KIND_GROUP) {
-      const x = job.x;
-      if (x !== null) {
-        const refused = x.refused;
-        x.admitted = null;
-        x.refused = null;
-        if (refused !== null && !ok) refused(value);
+  /** Takes a settled (or finished) job out of the line, the queue, its signal watch and its timer. */
+  unlink(job: Job): void {
+    const x = job.x;
+    if (x !== null) {
+      if (x.timer !== undefined) {
+        clearTimeout(x.timer);
+        x.timer = undefined;
       }
-      (job as GroupJob).group.settle(job, ok, value);
-    } else if (outcome === "failed") {
-      this.report(value, job);
+      if (x.signal !== null) {
+        this.watches.remove(job, x.signal);
+        x.signal = null;
+      }
     }
-  }
-
-  /** Settles a running job before its function returns (timeout, cancel). */
-  private settleEarly(job: Job, outcome: JobOutcome, reason: unknown): void {
-    const x = extras(job, this);
-    x.outcome = outcome;
-    x.error = reason;
-    this.settle(job, outcome, false, reason);
-  }
-
-  /** A job that never runs leaves the pool now. */
-  private discard(job: Job, outcome: JobOutcome, reason: unknown): void {
-    job.state = DONE;
-    job.fn = null;
-    this.unlisten(job);
-    this.settle(job, outcome, false, reason);
-    if (this.onEvent !== null) this.emitEnd(job, outcome, reason);
-  }
-
-  /**
-   * Cancels a job: its signal aborted, its fail-fast group failed, or the pool
-   * was aborted (then `w` is its worker).
-   */
-  cancel(job: Job, reason: unknown, w?: PoolWorker): void {
-    if ((job.bits & SETTLED) !== 0) return;
     switch (job.state) {
       case BLOCKED:
-        job.state = DONE; // dead in the line from now on
-        this.unblock();
-        this.discard(job, "cancelled", reason);
-        return;
+        // A dead entry in the line from now on.
+        this.blocked--;
+        this.lineDead++;
+        break;
       case QUEUED:
-        // It stays in the channel as a tombstone, skipped by dequeue; room is
-        // made now if someone is waiting for it.
+        // A tombstone in the queue channel from now on, skipped by dequeue.
         this.queuedLive--;
         this.tombstones++;
-        this.discard(job, "cancelled", reason);
-        if (this.blocked > 0 && this.batch === 0) this.compactAndDispatch();
-        return;
+        break;
       case RUNNING:
-        this.unlisten(job);
-        if ((job.bits & STARTED) !== 0) this.abortSignalOf(job, reason, w);
-        this.settleEarly(job, "cancelled", reason);
-        return;
+        return; // its worker ends it
       default:
     }
+    job.state = DONE;
+    job.fn = null;
   }
 
-  private compactAndDispatch(): void {
-    if (this.tombstones === 0) return;
-    this.compact();
-    if (this.idle > 0 || this.live < this.maxWorkers) this.dispatch();
+  /** Cancels a job wherever it is: its signal aborted, its fail-fast group failed, or the pool was aborted. */
+  cancel(job: Job, reason: unknown): void {
+    if ((job.bits & SETTLED) !== 0 || job.state === DONE) return;
+    settle(this, job, "cancelled", reason);
+    if (this.batch === 0) this.tidy();
   }
 
   /** Cancels many jobs at once (a failed fail-fast group, a shared signal): one compaction at the end. */
@@ -674,35 +593,45 @@ export class Engine implements JobHost {
     } finally {
       this.batch--;
     }
-    if (this.batch === 0 && this.blocked > 0) this.compactAndDispatch();
+    if (this.batch === 0) this.tidy();
   }
 
-  private abortSignalOf(job: Job, reason: unknown, w: PoolWorker | undefined): void {
-    const x = job.x;
-    if (x !== null && x.ctl !== null) {
-      x.ctl.abort(reason);
-      return;
+  /**
+   * After cancellations: compacts dead entries away when they are in the way
+   * of blocked submitters or outnumber the living, and hands out what moved.
+   */
+  private tidy(): void {
+    if (this.lineDead > 32 && this.lineDead > this.blocked) {
+      this.line.compact(isBlocked);
+      this.lineDead = 0;
     }
-    // It runs with its worker's signal: find the worker (a rare path: a
-    // fail-fast group failing, scanning at most maxWorkers workers).
-    let worker = w;
-    if (worker === undefined) for (const other of this.workers) if (other.job === job) worker = other;
-    if (worker !== undefined) worker.abort(reason);
+    if (this.blocked > 0 && this.tombstones > 0) {
+      this.compact();
+      if (this.state !== STOPPING && (this.idle > 0 || this.live < this.maxWorkers)) this.dispatch();
+    }
+    this.checkStopped();
   }
 
-  /** A running job's timeout elapsed. */
+  /** A running job's timeout elapsed: it fails now; its signal is aborted with the error. */
   timeout(job: Job): void {
     if ((job.bits & SETTLED) !== 0) return;
-    const x = job.x as JobExtras;
-    const error = new JobTimeoutError(job.id, x.timeout);
-    this.unlisten(job);
-    if (x.ctl !== null) x.ctl.abort(error);
-    this.settleEarly(job, "failed", error);
+    settle(this, job, "failed", new JobTimeoutError(job.id, (job.x as JobExtras).timeout));
   }
 
   /** Reports the error of a go() job: to onError, or as an uncaught exception. */
-  private report(error: unknown, job: Job): void {
+  report(error: unknown, job: Job): void {
     reportError(this.onError, error, job);
+  }
+
+  /** Emits a job's end event. */
+  ended(job: Job, outcome: JobOutcome, error: unknown): void {
+    if (this.onEvent === null) return;
+    const started = (job.bits & STARTED) !== 0;
+    this.emit(
+      outcome === "succeeded"
+        ? { type: "end", job, outcome, started }
+        : { type: "end", job, outcome, started, error },
+    );
   }
 
   private emit(event: PoolEvent): void {
@@ -713,19 +642,24 @@ export class Engine implements JobHost {
     }
   }
 
-  private emitEnd(job: Job, outcome: JobOutcome, error: unknown): void {
-    const started = (job.bits & STARTED) !== 0;
-    this.emit(
-      outcome === "succeeded"
-        ? { type: "end", job, outcome, started }
-        : { type: "end", job, outcome, started, error },
-    );
-  }
-
   // ------------------------------------------------------------ fairness
 
+  /**
+   * Counts a job start. Once `yieldEvery` starts are spent, as in core: the
+   * next macrotask turn to wait for if the time slice since the pool's last
+   * turn is over (or a turn is already pending), else a new budget.
+   */
+  pace(): Promise<void> | null {
+    if (++this.ops < this.yieldEvery) return null;
+    if (this.turn === null && this.timeSlice > 0 && performance.now() - this.lastTurn < this.timeSlice) {
+      this.ops = 0;
+      return null;
+    }
+    return this.yieldTurn();
+  }
+
   /** Waits for the next macrotask turn (one shared turn for every worker). */
-  yieldTurn(): Promise<void> {
+  private yieldTurn(): Promise<void> {
     if (this.turn === null) {
       this.turn = new Promise<void>((resolve) => {
         this.turnResolve = resolve;
@@ -779,30 +713,41 @@ export class Engine implements JobHost {
     this.abort(signal.reason);
   }
 
+  /** Stops the pool and cancels its running jobs (their signals abort with the reason). */
   private abort(reason: unknown): void {
     void this.stop();
-    for (const w of this.workers) {
-      if (w.job !== null) this.cancel(w.job, reason, w);
-    }
+    const running: Job[] = [];
+    for (const w of this.workers) if (w.job !== null) running.push(w.job);
+    this.cancelAll(running, reason);
   }
 
-  /** Drops every blocked and queued job (stop), oldest first. */
+  /**
+   * Drops every queued and blocked job (stop), oldest first. Each leaves its
+   * structure before it is settled, so user code run by the settling (which
+   * may cancel other waiting jobs) finds the queue and the line consistent.
+   */
   private dropWaiting(): void {
     let r;
     while ((r = this.queue.tryRecv()) !== undefined) {
       const job = r.value as Job;
-      if (job.state !== QUEUED) continue;
+      if (job.state !== QUEUED) {
+        this.tombstones--;
+        continue;
+      }
       this.queuedLive--;
-      this.discard(job, "dropped", dropped(job));
+      job.state = DONE;
+      settle(this, job, "dropped", dropped(job));
     }
-    this.tombstones = 0;
     let job: Job | undefined;
     while ((job = this.line.shift()) !== undefined) {
-      if (job.state !== BLOCKED) continue;
+      if (job.state !== BLOCKED) {
+        this.lineDead--;
+        continue;
+      }
       this.blocked--;
-      this.discard(job, "dropped", dropped(job));
+      job.state = DONE;
+      settle(this, job, "dropped", dropped(job));
     }
-    this.lineDead = 0;
   }
 
   private checkStopped(): void {
@@ -830,6 +775,7 @@ export class Engine implements JobHost {
   }
 
   metrics(): PoolMetrics {
+    const o = this.outcomes;
     return {
       maxWorkers: this.maxWorkers,
       maxQueue: this.maxQueue,
@@ -837,28 +783,13 @@ export class Engine implements JobHost {
       idle: this.live - this.running,
       queued: this.queuedLive,
       blockedSubmitters: this.blocked,
-      submitted: this.submitted,
-      succeeded: this.succeeded,
-      failed: this.failed,
-      cancelled: this.cancelled,
-      dropped: this.dropped,
-      completed: this.succeeded + this.failed,
+      submitted: o.submitted,
+      succeeded: o.succeeded,
+      failed: o.failed,
+      cancelled: o.cancelled,
+      dropped: o.dropped,
+      completed: o.succeeded + o.failed,
     };
-  }
-}
-
-/** The abort listener of one caller signal, and the live jobs that use it. */
-class SignalWatch {
-  readonly jobs = new Set<Job>();
-  readonly engine: Engine;
-  readonly signal: AbortSignal;
-  constructor(engine: Engine, signal: AbortSignal) {
-    this.engine = engine;
-    this.signal = signal;
-  }
-  handleEvent(): void {
-    this.engine.unwatch(this);
-    this.engine.cancelAll([...this.jobs], this.signal.reason);
   }
 }
 

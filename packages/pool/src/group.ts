@@ -5,9 +5,11 @@
  *
  * @module
  */
+import { abortable, waitSignal, type WaitOptions } from "./abortable.js";
 import type { Engine } from "./engine.js";
 import { PoolStoppedError } from "./errors.js";
-import type { GroupJob, Job, JobGroup } from "./job.js";
+import type { GroupJob, JobGroup } from "./job.js";
+import type { JobOutcome } from "./metrics.js";
 import { checkJob, type JobFunction, type JobOptions } from "./options.js";
 
 type Waiter = [(results: unknown[]) => void, (error: unknown) => void];
@@ -20,8 +22,8 @@ export class GroupCore implements JobGroup {
   private readonly results: unknown[] = [];
   /** Errors with their submission index (collect mode). */
   private errors: { index: number; error: unknown }[] = [];
-  /** The unsettled-or-recent jobs, to cancel (abort, if running) on the first error (fail-fast mode). */
-  private readonly jobs: Job[] = [];
+  /** The unsettled jobs, to cancel on the first error (fail-fast mode only). */
+  private readonly live = new Set<GroupJob>();
   count = 0;
   private pending = 0;
   failed = false;
@@ -36,41 +38,68 @@ export class GroupCore implements JobGroup {
   }
 
   submit(fn: unknown, options: JobOptions | undefined): Promise<void> {
-    if (this.engine.isStopped) {
+    if (this.engine.isStopped || this.failed) {
       checkJob("group.submit", fn);
-      return Promise.reject(new PoolStoppedError("group.submit: the pool is stopped"));
+      if (this.failed) {
+        this.count++;
+        this.results.push(undefined);
+        return Promise.reject(this.firstError);
+      }
+      // Refused, but part of the group: wait() reports it.
+      const error = new PoolStoppedError("group.submit: the pool is stopped");
+      const index = this.count++;
+      this.results.push(undefined);
+      if (this.failFast) this.fail(error);
+      else this.errors.push({ index, error });
+      this.announce(this.failFast, "dropped", error);
+      return Promise.reject(error);
     }
-    if (this.failed) {
-      checkJob("group.submit", fn);
-      return Promise.reject(this.firstError);
-    }
-    const job = this.engine.groupJob(this, this.count, fn, options);
+    const job = this.engine.groupJob(this, this.count, fn, options) as GroupJob;
     this.count++;
     this.results.push(undefined);
     this.pending++;
-    if (this.failFast) this.jobs.push(job);
+    if (this.failFast) this.live.add(job);
     return this.engine.acceptGroupJob(job);
   }
 
-  settle(job: Job, ok: boolean, value: unknown): void {
-    const index = (job as GroupJob).index;
+  record(job: GroupJob, outcome: JobOutcome, value: unknown): boolean {
     this.pending--;
-    if (ok) {
-      this.results[index] = value;
+    if (this.failFast) this.live.delete(job);
+    if (outcome === "succeeded") {
+      this.results[job.index] = value;
     } else if (this.failFast) {
       if (!this.failed) {
-        this.failed = true;
-        this.firstError = value;
-        this.abort(value);
-        this.engine.cancelAll(this.jobs, value);
+        this.fail(value);
+        return true;
       }
     } else {
-      this.errors.push({ index, error: value });
+      this.errors.push({ index: job.index, error: value });
+    }
+    return false;
+  }
+
+  private fail(error: unknown): void {
+    this.failed = true;
+    this.firstError = error;
+  }
+
+  announce(first: boolean, outcome: JobOutcome, value: unknown): void {
+    if (first && outcome !== "dropped") {
+      // Every other job is settled (cancelled) before the group's signal,
+      // which its jobs may hold, runs anyone's abort listeners. (A job dropped
+      // by stop() fails the group without either: stop() lets running jobs
+      // finish, their signals unaborted.)
+      if (this.live.size > 0) this.engine.cancelAll([...this.live], value);
+      this.abort(value);
     }
     if (this.pending === 0) this.flush();
   }
 
-  /** The group's signal (for producers), made on first use; aborted when a fail-fast group fails. */
+  /**
+   * The group's signal, made on first use; aborted when a fail-fast group
+   * fails. Producers check it; the jobs of a fail-fast group that nothing else
+   * can cancel receive it as their signal.
+   */
   signal(): AbortSignal {
     if (this.sig === null) {
       this.ctl = new AbortController();
@@ -80,7 +109,7 @@ export class GroupCore implements JobGroup {
     return this.sig;
   }
 
-  abort(reason: unknown): void {
+  private abort(reason: unknown): void {
     if (this.ctl !== null && !(this.sig as AbortSignal).aborted) this.ctl.abort(reason);
   }
 
@@ -94,7 +123,6 @@ export class GroupCore implements JobGroup {
   }
 
   private flush(): void {
-    this.jobs.length = 0;
     const waiters = this.waiters;
     if (waiters.length === 0) return;
     this.waiters = [];
@@ -126,7 +154,9 @@ export class GroupCore implements JobGroup {
  *   that are still waiting or queued (they never run), aborts the signal of its
  *   running jobs (with that error as the reason), and `wait()` rejects with that
  *   first error at once. Later `submit` calls reject with it too, so a producer
- *   loop stops early.
+ *   loop stops early. A job dropped by `pool.stop()` fails the group with
+ *   PoolStoppedError without aborting its running jobs or {@link Group.signal}
+ *   (stop lets running jobs finish); `wait()` then rejects once they have.
  *
  * A group's jobs count in the pool's metrics like any other job. Call `wait()`:
  * a group's errors are only reported there.
@@ -161,7 +191,8 @@ export class Group<R> {
    * capacity (backpressure). Rejects if the job never gets there: its signal
    * was aborted, the pool was stopped (a {@link PoolStoppedError}), or, in
    * fail-fast mode, the group had already failed (with the group's first
-   * error). Either way its outcome is also part of `wait()`.
+   * error). Either way its outcome is also part of `wait()` and of
+   * {@link Group.size}.
    *
    * @throws TypeError if `job` is not a function; RangeError or TypeError for
    *   bad options.
@@ -187,6 +218,13 @@ export class Group<R> {
    * order (collect). With no job submitted it resolves with `[]`. It may be
    * called again later, e.g. after submitting more jobs.
    *
+   * With `options.signal`, aborting it ends this wait only: the promise
+   * rejects with the signal's reason and the group's jobs carry on (cancel
+   * them with their own signals, or use a fail-fast group).
+   *
+   * @throws TypeError for options that are not an object or a signal that is
+   *   not an AbortSignal.
+   *
    * @example
    * ```ts
    * import { Pool } from "@gochan/pool";
@@ -201,14 +239,20 @@ export class Group<R> {
    * }
    * ```
    */
-  wait(): Promise<R[]> {
-    return this.#core.wait() as Promise<R[]>;
+  wait(options?: WaitOptions): Promise<R[]> {
+    const signal = waitSignal("group.wait", options);
+    if (signal !== null && signal.aborted) return Promise.reject(signal.reason);
+    return abortable(this.#core.wait() as Promise<R[]>, signal);
   }
 
   /**
-   * Aborted (with the error as its reason) when a fail-fast group fails, at
-   * the moment its running jobs' signals are aborted: a producer can check it
-   * to stop early. Never aborted for a collect group.
+   * Aborted (with the error as its reason) when a fail-fast group fails,
+   * once its other jobs are cancelled: a producer can check it to stop early.
+   * It is also the signal the group's jobs receive unless they have a signal
+   * or timeout of their own or the pool has a signal (then each gets its own),
+   * so a job that finished may see it abort when its group fails later. Not
+   * aborted when the failure is a job dropped by `pool.stop()`, nor ever for
+   * a collect group.
    *
    * @example
    * ```ts

@@ -32,4 +32,5 @@ export { Dispatcher } from "./dispatcher.js";
 export type { DispatcherOptions } from "./dispatcher.js";
 export { PoolError, QueueFullError, PoolStoppedError, JobTimeoutError } from "./errors.js";
 export type { PoolOptions, JobOptions, GroupOptions, JobFunction } from "./options.js";
+export type { WaitOptions } from "./abortable.js";
 export type { PoolMetrics, PoolEvent, JobStartEvent, JobEndEvent, JobInfo, JobKind, JobOutcome } from "./metrics.js";

@@ -1,22 +1,6 @@
 /**
- * The record the engine keeps for one submitted job, and its life cycle:
- *
- *     BLOCKED --admit--> QUEUED --dequeue--> RUNNING --end--> DONE
- *        |                  |                   |
- *        +---- cancel / drop (settled) ---------+--> DONE
- *
- * - BLOCKED: its submitter waits for queue space, in the engine's FIFO of
- *   blocked submitters (cancelling it leaves a dead entry there, skipped and
- *   compacted away).
- * - QUEUED: it sits in the queue channel. Cancelling it turns it into a
- *   tombstone (state DONE while still in the channel), skipped on dequeue.
- * - RUNNING: a worker owns it (from the hand-off, a microtask before the job
- *   function is called, until the function returns).
- * - DONE: the pool is finished with it.
- *
- * SETTLED is separate from the state: a running job that times out or is
- * cancelled is settled (its promise rejected, its outcome counted) at once,
- * but stays RUNNING until its function returns and the worker is free.
+ * The record the engine keeps for one submitted job. Its life cycle (the
+ * transitions, and the one function that settles a job) is in lifecycle.ts.
  *
  * @internal
  * @module
@@ -24,27 +8,42 @@
 import type { JobInfo, JobKind, JobOutcome } from "./metrics.js";
 import type { JobFunction } from "./options.js";
 
-export const BLOCKED = 0;
-export const QUEUED = 1;
-export const RUNNING = 2;
-export const DONE = 3;
+/** Made, not yet accepted (or refused before it was). */
+export const NEW = 0;
+/** Its submitter waits for queue space, in the engine's line of blocked submitters. */
+export const BLOCKED = 1;
+/** In the queue channel. */
+export const QUEUED = 2;
+/** A worker owns it: from the hand-off until the job function returns. */
+export const RUNNING = 3;
+/** The pool is finished with it (a dead entry if still in the line or the queue). */
+export const DONE = 4;
 
 type Resolve = (value: unknown) => void;
 type Reject = (reason: unknown) => void;
 
-/** What a job needs from the engine that owns it. */
+/** What a job's extras need from the engine that owns the job. */
 export interface JobHost {
-  /** The job's own signal was aborted. */
-  cancel(job: Job, reason: unknown): void;
+  /** The job's timeout elapsed. */
+  timeout(job: Job): void;
 }
 
-/** What a job needs from the group it belongs to. */
+/**
+ * What a job needs from the group it belongs to. Settling a group job is two
+ * calls: `record` changes the group's state only (no user code), `announce`
+ * runs what follows (the group's signal, cancelling its other jobs, answering
+ * `wait()`), after every other structure is consistent.
+ */
 export interface JobGroup {
+  /** Records the job's outcome; true if it is the group's first failure (fail-fast). */
+  record(job: GroupJob, outcome: JobOutcome, value: unknown): boolean;
+  /** Runs what the outcome calls for; `first` is what `record` returned. */
+  announce(first: boolean, outcome: JobOutcome, value: unknown): void;
+  /** Whether the group cancels its jobs on its first failure. */
   readonly failFast: boolean;
-  /** The job settled: record its result or error. */
-  settle(job: Job, ok: boolean, value: unknown): void;
+  /** The group's signal: aborted, with the error, when a fail-fast group fails. */
+  signal(): AbortSignal;
 }
-
 
 /**
  * Creates the promise of a job and keeps only its resolve function: a job
@@ -85,25 +84,26 @@ export function admission(x: JobExtras): Promise<void> {
 
 /**
  * Job.bits packs what a job is into one small integer, to keep the record
- * small: the state in bits 0-1, the kind in bits 2-3, then two booleans.
+ * small: the state in bits 0-2, the kind in bits 3-4, then two flags.
  */
-export const STATE = 3;
-export const KIND_SUBMIT = 0 << 2;
-export const KIND_GO = 1 << 2;
-export const KIND_GROUP = 2 << 2;
-export const KIND = 3 << 2;
-/** The outcome has been decided and reported (promise settled, counter added). */
-export const SETTLED = 16;
-/** The job function has been called. */
-export const STARTED = 32;
+export const STATE = 7;
+export const KIND_SUBMIT = 0 << 3;
+export const KIND_GO = 1 << 3;
+export const KIND_GROUP = 2 << 3;
+export const KIND = 3 << 3;
+/** The outcome has been decided (counted, unlinked); set once, before any user code learns of it. */
+export const SETTLED = 32;
+/** The job has started: its signal exists, its start event was emitted, its function is (about to be) called. */
+export const STARTED = 64;
 
 const KINDS: readonly JobKind[] = ["submit", "go", "group"];
 
 /**
- * What only some jobs need: a signal or timeout, a group submission waiting
- * for queue space, an outcome decided before the job function returned. Kept apart so that the common job (no
- * options) stays small: with 200,000 jobs queued at once, the size of the job
- * record is what the garbage collector pays for.
+ * What only some jobs need: a signal or timeout, its own controller, a group
+ * submission waiting for queue space, an outcome decided before the job
+ * function returned. Kept apart so that the common job (no options) stays
+ * small: with 200,000 jobs queued at once, the size of the job record is what
+ * the garbage collector pays for.
  */
 export class JobExtras {
   readonly host: JobHost;
@@ -111,7 +111,7 @@ export class JobExtras {
   signal: AbortSignal | null = null;
   /** Milliseconds from start, or Infinity. */
   timeout = Infinity;
-  /** The job's own controller, when it has a signal or a timeout. */
+  /** The job's own controller, from its start while it runs, when something may cancel it. */
   ctl: AbortController | null = null;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** The group.submit promise, while the job waits for queue space. */
@@ -141,7 +141,7 @@ export class Job implements JobInfo {
 
   constructor(id: number, kind: number, fn: JobFunction<unknown>) {
     this.id = id;
-    this.bits = kind | BLOCKED;
+    this.bits = kind | NEW;
     this.fn = fn;
   }
 
@@ -154,7 +154,7 @@ export class Job implements JobInfo {
   }
 
   get kind(): JobKind {
-    return KINDS[(this.bits & KIND) >> 2] as JobKind;
+    return KINDS[(this.bits & KIND) >> 3] as JobKind;
   }
 
   /** The job's public view, for logging a JobInfo. */
@@ -179,4 +179,10 @@ export class GroupJob extends Job {
     this.group = group;
     this.index = index;
   }
+}
+
+/** The job's extras, made on first need. */
+export function extras(job: Job, host: JobHost): JobExtras {
+  if (job.x === null) job.x = new JobExtras(host);
+  return job.x;
 }

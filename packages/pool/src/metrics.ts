@@ -55,12 +55,16 @@ export interface PoolMetrics {
   readonly submitted: number;
   /** Jobs that ran and returned (or resolved) normally. */
   readonly succeeded: number;
-  /** Jobs that ran and threw (or rejected), or exceeded their timeout. */
+  /**
+   * Jobs that ran and threw (or rejected), or exceeded their timeout (counted
+   * when the timeout elapses, even though the function may still run).
+   */
   readonly failed: number;
   /**
    * Jobs cancelled by their signal or by a fail-fast group, whether they were
    * still waiting (then they never ran) or already running (then their signal
-   * was aborted and their promise rejected at once).
+   * was aborted and their promise rejected at once), and jobs running when the
+   * pool's signal aborted.
    */
   readonly cancelled: number;
   /**

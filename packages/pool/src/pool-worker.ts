@@ -1,13 +1,13 @@
 /**
  * A worker of the pool's engine: the seed's Worker loop (run a job, then wait
  * idle in a select between its job channel and quit), plus the fast path that
- * takes the next queued job directly. The engine decides everything else.
+ * takes the next queued job directly. Its host (the engine) decides
+ * everything else; this file does not import it.
  *
  * @internal
  * @module
  */
-import { Chan, recv, select, type RecvCase } from "@gochan/core";
-import type { Engine } from "./engine.js";
+import { Chan, recv, select, type RecvCase, type SelectResult } from "@gochan/core";
 import type { Job } from "./job.js";
 import type { JobFunction } from "./options.js";
 
@@ -15,6 +15,20 @@ import type { JobFunction } from "./options.js";
 export const W_BUSY = 0;
 export const W_IDLE = 1;
 export const W_GONE = 2;
+
+/** What a worker needs from the engine that runs it. */
+export interface WorkerHost {
+  /** The job starts: its signal, or null if it was settled on the way (then it is not called). */
+  begin(w: PoolWorker, job: Job): AbortSignal | null;
+  /** The job function returned (or was skipped): the worker is free. */
+  end(w: PoolWorker, job: Job, ok: boolean, value: unknown): void;
+  /** The worker's next job, or null: then it is idle (registered, about to select) or gone. */
+  next(w: PoolWorker): Job | null;
+  /** The worker's idle timer fired. */
+  expire(w: PoolWorker): void;
+  /** Event-loop fairness: resolves at once, or on a later macrotask turn. */
+  pace(): Promise<void> | null;
+}
 
 /** A worker's job channel: unbuffered, and it knows its worker. */
 export class JobChannel extends Chan<Job> {
@@ -28,56 +42,7 @@ export class JobChannel extends Chan<Job> {
 /** The idle timer of a worker fired (a setTimeout callback with the worker as argument: no closure). */
 export function onIdleTimeout(worker: PoolWorker): void {
   worker.timer = undefined;
-  worker.engine.expire(worker);
-}
-
-/** Listeners added to one signal minus those removed (a set `onabort` counts as one). */
-interface ListenerCount {
-  n: number;
-}
-
-const addListener = EventTarget.prototype.addEventListener;
-const removeListener = EventTarget.prototype.removeEventListener;
-const onabort = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "onabort");
-
-/**
- * Counts the listeners that jobs add to a worker's signal, by giving that one
- * signal object its own addEventListener / removeEventListener / onabort that
- * count and then defer to the standard ones.
- */
-function countListeners(signal: AbortSignal): ListenerCount {
-  const count: ListenerCount = { n: 0 };
-  Object.defineProperty(signal, "addEventListener", {
-    configurable: true,
-    writable: true,
-    value: function addEventListener(this: AbortSignal, ...args: Parameters<AbortSignal["addEventListener"]>): void {
-      count.n++;
-      addListener.apply(this, args);
-    },
-  });
-  Object.defineProperty(signal, "removeEventListener", {
-    configurable: true,
-    writable: true,
-    value: function removeEventListener(this: AbortSignal, ...args: Parameters<AbortSignal["removeEventListener"]>): void {
-      count.n--;
-      removeListener.apply(this, args);
-    },
-  });
-  const get = onabort?.get;
-  const set = onabort?.set;
-  if (get !== undefined && set !== undefined) {
-    Object.defineProperty(signal, "onabort", {
-      configurable: true,
-      get(this: AbortSignal): unknown {
-        return get.call(this);
-      },
-      set(this: AbortSignal, handler: unknown): void {
-        count.n += (handler == null ? 0 : 1) - (get.call(this) == null ? 0 : 1);
-        set.call(this, handler);
-      },
-    });
-  }
-  return count;
+  worker.host.expire(worker);
 }
 
 /** One worker: a loop that runs jobs, and waits idle between them in a select. */
@@ -85,81 +50,50 @@ export class PoolWorker {
   state = W_BUSY;
   /** The job it runs, from the hand-off until the job function returns. */
   job: Job | null = null;
-  readonly engine: Engine;
+  readonly host: WorkerHost;
   readonly jobs: JobChannel;
   readonly quit = new Chan<never>();
   readonly cases: readonly [RecvCase<Job>, RecvCase<never>];
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  private ctl: AbortController | null = null;
-  private sig: AbortSignal | null = null;
-  /** Listeners that jobs added to `sig` and did not remove. */
-  private listeners: ListenerCount | null = null;
 
-  constructor(engine: Engine) {
-    this.engine = engine;
+  constructor(host: WorkerHost) {
+    this.host = host;
     this.jobs = new JobChannel(this);
     this.cases = [recv(this.jobs), recv(this.quit)];
   }
 
-  /**
-   * The signal given to jobs with no signal or timeout of their own. Creating
-   * an AbortSignal costs microseconds in Node (ten times a trivial job), so a
-   * worker hands the same one to job after job, and only makes a new one when
-   * the previous job left a listener on it (added without removing it, as
-   * `addEventListener(..., { once: true })` does), so listeners never pile up
-   * across jobs. It is aborted only for the job the worker is running (pool
-   * aborted, fail-fast group failed); then the next job gets a new one too.
-   */
-  signal(): AbortSignal {
-    if (this.sig === null || (this.listeners as ListenerCount).n !== 0) {
-      const ctl = new AbortController();
-      this.ctl = ctl;
-      this.sig = ctl.signal;
-      this.listeners = countListeners(this.sig);
-    }
-    return this.sig;
-  }
-
-  abort(reason: unknown): void {
-    if (this.ctl !== null) {
-      this.ctl.abort(reason);
-      this.ctl = null;
-      this.sig = null;
-      this.listeners = null;
-    }
-  }
-
-  async run(first: Job): Promise<void> {
-    const e = this.engine;
-    let job: Job = first;
+  /** The worker's loop, from its first job (already assigned to `job`). */
+  async run(): Promise<void> {
+    const host = this.host;
     // Never run a job inside the submit call that started this worker.
     await undefined;
-    for (;;) {
-      if (++e.ops >= e.yieldEvery) await e.yieldTurn();
-      const signal = e.begin(this, job);
+    let job: Job | null = this.job;
+    while (job !== null) {
+      const turn = host.pace();
+      if (turn !== null) await turn;
+      let signal = host.begin(this, job);
       let ok = true;
-      let value: unknown;
+      let value: unknown = undefined;
       if (signal !== null) {
-        const fn = job.fn as JobFunction<unknown>;
         try {
-          value = await fn(signal);
+          value = await (job.fn as JobFunction<unknown>)(signal);
         } catch (error) {
           ok = false;
           value = error;
         }
       }
-      e.end(this, job, ok, value);
-      const next = e.next(this);
-      if (next !== null) {
-        job = next;
-        continue;
+      signal = null;
+      host.end(this, job, ok, value);
+      value = undefined;
+      job = host.next(this);
+      if (job === null && this.state === W_IDLE) {
+        // Idle: registered on workerPool by next(); wait for a job or quit.
+        // Nothing of the finished job is held while waiting (job, signal and
+        // value were cleared above, and r is cleared once read).
+        let r: SelectResult<typeof this.cases> | null = await select(this.cases);
+        job = r.index === 0 && r.ok ? r.value : null;
+        r = null;
       }
-      if (this.state !== W_IDLE) return;
-      // Idle: registered on workerPool by next(); wait for a job or quit.
-      const r = await select(this.cases);
-      if (r.index !== 0 || !r.ok) return;
-      job = r.value;
     }
   }
 }
-

@@ -39,6 +39,8 @@
  *
  * @module
  */
+/// <reference lib="esnext.disposable" preserve="true" />
+import { abortable, waitSignal, type WaitOptions } from "./abortable.js";
 import { Engine } from "./engine.js";
 import { Group, GroupCore } from "./group.js";
 import type { PoolMetrics } from "./metrics.js";
@@ -217,6 +219,13 @@ export class Pool {
    * worker has exited. Idempotent: later calls return the same promise. Also
    * turns a `stopAndWait()` in progress into a stop.
    *
+   * With `options.signal`, aborting it ends the wait only: the promise
+   * rejects with the signal's reason, and the pool still stops (running jobs
+   * still finish); a later `stop()` resolves once it has.
+   *
+   * @throws TypeError for options that are not an object or a signal that is
+   *   not an AbortSignal.
+   *
    * @example
    * ```ts
    * import { Pool } from "@gochan/pool";
@@ -224,8 +233,9 @@ export class Pool {
    * process.once("SIGTERM", () => void pool.stop().then(() => process.exit(0)));
    * ```
    */
-  stop(): Promise<void> {
-    return this.#e.stop();
+  stop(options?: WaitOptions): Promise<void> {
+    const signal = waitSignal("stop", options);
+    return abortable(this.#e.stop(), signal);
   }
 
   /**
@@ -233,15 +243,42 @@ export class Pool {
    * (waiting for queue space, queued, running) runs to the end. Resolves once
    * all have settled and every worker has exited. Idempotent.
    *
+   * With `options.signal`, aborting it ends the wait only: the promise
+   * rejects with the signal's reason and the pool keeps draining (every
+   * accepted job still runs); a later `stopAndWait()` resolves once it is done.
+   *
+   * @throws TypeError for options that are not an object or a signal that is
+   *   not an AbortSignal.
+   *
    * @example
    * ```ts
    * import { Pool } from "@gochan/pool";
    * const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
    * for (let i = 0; i < 5; i++) pool.go(async () => console.log("job", i));
    * await pool.stopAndWait(); // all five ran
+   * // Or give up waiting after 30 s (the drain goes on):
+   * await pool.stopAndWait({ signal: AbortSignal.timeout(30_000) }).catch(() => console.error("drain is slow"));
    * ```
    */
-  stopAndWait(): Promise<void> {
+  stopAndWait(options?: WaitOptions): Promise<void> {
+    const signal = waitSignal("stopAndWait", options);
+    return abortable(this.#e.stopAndWait(), signal);
+  }
+
+  /**
+   * `await using pool = new Pool(...)` drains and stops the pool when the
+   * scope ends, like Go's `defer`: the same as {@link Pool.stopAndWait}.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * async function upload(files: string[]): Promise<void> {
+   *   await using pool = new Pool({ maxWorkers: 4, maxQueue: 100 });
+   *   for (const f of files) pool.go(async () => console.log("upload", f));
+   * } // every upload has run here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
     return this.#e.stopAndWait();
   }
 

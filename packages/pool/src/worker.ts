@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * The seed's `Worker`, line for line on gochan channels, with its flaws fixed.
  *
@@ -70,7 +71,8 @@
  *
  * @module
  */
-import { Chan, isChan, recv, select, send, SendOnClosedError, type SendChan } from "@gochan/core";
+import { Chan, isChan, recv, select, send, SendOnClosedError, type RecvCase, type SendChan } from "@gochan/core";
+import { abortable, waitSignal, type WaitOptions } from "./abortable.js";
 import { reportError, rethrow } from "./errors.js";
 import { checkHook, checkObject, describe } from "./options.js";
 
@@ -183,7 +185,8 @@ export class Worker<J> {
    * so an idle worker exits now and a busy one after its current job, and its
    * registration (if any) turns stale and refuses jobs. Resolves once the loop
    * has exited. Idempotent; stopping a worker that was never started resolves
-   * at once.
+   * at once. With `options.signal`, aborting it ends the wait only (the
+   * promise rejects with its reason); the worker still stops after its job.
    *
    * @example
    * ```ts
@@ -194,7 +197,8 @@ export class Worker<J> {
    * await Promise.all([worker.stop(), worker.stop()]); // both resolve
    * ```
    */
-  stop(): Promise<void> {
+  stop(options?: WaitOptions): Promise<void> {
+    const signal = waitSignal("Worker.stop", options);
     if (!this.quit.closed) {
       this.quit.close();
       this.jobChannel.close();
@@ -203,7 +207,26 @@ export class Worker<J> {
       this.#state = STOPPED;
       (this.#resolveDone as () => void)();
     }
-    return this.#done;
+    return abortable(this.#done, signal);
+  }
+
+  /**
+   * `await using worker = new Worker(...)` after `worker.start()` stops the
+   * worker when the scope ends (Go's `defer w.Stop()`, but awaited): the same
+   * as {@link Worker.stop}.
+   *
+   * @example
+   * ```ts
+   * import { Chan } from "@gochan/core";
+   * import { Worker } from "@gochan/pool";
+   * {
+   *   await using worker = new Worker(new Chan<Chan<string>>(1), (s: string) => console.log(s));
+   *   worker.start();
+   * } // stopped here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /**
@@ -217,7 +240,6 @@ export class Worker<J> {
   async #loop(): Promise<void> {
     const register = [send(this.workerPool, this.jobChannel), recv(this.quit)] as const;
     const wait = [recv(this.jobChannel), recv(this.quit)] as const;
-    const handler = this.#handler;
     try {
       for (;;) {
         // Quit has priority: do not register again once stopped.
@@ -226,14 +248,7 @@ export class Worker<J> {
         const registered = await select(register);
         if (registered.index === 1) return;
         // select { case job := <-w.JobChannel: ... case <-w.quit: return }
-        const r = await select(wait);
-        if (r.index === 1 || !r.ok) return;
-        const job = r.value;
-        try {
-          await handler(job);
-        } catch (error) {
-          this.#report(error, job);
-        }
+        if (!(await this.#take(wait))) return;
       }
     } catch (error) {
       // Only a closed worker pool can make the registration fail: the pool is
@@ -247,6 +262,22 @@ export class Worker<J> {
       }
       (this.#resolveDone as () => void)();
     }
+  }
+
+  /**
+   * Waits for a job or quit, and handles the job: false on quit. A frame of
+   * its own, so that the loop holds no finished job while it waits again.
+   */
+  async #take(wait: readonly [RecvCase<J>, RecvCase<never>]): Promise<boolean> {
+    const r = await select(wait);
+    if (r.index === 1 || !r.ok) return false;
+    const job = r.value;
+    try {
+      await this.#handler(job);
+    } catch (error) {
+      this.#report(error, job);
+    }
+    return true;
   }
 
   #report(error: unknown, job: J): void {

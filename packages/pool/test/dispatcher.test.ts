@@ -132,3 +132,24 @@ describe("Dispatcher", () => {
     await e.stop();
   });
 });
+
+describe("Dispatcher: bad options are refused by the constructor (issue 11, item 6)", () => {
+  it("an onError that is not a function throws TypeError at construction, naming the value", () => {
+    const queue = new Chan<number>(1);
+    const make = (): unknown => new Dispatcher(queue, 1, (n: number) => n, { onError: 1 as unknown as () => void });
+    expect(make).toThrow(TypeError);
+    expect(make).toThrow(/onError must be a function, got 1 \(number\)/);
+  });
+
+  it("a dispatcher whose run() failed still stops", async () => {
+    const queue = new Chan<number>(1);
+    const d = new Dispatcher(queue, 2, (n: number) => n);
+    // A worker constructor that fails is the only way left for run() to fail.
+    const poisoned = Object.defineProperty(d, "workerPool", { value: null });
+    expect(() => poisoned.run()).toThrow(TypeError);
+    let stopped = false;
+    void d.stop().then(() => (stopped = true));
+    await settle();
+    expect(stopped).toBe(true);
+  });
+});

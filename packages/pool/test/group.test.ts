@@ -182,8 +182,9 @@ describe("groups", () => {
     g.release();
     await stopped;
     const error = (await group.wait().catch((e: unknown) => e)) as AggregateError;
-    expect(error.errors).toHaveLength(2);
+    // The dropped job, the refused blocked submission and the submit after stop.
+    expect(error.errors).toHaveLength(3);
     expect(error.errors.every((e) => e instanceof PoolStoppedError)).toBe(true);
-    expect(group.size).toBe(3);
+    expect(group.size).toBe(4);
   });
 });

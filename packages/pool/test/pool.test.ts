@@ -12,6 +12,7 @@ import {
   type JobInfo,
   type PoolEvent,
 } from "@gochan/pool";
+import { configureScheduling, getScheduling } from "@gochan/core";
 import { balanced, deferred, gate, observe, settle, turn } from "./helpers.js";
 
 /** Runs fn while queueMicrotask callbacks that throw are recorded instead of crashing the run. */
@@ -314,30 +315,22 @@ describe("cancellation", () => {
 });
 
 describe("the signal a job receives", () => {
-  it("is reused by a worker while jobs leave no listener on it, and fresh after one that does", async () => {
+  it("is one quiet signal for jobs nothing can cancel, and a job's own for jobs something can", async () => {
     const pool = new Pool({ maxWorkers: 1, maxQueue: 10 });
     const seen: AbortSignal[] = [];
     const record = (signal: AbortSignal): void => void seen.push(signal);
     await pool.submit(record);
-    await pool.submit(record); // untouched: the same signal
-    await pool.submit(async (signal) => {
-      record(signal);
-      const h = (): void => undefined;
-      signal.addEventListener("abort", h);
-      await turn();
-      signal.removeEventListener("abort", h); // fetch-like: added and removed
-    });
     await pool.submit((signal) => {
       record(signal);
-      signal.addEventListener("abort", () => undefined, { once: true }); // left behind
-    });
-    await pool.submit(record); // so this one gets a fresh signal
-    await pool.submit((signal) => {
-      record(signal);
-      signal.onabort = () => undefined; // left behind too
+      signal.addEventListener("abort", () => undefined, { once: true }); // left behind: dropped
+      signal.onabort = () => undefined; // likewise
     });
     await pool.submit(record);
-    expect(seen.map((sig) => seen.indexOf(sig))).toEqual([0, 0, 0, 0, 4, 4, 6]);
+    await pool.submit(record, { timeout: 1000 }); // a timeout can abort it: its own
+    await pool.submit(record, { signal: new AbortController().signal }); // likewise
+    await pool.submit(record);
+    expect(seen.map((sig) => seen.indexOf(sig))).toEqual([0, 0, 0, 3, 4, 0]);
+    expect(seen[0]?.onabort).toBe(null);
     expect(seen.every((sig) => !sig.aborted)).toBe(true);
     await pool.stop();
   });
@@ -357,7 +350,7 @@ describe("the signal a job receives", () => {
           }),
         ),
       );
-      expect(signals.size).toBe(100);
+      expect(signals.size).toBe(1); // the quiet signal, which keeps no listener
       await pool.stop();
       await turn();
       expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
@@ -827,5 +820,44 @@ describe("the pool's signal", () => {
     expect(pool.stopped).toBe(true);
     await expect(pool.submit(() => 1)).rejects.toBeInstanceOf(PoolStoppedError);
     await pool.stop();
+  });
+});
+
+describe("event-loop fairness (core's policy: yieldEvery, then the time slice)", () => {
+  /** How many jobs of a busy run of trivial jobs start before a macrotask queued at submission runs. */
+  async function startsBeforeAMacrotask(): Promise<number> {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1000 });
+    let starts = 0;
+    let seen = -1;
+    setImmediate(() => {
+      seen = starts;
+    });
+    const jobs: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) jobs.push(pool.submit(() => void starts++));
+    await Promise.all(jobs);
+    await pool.stop();
+    return seen === -1 ? starts : seen;
+  }
+
+  it("yields a macrotask turn every yieldEvery starts once the time slice is over", async () => {
+    const saved = getScheduling();
+    configureScheduling({ yieldEvery: 16, timeSlice: 0 });
+    try {
+      const n = await startsBeforeAMacrotask();
+      expect(n).toBeLessThanOrEqual(16);
+    } finally {
+      configureScheduling({ yieldEvery: saved.yieldEvery, timeSlice: saved.timeSlice });
+    }
+  });
+
+  it("does not yield while the time slice lasts, as core does not", async () => {
+    const saved = getScheduling();
+    configureScheduling({ yieldEvery: 16, timeSlice: 60_000 });
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await startsBeforeAMacrotask()).toBe(200);
+    } finally {
+      configureScheduling({ yieldEvery: saved.yieldEvery, timeSlice: saved.timeSlice });
+    }
   });
 });

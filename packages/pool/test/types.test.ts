@@ -56,7 +56,8 @@ describe("types", () => {
     // @ts-expect-error no engine property
     void pool.engine;
     expectTypeOf<keyof Pool>().toEqualTypeOf<
-      "maxWorkers" | "maxQueue" | "stopped" | "submit" | "trySubmit" | "go" | "group" | "stop" | "stopAndWait" | "resize" | "metrics"
+      | "maxWorkers" | "maxQueue" | "stopped" | "submit" | "trySubmit" | "go" | "group" | "stop" | "stopAndWait" | "resize" | "metrics"
+      | typeof Symbol.asyncDispose
     >();
     void pool.stop();
   });
