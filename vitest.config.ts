@@ -10,6 +10,7 @@ const alias = {
   "@gochan/core": src("core"),
   "@gochan/pool": src("pool"),
   "@gochan/threads": src("threads"),
+  "@gochan/redis": src("redis"),
 };
 
 export default defineConfig({
@@ -23,6 +24,7 @@ export default defineConfig({
       { extends: true, resolve: { alias }, test: { name: "core", root: "packages/core", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "pool", root: "packages/pool", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "threads", root: "packages/threads", include: ["test/**/*.test.ts"] } },
+      { extends: true, resolve: { alias }, test: { name: "redis", root: "packages/redis", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "demo", root: "packages/demo", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "bench", root: "packages/bench", include: ["test/**/*.test.ts"] } },
       { extends: true, resolve: { alias }, test: { name: "workspace", root: "test", include: ["**/*.test.ts"] } },
