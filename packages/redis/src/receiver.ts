@@ -387,6 +387,9 @@ class ReceiverEngine<T> implements Settler {
     this.#abort.abort(new Error("receiver disconnected"));
     this.#reader.disconnect();
     this.#client.disconnect();
+    // Unsettled deliveries stay pending in Redis; a stop() waiting for them gives up.
+    this.outstanding.clear();
+    if (this.#settledAll !== null) this.#settledAll();
     await this.done;
   }
 
