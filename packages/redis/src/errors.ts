@@ -134,7 +134,7 @@ export class StreamClosedError extends SendOnClosedError {
 
 /** Maps an ioredis failure to a typed error: Redis's own replies pass through. @internal */
 export function fromRedisError(command: string, error: unknown, ambiguousIfSent: boolean): unknown {
-  if (!(error instanceof Error)) return error;
+  if (!(error instanceof Error) || error instanceof RedisChanError) return error;
   if (error.name === "ReplyError") return error;
   // Queued while offline and flushed after too many reconnect attempts: never sent.
   const neverSent = error.name === "MaxRetriesPerRequestError" || /enableOfflineQueue|isn't writeable/.test(error.message);

@@ -31,6 +31,11 @@ export interface StreamOptions<T> {
   readonly key: string;
   /** How values become entries and back. Default: {@link jsonCodec} (strict JSON). */
   readonly codec?: Codec<T>;
+  /**
+   * While the connection is down, how long a command waits for it to come
+   * back before failing with a `ConnectionLostError` (not executed). Default 10,000.
+   */
+  readonly reconnectWaitMs?: number;
 }
 
 /**
@@ -116,6 +121,7 @@ export interface ResolvedStream<T> {
   readonly key: string;
   readonly closedKey: string;
   readonly codec: Codec<T>;
+  readonly reconnectWaitMs: number;
 }
 
 /** @internal */
@@ -129,7 +135,8 @@ export function resolveStream<T>(where: string, options: StreamOptions<T>): Reso
   if (codec !== undefined && (typeof codec?.encode !== "function" || typeof codec.decode !== "function")) {
     throw new TypeError(`${where}: codec must have encode and decode functions, got ${describe(codec)}`);
   }
-  return { redis, key, closedKey: `${key}:closed`, codec: codec ?? jsonCodec<T>() };
+  const reconnectWaitMs = count(where, "reconnectWaitMs", options.reconnectWaitMs, 10_000, 0);
+  return { redis, key, closedKey: `${key}:closed`, codec: codec ?? jsonCodec<T>(), reconnectWaitMs };
 }
 
 /** @internal */

@@ -20,9 +20,8 @@
  * @module
  */
 import { Chan, type RecvChan } from "@gochan/core";
-import type { Redis } from "ioredis";
 import type { Codec } from "./codec.js";
-import { connect, disconnect } from "./connection.js";
+import { Link } from "./connection.js";
 import { Delivery, type Settler } from "./delivery.js";
 import { ConnectionLostError, fromRedisError, SerializationError } from "./errors.js";
 import { count, defaultConsumer, resolveStream, text, type ReceiverOptions } from "./options.js";
@@ -158,8 +157,8 @@ class ReceiverEngine<T> implements Settler {
   readonly #maxDeliveries: number;
   readonly #blockMs: number;
   readonly #onError: (error: unknown) => void;
-  readonly #client: Redis;
-  readonly #reader: Redis;
+  readonly #client: Link;
+  readonly #reader: Link;
   readonly #abort = new AbortController();
   #state = RUNNING;
   #acks: PendingAck[] = [];
@@ -186,8 +185,8 @@ class ReceiverEngine<T> implements Settler {
     }
     this.#onError = options.onError ?? ((error: unknown) => console.warn(error));
     this.chan = new Chan<Delivery<T>>(this.#prefetch, { name: `redis:${stream.key}` });
-    this.#client = connect(stream.redis, `gochan-receiver:${this.consumer}`);
-    this.#reader = connect(stream.redis, `gochan-reader:${this.consumer}`);
+    this.#client = new Link(stream.redis, `gochan-receiver:${this.consumer}`, stream.reconnectWaitMs);
+    this.#reader = new Link(stream.redis, `gochan-reader:${this.consumer}`, stream.reconnectWaitMs);
     this.#loop = this.#run();
     this.done = this.#loop.then(() => this.#finish());
   }
@@ -204,7 +203,7 @@ class ReceiverEngine<T> implements Settler {
 
   async nack(delivery: Delivery<unknown>, delayMs: number): Promise<boolean> {
     const idle = Math.max(0, this.#claimIdleMs - Math.ceil(delayMs));
-    const [replies, retried] = await this.#retrying("XCLAIM", () => runScript(this.#client, TOUCH, [this.key, this.group, this.consumer, idle, delivery.id]));
+    const [replies, retried] = await this.#retrying("XCLAIM", () => this.#client.run("XCLAIM", (c) => runScript(c, TOUCH, [this.key, this.group, this.consumer, idle, delivery.id])));
     this.#forget(delivery.id);
     const r = (replies as number[])[0];
     return r === ACKED || (r === NOT_PENDING && retried);
@@ -218,7 +217,7 @@ class ReceiverEngine<T> implements Settler {
     let replies: number[];
     let retried: boolean;
     try {
-      const [reply, again] = await this.#retrying("XACK", () => runScript(this.#client, ACK, args));
+      const [reply, again] = await this.#retrying("XACK", () => this.#client.run("XACK", (c) => runScript(c, ACK, args)));
       replies = reply as number[];
       retried = again;
     } catch (error) {
@@ -277,16 +276,8 @@ class ReceiverEngine<T> implements Settler {
         }
         const now = Date.now();
         if (now >= nextClaim) {
-          const [next, claimed] = (await runScript(this.#client, CLAIM, [
-            this.key,
-            this.deadKey,
-            this.group,
-            this.consumer,
-            this.#claimIdleMs,
-            cursor,
-            this.#prefetch,
-            this.#maxDeliveries,
-          ])) as ClaimReply;
+          const args = [this.key, this.deadKey, this.group, this.consumer, this.#claimIdleMs, cursor, this.#prefetch, this.#maxDeliveries];
+          const [next, claimed] = (await this.#client.run("XAUTOCLAIM", (c) => runScript(c, CLAIM, args))) as ClaimReply;
           cursor = next;
           // A full batch means more may be waiting: claim again next turn.
           nextClaim = claimed.length >= this.#prefetch ? now : now + this.#claimIntervalMs;
@@ -298,12 +289,12 @@ class ReceiverEngine<T> implements Settler {
         }
         const room = Math.max(1, this.#prefetch - this.chan.len);
         const block = Math.max(1, Math.min(this.#blockMs, nextClaim - Date.now()));
-        const reply = (await this.#reader.xreadgroup(
-          "GROUP", this.group, this.consumer, "COUNT", room, "BLOCK", block, "STREAMS", this.key, ">",
+        const reply = (await this.#reader.run("XREADGROUP", (c) =>
+          c.xreadgroup("GROUP", this.group, this.consumer, "COUNT", room, "BLOCK", block, "STREAMS", this.key, ">"),
         )) as ReadReply;
         failures = 0;
         if (reply === null) {
-          if ((await runScript(this.#client, DRAINED, [this.key, this.#closedKey])) === 1) break;
+          if ((await this.#client.run("XLEN", (c) => runScript(c, DRAINED, [this.key, this.#closedKey]))) === 1) break;
           continue;
         }
         for (const [, entries] of reply) {
@@ -329,7 +320,7 @@ class ReceiverEngine<T> implements Settler {
   async #createGroup(): Promise<void> {
     try {
       // From the stream's start: entries added before any receiver existed are work too.
-      await this.#client.xgroup("CREATE", this.key, this.group, "0", "MKSTREAM");
+      await this.#client.run("XGROUP", (c) => c.xgroup("CREATE", this.key, this.group, "0", "MKSTREAM"));
     } catch (error) {
       if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
     }
@@ -341,7 +332,8 @@ class ReceiverEngine<T> implements Settler {
     try {
       value = this.#codec.decode(payload);
     } catch (error) {
-      await runScript(this.#client, BURY, [this.key, this.deadKey, this.group, this.consumer, id, payload, deliveries, `cannot decode: ${String(error)}`]);
+      const args = [this.key, this.deadKey, this.group, this.consumer, id, payload, deliveries, `cannot decode: ${String(error)}`];
+      await this.#client.run("XADD", (c) => runScript(c, BURY, args));
       this.#onError(new SerializationError(`entry ${id} of ${this.key}`, "the codec cannot decode it; moved to the dead-letter stream", error));
       return;
     }
@@ -359,13 +351,15 @@ class ReceiverEngine<T> implements Settler {
   /** Keeps outstanding entries from being claimed: their idle time restarts. */
   async #heartbeat(): Promise<void> {
     if (this.outstanding.size === 0) return;
-    await runScript(this.#client, TOUCH, [this.key, this.group, this.consumer, 0, ...this.outstanding.keys()]);
+    const args = [this.key, this.group, this.consumer, 0, ...this.outstanding.keys()];
+    await this.#client.run("XCLAIM", (c) => runScript(c, TOUCH, args));
   }
 
   /** Makes entries this consumer owns claimable by anyone at once, without counting a delivery. */
   #release(ids: readonly string[]): Promise<unknown> {
     if (ids.length === 0) return Promise.resolve();
-    return runScript(this.#client, TOUCH, [this.key, this.group, this.consumer, this.#claimIdleMs, ...ids]);
+    const args = [this.key, this.group, this.consumer, this.#claimIdleMs, ...ids];
+    return this.#client.run("XCLAIM", (c) => runScript(c, TOUCH, args));
   }
 
   // ---- Ending ----
@@ -414,12 +408,12 @@ class ReceiverEngine<T> implements Settler {
     }
     this.#state = STOPPED;
     this.#reader.disconnect();
-    await disconnect(this.#client);
+    await this.#client.quit();
   }
 
   /** Entries Redis assigned to this consumer whose read reply was cut off by stop(). */
   async #releaseLeftovers(): Promise<void> {
-    const pending = (await this.#client.xpending(this.key, this.group, "-", "+", 1_000, this.consumer)) as [string, ...unknown[]][];
+    const pending = (await this.#client.run("XPENDING", (c) => c.xpending(this.key, this.group, "-", "+", 1_000, this.consumer))) as [string, ...unknown[]][];
     await this.#release(pending.map((p) => p[0]));
   }
 }

@@ -6,10 +6,9 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
 import type { Codec } from "./codec.js";
-import { connect, disconnect } from "./connection.js";
-import { ConnectionLostError, fromRedisError, StreamClosedError } from "./errors.js";
+import { Link } from "./connection.js";
+import { ConnectionLostError, StreamClosedError } from "./errors.js";
 import { count, resolveStream, type SenderOptions } from "./options.js";
 import { ADD, runScript } from "./scripts.js";
 import { sleep } from "./sleep.js";
@@ -45,7 +44,7 @@ export class RedisSender<T> {
   readonly #closedKey: string;
   readonly #codec: Codec<T>;
   readonly #pollMs: number;
-  readonly #client: Redis;
+  readonly #link: Link;
   #disconnected = false;
 
   /**
@@ -60,7 +59,7 @@ export class RedisSender<T> {
     this.#codec = stream.codec;
     this.capacity = count("new RedisSender", "capacity", options.capacity, 10_000, 1);
     this.#pollMs = count("new RedisSender", "pollMs", options.pollMs, 10, 1);
-    this.#client = connect(stream.redis, `gochan-sender:${stream.key}`);
+    this.#link = new Link(stream.redis, `gochan-sender:${stream.key}`, stream.reconnectWaitMs);
   }
 
   /**
@@ -110,11 +109,7 @@ export class RedisSender<T> {
 
   /** The number of entries in the stream not yet acknowledged (Go's `len(ch)`, read from Redis). */
   async length(): Promise<number> {
-    try {
-      return await this.#client.xlen(this.key);
-    } catch (error) {
-      throw fromRedisError("XLEN", error, false);
-    }
+    return this.#link.run("XLEN", (c) => c.xlen(this.key));
   }
 
   /**
@@ -125,18 +120,14 @@ export class RedisSender<T> {
    * connection stays open; call {@link RedisSender.disconnect} too.
    */
   async close(): Promise<void> {
-    try {
-      await this.#client.set(this.#closedKey, "1");
-    } catch (error) {
-      throw fromRedisError("SET", error, true);
-    }
+    await this.#link.run("SET", (c) => c.set(this.#closedKey, "1"));
   }
 
   /** Closes this sender's connection; the stream stays open for other senders. Idempotent. */
   async disconnect(): Promise<void> {
     if (this.#disconnected) return;
     this.#disconnected = true;
-    await disconnect(this.#client);
+    await this.#link.quit();
   }
 
   #encode(where: string, values: readonly T[]): (string | number)[] {
@@ -152,12 +143,7 @@ export class RedisSender<T> {
   /** One atomic attempt: the ids, or null if the stream is full. */
   async #add(args: readonly (string | number)[]): Promise<string[] | null> {
     if (this.#disconnected) throw new ConnectionLostError("XADD", false, new Error("the sender was disconnected"));
-    let reply: unknown;
-    try {
-      reply = await runScript(this.#client, ADD, args);
-    } catch (error) {
-      throw fromRedisError("XADD", error, true);
-    }
+    const reply = await this.#link.run("XADD", (c) => runScript(c, ADD, args));
     if (reply === CLOSED) throw new StreamClosedError(this.key);
     if (reply === FULL) return null;
     return reply as string[];

@@ -116,7 +116,7 @@ describe.skipIf(!redisAvailable())("RedisSender", () => {
   });
 
   it("an unreachable Redis is a ConnectionLostError, not a hang", async () => {
-    const sender = new RedisSender<number>({ redis: { host: "127.0.0.1", port: 1, maxRetriesPerRequest: 1, retryStrategy: () => 10 }, key: fresh() });
+    const sender = new RedisSender<number>({ redis: { host: "127.0.0.1", port: 1, maxRetriesPerRequest: 1, retryStrategy: () => 10 }, key: fresh(), reconnectWaitMs: 100 });
     const error = await sender.send(1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionLostError);
     expect((error as ConnectionLostError).ambiguous).toBe(false);
