@@ -56,7 +56,7 @@ function markdownFiles(): string[] {
 }
 
 function sourceFiles(): string[] {
-  return ["core", "pool", "threads"].flatMap((pkg) => {
+  return ["core", "pool", "threads", "redis"].flatMap((pkg) => {
     const src = join(root, "packages", pkg, "src");
     return readdirSync(src, { recursive: true, encoding: "utf8" })
       .filter((name) => name.endsWith(".ts"))
@@ -116,6 +116,7 @@ describe("documentation examples", () => {
             "@gochan/core/testing": [join(root, "packages", "core", "src", "testing", "index.ts")],
             "@gochan/pool": pkg("pool"),
             "@gochan/threads": pkg("threads"),
+            "@gochan/redis": pkg("redis"),
           },
         },
         include: ["*.ts"],
