@@ -58,6 +58,16 @@ export const GROUPS = {
     "thread-pool.ts": "Thread pool",
     "errors.ts": "Errors",
   },
+  redis: {
+    "sender.ts": "Sending",
+    "receiver.ts": "Receiving",
+    "delivery.ts": "Receiving",
+    "acking.ts": "Receiving",
+    "codec.ts": "Codecs",
+    "options.ts": "Options",
+    "connection.ts": "Options",
+    "errors.ts": "Errors",
+  },
 };
 
 /** The order groups appear in, on every package's page. */
@@ -75,6 +85,10 @@ export const GROUP_ORDER = [
   "Thread pool",
   "Metrics and events",
   "Seed: Dispatcher and Worker",
+  "Sending",
+  "Receiving",
+  "Codecs",
+  "Options",
   "Errors",
   "*",
 ];
