@@ -24,6 +24,7 @@ const PACKAGES: readonly { dir: string; name: string }[] = [
   { dir: "core", name: "@gochan/core" },
   { dir: "pool", name: "@gochan/pool" },
   { dir: "threads", name: "@gochan/threads" },
+  { dir: "redis", name: "@gochan/redis" },
 ];
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -41,6 +41,8 @@ import { FsSink } from "./fs-sink.js";
 import { nestedDeeperThan } from "./json-depth.js";
 import { PoolQueue } from "./pool-queue.js";
 import { S3Sink, s3SinkOptions } from "./s3-sink.js";
+import type { DurableQueue } from "./durable-queue.js";
+import { RedisPayloadQueue, redisQueueConfig } from "./redis-queue.js";
 import type { Sink } from "./sink.js";
 
 /**
@@ -63,6 +65,12 @@ export interface StartOptions {
   readonly log?: (line: string) => void;
   /** Uniform in [0, 1), for the retries' jitter (default `Math.random`). */
   readonly random?: () => number;
+  /**
+   * A durable queue that takes the payloads instead of the in-process one
+   * (`QUEUE=redis`): 202 once it holds them all, 503 if full; other processes
+   * upload them.
+   */
+  readonly durableQueue?: DurableQueue;
 }
 
 /**
@@ -238,6 +246,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       return;
     }
     const n = payloads.length;
+    if (options.durableQueue !== undefined) {
+      offerDurably(res, options.durableQueue, payloads);
+      return;
+    }
     if (n > queue.free()) {
       refuseQueueFull(res, n);
       return;
@@ -264,6 +276,30 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const perPayload = bytes / n;
     bytesPerPayload = bytesPerPayload === 0 ? perPayload : bytesPerPayload * 0.9 + perPayload * 0.1;
     sendJson(res, 202, { accepted: n });
+  };
+
+  /** Admission to the durable queue: one atomic add of all the payloads. */
+  const offerDurably = (res: ServerResponse, durable: DurableQueue, payloads: readonly unknown[]): void => {
+    const n = payloads.length;
+    durable.offer(payloads).then(
+      (accepted) => {
+        if (!accepted) {
+          refuseQueueFull(res, n);
+          return;
+        }
+        payloadsAccepted += n;
+        sendJson(res, 202, { accepted: n });
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof TypeError) sendJson(res, 400, { error: message });
+        else if (error instanceof RangeError) sendJson(res, 413, { error: message });
+        else {
+          log(`queue unavailable: ${message}`);
+          sendJson(res, 503, { error: `queue unavailable: ${message}` }, retryAfter);
+        }
+      },
+    );
   };
 
   const handlePayloads = (req: IncomingMessage, res: ServerResponse): void => {
@@ -479,6 +515,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     log("shutting down: no new requests; draining the pool");
     server.close(); // stops listening and closes idle keep-alive connections
     await queue.drain(config.drainDeadlineMs);
+    await options.durableQueue?.close();
     const d = delivery.stats();
     log(
       `pool drained (${pool.metrics().completed} jobs completed${delivery.expired ? ", drain deadline reached" : ""}): ` +
@@ -573,7 +610,8 @@ export async function main(): Promise<void> {
     }
     throw error;
   }
-  const running = await startServer(config, { log });
+  const redis = redisQueueConfig(process.env);
+  const running = await startServer(config, redis === undefined ? { log } : { log, durableQueue: new RedisPayloadQueue(redis) });
   process.stdout.write(`${JSON.stringify({ event: "listening", url: running.url, pid: process.pid })}\n`);
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -10,7 +10,7 @@ const fresh = (): string => `receiver-test-${key++}`;
 describe.skipIf(!redisAvailable())("RedisReceiver", () => {
   let server: RedisServer;
   let redis: Redis;
-  const open: { stop(): Promise<void>; disconnect(): Promise<void> }[] = [];
+  const open: { disconnect(): Promise<void> }[] = [];
   beforeAll(async () => {
     server = await startRedis();
     redis = new Redis(server.url);
