@@ -104,7 +104,7 @@ beforeAll(async () => {
     app,
     npmEnv(),
   );
-}, SLOW);
+}, SLOW * 2); // one pack per package, each rebuilding core from clean
 
 afterAll(() => {
   if (work !== "") rmSync(work, { recursive: true, force: true });

@@ -12,10 +12,14 @@
  *   scripts check), so a late ack of an entry claimed by another receiver
  *   changes nothing and says so (false).
  *
+ * - An entry id is outstanding at most once: one claimed back while still
+ *   held here is not delivered a second time.
+ *
  * The loop climbs the same ladder every turn: stopped? -> time to claim idle
- * entries (XAUTOCLAIM, dead-lettering the over-delivered)? -> time to refresh
- * outstanding entries? -> read new entries (XREADGROUP, blocking) -> nothing
- * new and the stream closed and empty? end.
+ * entries (XAUTOCLAIM, dead-lettering the over-delivered)? -> read new entries
+ * (XREADGROUP, blocking) -> nothing new and the stream closed and empty? end.
+ * A timer of its own refreshes the outstanding entries every claimIdleMs / 3
+ * (the loop may be waiting for room in the channel meanwhile).
  *
  * @module
  */
@@ -165,6 +169,7 @@ class ReceiverEngine<T> implements Settler {
   #stopping: Promise<void> | null = null;
   #loop: Promise<void>;
   #settledAll: (() => void) | null = null;
+  readonly #beat: ReturnType<typeof setInterval>;
 
   constructor(options: ReceiverOptions<T>) {
     const where = "new RedisReceiver";
@@ -187,6 +192,10 @@ class ReceiverEngine<T> implements Settler {
     this.chan = new Chan<Delivery<T>>(this.#prefetch, { name: `redis:${stream.key}` });
     this.#client = new Link(stream.redis, `gochan-receiver:${this.consumer}`, stream.reconnectWaitMs);
     this.#reader = new Link(stream.redis, `gochan-reader:${this.consumer}`, stream.reconnectWaitMs);
+    // The heartbeat runs on its own timer: the reader loop may wait a long time
+    // for room in the channel, and entries waiting there must not look dead.
+    this.#beat = setInterval(() => void this.#heartbeat(), Math.max(1, Math.floor(this.#claimIdleMs / 3)));
+    this.#beat.unref();
     this.#loop = this.#run();
     this.done = this.#loop.then(() => this.#finish());
   }
@@ -203,8 +212,11 @@ class ReceiverEngine<T> implements Settler {
 
   async nack(delivery: Delivery<unknown>, delayMs: number): Promise<boolean> {
     const idle = Math.max(0, this.#claimIdleMs - Math.ceil(delayMs));
-    const [replies, retried] = await this.#retrying("XCLAIM", () => this.#client.run("XCLAIM", (c) => runScript(c, TOUCH, [this.key, this.group, this.consumer, idle, delivery.id])));
+    // Forgotten first: once released, this receiver's own claim scan may take the
+    // entry back, and must then deliver it afresh (if the release fails, the entry
+    // stays pending to us, unrefreshed, and our claim scan takes it back later).
     this.#forget(delivery.id);
+    const [replies, retried] = await this.#retrying("XCLAIM", () => this.#client.run("XCLAIM", (c) => runScript(c, TOUCH, [this.key, this.group, this.consumer, idle, delivery.id])));
     const r = (replies as number[])[0];
     return r === ACKED || (r === NOT_PENDING && retried);
   }
@@ -265,7 +277,6 @@ class ReceiverEngine<T> implements Settler {
     const signal = this.#abort.signal;
     let cursor = "0-0";
     let nextClaim = 0;
-    let nextBeat = Date.now() + this.#beatMs();
     let failures = 0;
     let groupReady = false;
     while (this.#state === RUNNING) {
@@ -282,10 +293,6 @@ class ReceiverEngine<T> implements Settler {
           // A full batch means more may be waiting: claim again next turn.
           nextClaim = claimed.length >= this.#prefetch ? now : now + this.#claimIntervalMs;
           for (const [id, payload, deliveries] of claimed) await this.#deliver(id, payload, deliveries, signal);
-        }
-        if (now >= nextBeat) {
-          nextBeat = now + this.#beatMs();
-          await this.#heartbeat();
         }
         const room = Math.max(1, this.#prefetch - this.chan.len);
         const block = Math.max(1, Math.min(this.#blockMs, nextClaim - Date.now()));
@@ -313,10 +320,6 @@ class ReceiverEngine<T> implements Settler {
     }
   }
 
-  #beatMs(): number {
-    return Math.max(1, Math.floor(this.#claimIdleMs / 3));
-  }
-
   async #createGroup(): Promise<void> {
     try {
       // From the stream's start: entries added before any receiver existed are work too.
@@ -337,6 +340,9 @@ class ReceiverEngine<T> implements Settler {
       this.#onError(new SerializationError(`entry ${id} of ${this.key}`, "the codec cannot decode it; moved to the dead-letter stream", error));
       return;
     }
+    // Claimed back while still held here (our heartbeat could not reach Redis in
+    // time): the delivery we hold settles it; a second one would be processed twice.
+    if (this.outstanding.has(id)) return;
     const delivery = new Delivery<T>(this, id, value, deliveries);
     this.outstanding.set(id, delivery);
     try {
@@ -348,11 +354,15 @@ class ReceiverEngine<T> implements Settler {
     }
   }
 
-  /** Keeps outstanding entries from being claimed: their idle time restarts. */
+  /** Keeps outstanding entries from being claimed: their idle time restarts. Reports, never throws. */
   async #heartbeat(): Promise<void> {
-    if (this.outstanding.size === 0) return;
+    if (this.outstanding.size === 0 || this.#state === STOPPED) return;
     const args = [this.key, this.group, this.consumer, 0, ...this.outstanding.keys()];
-    await this.#client.run("XCLAIM", (c) => runScript(c, TOUCH, args));
+    try {
+      await this.#client.run("XCLAIM", (c) => runScript(c, TOUCH, args));
+    } catch (error) {
+      if (this.#state !== STOPPED) this.#onError(error);
+    }
   }
 
   /** Makes entries this consumer owns claimable by anyone at once, without counting a delivery. */
@@ -378,6 +388,7 @@ class ReceiverEngine<T> implements Settler {
 
   async disconnect(): Promise<void> {
     this.#state = STOPPED;
+    clearInterval(this.#beat);
     this.#abort.abort(new Error("receiver disconnected"));
     this.#reader.disconnect();
     this.#client.disconnect();
@@ -407,6 +418,7 @@ class ReceiverEngine<T> implements Settler {
       await this.#releaseLeftovers().catch((error: unknown) => this.#onError(fromRedisError("XPENDING", error, true)));
     }
     this.#state = STOPPED;
+    clearInterval(this.#beat);
     this.#reader.disconnect();
     await this.#client.quit();
   }

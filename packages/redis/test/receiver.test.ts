@@ -172,6 +172,29 @@ describe.skipIf(!redisAvailable())("RedisReceiver", () => {
     await other.stop();
   });
 
+  it("entries waiting in a full local buffer are kept alive too: a slow consumer's prefetch is not stolen", async () => {
+    const k = fresh();
+    const { sender, receiver: slow } = pair<number>({ key: k, claimIdleMs: 150, prefetch: 2, consumer: "slow" });
+    for (let n = 0; n < 3; n++) await sender.send(n);
+    // Two in the buffer, the third in the reader's hand, waiting for room.
+    for (let i = 0; i < 200 && slow.outstanding < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(slow.outstanding).toBe(3);
+    const { receiver: other } = pair<number>({ key: k, claimIdleMs: 150, consumer: "other" });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(other.messages.tryRecv()).toBeUndefined();
+    const pending = (await redis.xpending(k, slow.group, "-", "+", 10)) as [string, string, number, number][];
+    expect(pending.map((p) => [p[1], p[3]])).toEqual([["slow", 1], ["slow", 1], ["slow", 1]]);
+    const got: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = (await slow.messages.recv()) as Delivery<number>;
+      got.push(d.value);
+      expect(await d.ack()).toBe(true);
+    }
+    expect(got).toEqual([0, 1, 2]);
+    await slow.stop();
+    await other.stop();
+  });
+
   it("closing the stream ends every receiver once all entries are acknowledged", async () => {
     const k = fresh();
     const { sender, receiver: a } = pair<number>({ key: k, blockMs: 20 });
