@@ -45,6 +45,7 @@ export class Link {
   readonly client: Redis;
   readonly #reconnectWaitMs: number;
   readonly #inflight = new Set<Command>();
+  #waiting: Promise<void> | null = null;
 
   constructor(connection: RedisConnection, name: string, reconnectWaitMs: number) {
     const forced = {
@@ -107,6 +108,19 @@ export class Link {
     if (client.status === "end") {
       return Promise.reject(new ConnectionLostError(name, false, new Error("the connection was closed")));
     }
+    // Commands waiting for the same reconnection share one wait (one pair of listeners).
+    if (this.#waiting === null) {
+      this.#waiting = this.#waitReady(name);
+      const clear = (): void => {
+        this.#waiting = null;
+      };
+      this.#waiting.then(clear, clear);
+    }
+    return this.#waiting;
+  }
+
+  #waitReady(name: string): Promise<void> {
+    const client = this.client;
     return new Promise<void>((resolve, reject) => {
       const done = (error?: unknown): void => {
         clearTimeout(timer);
