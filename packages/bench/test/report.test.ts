@@ -29,6 +29,8 @@ describe("targets", () => {
       "select2",
       "select8",
       "pool-ns",
+      "redis-per-minute",
+      "redis-vs-bullmq",
       "pool-vs-p-queue",
       "pool-vs-p-limit",
       "mem-recv",

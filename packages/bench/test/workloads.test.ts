@@ -28,6 +28,7 @@ const COUNTS: Record<string, number> = {
   "thread-cpu": 20,
   "xthread-buffered": 500,
   "xthread-unbuffered": 100,
+  "redis-queue": 200,
 };
 
 describe("workloads", () => {

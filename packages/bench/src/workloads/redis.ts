@@ -31,6 +31,7 @@ import { load, runIfMain, Unavailable } from "../child.ts";
 import type { Family, Measurement, Peer } from "../spec.ts";
 
 const CONSUMER = fileURLToPath(new URL("./redis-consumer.ts", import.meta.url));
+const BENCH_PACKAGE = fileURLToPath(new URL("../..", import.meta.url));
 const WORKERS = 2;
 const PRODUCERS = 16;
 const BATCH = 100;
@@ -88,6 +89,7 @@ async function startConsumers(mode: "gochan" | "bullmq", port: number, key: stri
     Array.from({ length: WORKERS }, () => {
       const child = fork(CONSUMER, [], {
         execArgv: ["--import", "tsx"],
+        cwd: BENCH_PACKAGE, // where tsx and the packages resolve, whatever the caller's cwd
         env: { ...process.env, MODE: mode, REDIS_PORT: String(port), KEY: key, CONCURRENCY: "64" },
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
@@ -194,7 +196,7 @@ export const redisQueues: Family = {
       id: "redis-queue",
       title: "Durable queue on Redis, 2 worker processes, end to end",
       unit: "ns/job",
-      count: { full: 100_000, quick: 500 },
+      count: { full: 50_000, quick: 500 },
       warmup: false,
       peers: { "gochan-redis": queuePeer("gochan"), bullmq: queuePeer("bullmq"), floor },
       note: "Payloads of ~200 B sent in batches of 100 by 16 producers; 2 consumer processes, 64 jobs at a time each; a job only completes. The floor is redis-benchmark XADD (50 clients, pipeline 16): adding alone, nothing consumed. One redis-server per run, no persistence.",
