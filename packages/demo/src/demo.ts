@@ -535,6 +535,7 @@ const HELP = `usage: pnpm demo [options]   (flags win over environment variables
   --payload-bytes N   DEMO_PAYLOAD_BYTES   approximate payload size (default 200)
   --sink-dir PATH     DEMO_SINK_DIR        keep the bucket here instead of a temp dir
   --duration 60s      DEMO_DURATION        sustained mode: send for this long instead of --payloads
+  --queue redis       DEMO_QUEUE=redis     the queue in Redis, worker processes apart (see src/redis-demo.ts)
 Exit code: 0 if every acknowledged payload is stored (or dead-lettered and read back) and
 nothing else is, 1 if not, 130 if interrupted.
 `;
@@ -542,7 +543,15 @@ nothing else is, 1 if not, 130 if interrupted.
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   let options: DemoOptions | undefined;
-  if (args.includes("--help") || args.includes("-h")) {
+  const redisMode = process.env["DEMO_QUEUE"] === "redis" || args.some((a, i) => a === "--queue=redis" || (a === "--queue" && args[i + 1] === "redis"));
+  if (redisMode) {
+    // --queue redis: the queue in Redis, worker processes apart (src/redis-demo.ts).
+    // A dynamic import, not awaited at the top level: redis-demo.ts imports this module back.
+    import("./redis-demo.js").then(({ parseRedisDemoArgs, runRedisDemo }) => runRedisDemo(parseRedisDemoArgs(args, process.env))).then((code) => process.exit(code), (error: unknown) => {
+      process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(error instanceof RangeError ? 2 : 1);
+    });
+  } else if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(HELP);
   } else {
     try {
