@@ -10,13 +10,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisSender } from "@gochan/redis";
-import { redisAvailable, startRedis, type RedisServer } from "../../redis/test/redis-server.js";
+import { freePort, redisAvailable, startRedis, type RedisServer } from "../../redis/test/redis-server.js";
 import { tempDir } from "./helpers.js";
 
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -26,17 +25,6 @@ const WORKER = fileURLToPath(new URL("../src/redis-worker.ts", import.meta.url))
 const KEY = "demo-chaos";
 const REQUESTS = 40;
 const PER_REQUEST = 50;
-
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
 
 function post(port: number, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
