@@ -5,6 +5,7 @@
  */
 import { currentBubble, type BubbleHook } from "./bubble-hook.js";
 import { describe } from "./errors.js";
+import { trace } from "./trace.js";
 
 /**
  * Called with the error of a task started by {@link go} (or {@link WaitGroup.go},
@@ -94,8 +95,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
   if (typeof fn !== "function") throw new TypeError(`go: expected a function, got ${describe(fn)}`);
-  const site = spawnSites.enabled ? new Error("go") : null;
   const bubble = currentBubble;
+  // run() is in force: it starts and records the task if it samples this spawn.
+  if (bubble === null && trace.tasks !== null && trace.tasks.spawn(fn, args)) return;
+  const site = spawnSites.enabled ? new Error("go") : null;
   if (bubble !== null) {
     goInBubble(bubble, fn, args, site);
     return;

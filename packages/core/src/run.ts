@@ -12,9 +12,10 @@
  */
 import { Chan } from "./chan.js";
 import { describe } from "./errors.js";
-import { spawnSites } from "./go.js";
+import { CallSites } from "./call-sites.js";
+import { panic } from "./go.js";
 import { RecvCase, SendCase } from "./select.js";
-import { trace, type BlockedKind, type TraceHook } from "./trace.js";
+import { trace, type BlockedKind, type TaskHook, type Traced, type TraceHook } from "./trace.js";
 import { waitGroupChans } from "./wait-group.js";
 
 /**
@@ -24,14 +25,11 @@ import { waitGroupChans } from "./wait-group.js";
  * ```ts
  * import { run, Chan } from "@gochan/core";
  * async function main(): Promise<void> {
- *   const ch = new Chan<number>(1);
- *   for (let i = 0; i < 1_000_000; i++) {
- *     await ch.send(i);
- *     await ch.recv();
- *   }
+ *   const ch = new Chan<number>();
+ *   await ch.recv(); // nobody sends: the report shows this line
  * }
- * // A program that blocks very often, where capturing call sites costs too much:
- * run(main, { callSites: false });
+ * // Chasing a deadlock in a busy program: a call site for every blocked operation.
+ * run(main, { callSites: "all" });
  * ```
  */
 export interface RunOptions {
@@ -44,15 +42,25 @@ export interface RunOptions {
    */
   blockedOps?: boolean;
   /**
-   * Also record where each blocked operation and each {@link go} task started
-   * (one `Error` per parked operation or spawn, formatted only if a report is
-   * printed). Ignored for blocked operations when `blockedOps` is false. This is
-   * the expensive part: about 2 µs per operation that has to wait (Node 20),
-   * against well under 0.1 µs for `blockedOps` alone; turn it off for programs
-   * that block millions of times.
+   * Also record where blocked operations and {@link go} tasks started, so that
+   * the report shows the user's frames and Go's "created by" line.
+   *
+   * A stack can only be captured at the call, and capturing one costs 2-4 µs
+   * on Node 20, 10-20 times a channel hand-off. So `true` (the default)
+   * samples: every operation and spawn gets its call site until a budget runs
+   * out (64 at once, refilled by one per 0.25 ms), so small or slow programs
+   * get all of them and a busy one pays for at most a few thousand captures a
+   * second. Measured with `pnpm bench --only programs` (Go's sieve, pipeline,
+   * daisy chain, stateful goroutine and the seed's dispatcher): under 10% CPU
+   * time over the same program without `run()`; see docs/benchmarks.md. A
+   * blocked operation whose own site was not sampled is reported with the
+   * places where operations of its kind on its channel were seen waiting.
+   *
+   * `"all"`: capture every call site (exact, but channel-heavy programs then
+   * run 5-30x slower). `false`: none (the report lists the operations only).
    * @defaultValue true
    */
-  callSites?: boolean;
+  callSites?: boolean | "all";
 }
 
 /** One blocked operation, as recorded by the trace hook. @internal */
@@ -62,33 +70,201 @@ export interface BlockedOp {
   readonly site: Error | null;
 }
 
-/** Records blocked operations while installed as the trace hook. @internal */
+/** How many sampled call sites are kept per channel and kind of operation. */
+const EXEMPLARS = 4;
+
+/** The call sites sampled for one channel: where its operations were seen parking. */
+interface Exemplars {
+  send: Error[];
+  recv: Error[];
+  select: Error[];
+}
+
+/** A blocked operation in the list of {@link BlockedOps}. */
+class Entry implements BlockedOp {
+  prev: Entry | null = null;
+  next: Entry | null = null;
+  constructor(
+    readonly kind: BlockedKind,
+    readonly target: unknown,
+    readonly site: Error | null,
+  ) {}
+}
+
+/**
+ * Records blocked operations while installed as the trace hook, in a doubly
+ * linked list in the order they parked: an allocation and a few writes per
+ * parked operation (a Map keyed by operation cost as much as the hand-off
+ * itself), plus a call site when the sampler grants one (see call-sites.ts).
+ * The sampled sites are also kept per channel, the last {@link EXEMPLARS} of
+ * each kind, so that a blocked operation whose own site was not sampled can be
+ * reported with the places where operations on the same channel were seen
+ * parking.
+ * @internal
+ */
 export class BlockedOps implements TraceHook {
-  readonly ops = new Map<object, BlockedOp>();
-  readonly #callSites: boolean;
+  readonly sites: CallSites;
+  #head: Entry | null = null;
+  #tail: Entry | null = null;
+  readonly #exemplars = new WeakMap<object, Exemplars>();
 
-  constructor(callSites: boolean) {
-    this.#callSites = callSites;
+  constructor(sites: CallSites | boolean) {
+    this.sites = typeof sites === "boolean" ? new CallSites(sites ? "all" : "off") : sites;
   }
 
-  park(op: object, kind: BlockedKind, target: unknown): void {
-    this.ops.set(op, { kind, target, site: this.#callSites ? new Error("blocked") : null });
+  park(op: Traced, kind: BlockedKind, target: unknown): void {
+    const site = this.sites.capture();
+    const e = new Entry(kind, target, site);
+    e.prev = this.#tail;
+    if (this.#tail === null) this.#head = e;
+    else this.#tail.next = e;
+    this.#tail = e;
+    op.traced = e;
+    if (site !== null && this.sites.mode === "sampled") this.#remember(kind, target, site);
   }
 
-  unpark(op: object): void {
-    this.ops.delete(op);
+  unpark(op: Traced): void {
+    const e = op.traced as Entry | null;
+    if (e === null) return;
+    op.traced = null;
+    if (e.prev === null) this.#head = e.next;
+    else e.prev.next = e.next;
+    if (e.next === null) this.#tail = e.prev;
+    else e.next.prev = e.prev;
+  }
+
+  /** The operations blocked now, in the order they parked. */
+  *ops(): IterableIterator<BlockedOp> {
+    for (let e = this.#head; e !== null; e = e.next) yield e;
+  }
+
+  /** Where operations of `kind` on `target` (for a select: on its first channel) were seen parking. */
+  exemplars(kind: BlockedKind, target: unknown): readonly Error[] {
+    const ch = kind === "select" ? firstChan(target as readonly unknown[]) : target;
+    if (typeof ch !== "object" || ch === null) return [];
+    return this.#exemplars.get(ch)?.[kind] ?? [];
+  }
+
+  #remember(kind: BlockedKind, target: unknown, site: Error): void {
+    const ch = kind === "select" ? firstChan(target as readonly unknown[]) : target;
+    if (typeof ch !== "object" || ch === null) return;
+    let e = this.#exemplars.get(ch);
+    if (e === undefined) {
+      e = { send: [], recv: [], select: [] };
+      this.#exemplars.set(ch, e);
+    }
+    const list = e[kind];
+    if (list.length === EXEMPLARS) list.shift();
+    list.push(site);
   }
 }
 
-/** The directory of gochan's own modules, whose frames a report leaves out. */
-const ownDir: { href: string; path: string } = (() => {
-  try {
-    const dir = new URL(".", import.meta.url);
-    return { href: dir.href, path: decodeURIComponent(dir.pathname) };
-  } catch {
-    return { href: "\u0000", path: "\u0000" };
+/** The channel of the first channel case of a select, if any. */
+function firstChan(cases: readonly unknown[]): unknown {
+  for (const c of cases) if ((c instanceof RecvCase || c instanceof SendCase) && c.ch !== null) return c.ch;
+  return null;
+}
+
+/** A {@link go} task started under `run()`: what it runs and where it was started. @internal */
+export interface TaskRecord {
+  readonly id: number;
+  /** The name of the function the task runs ("" if anonymous). */
+  readonly name: string;
+  /** Where `go()` was called, if sampled. */
+  readonly site: Error | null;
+}
+
+/** The name of a task's runner frame: `gochan.task#<id>`. */
+const TASK_FRAME = /\bat (?:async )?gochan\.task#(\d+) /;
+
+/**
+ * Starts and records {@link go} tasks while `run()` is in force. Each task runs
+ * through its own async runner named `gochan.task#<id>`: V8 puts that name in
+ * every stack captured inside the task, before its first `await` (a frame of
+ * the caller chain) and after (an async frame, since the runner awaits the
+ * task). So a sampled call site of a blocked operation names the task that
+ * parked it, and the report can say where that task was created, as Go's
+ * "created by" line does. JavaScript has no task-local state to do this
+ * without a stack.
+ * @internal
+ */
+export class Tasks implements TaskHook {
+  /** Tasks still running, by id. */
+  readonly live = new Map<number, TaskRecord>();
+  readonly #sites: CallSites;
+  readonly #panicked = new WeakMap<object, TaskRecord>();
+  #next = 0;
+
+  constructor(sites: CallSites) {
+    this.#sites = sites;
   }
-})();
+
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): void {
+    const task: TaskRecord = { id: ++this.#next, name: fn.name, site: this.#sites.capture() };
+    this.live.set(task.id, task);
+    const runner = async (): Promise<void> => {
+      try {
+        await fn(...args);
+      } catch (e) {
+        panic(e, task);
+      } finally {
+        this.live.delete(task.id);
+      }
+    };
+    Object.defineProperty(runner, "name", { value: `gochan.task#${task.id}` });
+    queueMicrotask(runner);
+  }
+
+  panicked(error: unknown, task: object): void {
+    if (typeof error === "object" && error !== null && !this.#panicked.has(error)) {
+      this.#panicked.set(error, task as TaskRecord);
+    }
+  }
+
+  /** The task whose failure `error` is, if it was recorded. */
+  failedWith(error: unknown): TaskRecord | undefined {
+    return typeof error === "object" && error !== null ? this.#panicked.get(error) : undefined;
+  }
+
+  /** The task a stack captured inside it belongs to, if it is still recorded. */
+  of(site: Error): TaskRecord | undefined {
+    const m = typeof site.stack === "string" ? TASK_FRAME.exec(site.stack) : null;
+    return m === null ? undefined : this.live.get(Number(m[1]));
+  }
+}
+
+/**
+ * The directories whose frames a report leaves out: gochan's own modules
+ * (dist/, and src/ where source maps point), and those other gochan packages
+ * register under the global symbol `gochan.internalFrames` (a Set of file URL
+ * and path prefixes; @gochan/pool adds its own).
+ */
+const INTERNAL_FRAMES = Symbol.for("gochan.internalFrames");
+
+function internalDirs(): Set<string> {
+  const g = globalThis as { [INTERNAL_FRAMES]?: Set<string> };
+  let dirs = g[INTERNAL_FRAMES];
+  if (dirs === undefined) {
+    dirs = new Set();
+    g[INTERNAL_FRAMES] = dirs;
+  }
+  return dirs;
+}
+
+for (const sub of ["../src/", "../dist/"]) {
+  try {
+    const dir = new URL(sub, import.meta.url);
+    internalDirs().add(dir.href).add(decodeURIComponent(dir.pathname));
+  } catch {
+    // No file URL (a bundle): nothing to leave out.
+  }
+}
+
+function internal(line: string): boolean {
+  if (line.includes("(node:") || line.startsWith("at node:")) return true;
+  for (const dir of internalDirs()) if (line.includes(dir)) return true;
+  return false;
+}
 
 /** The stack frames of `site` that belong to the user's code, tab-indented. @internal */
 export function userFrames(site: Error): string[] {
@@ -98,9 +274,7 @@ export function userFrames(site: Error): string[] {
   const lines = stack.split("\n");
   for (let i = 1; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
-    if (!line.startsWith("at ")) continue;
-    if (line.includes(ownDir.href) || line.includes(ownDir.path)) continue;
-    if (line.includes("(node:") || line.startsWith("at node:")) continue;
+    if (!line.startsWith("at ") || internal(line)) continue;
     frames.push(`\t${line}`);
   }
   return frames;
@@ -144,22 +318,65 @@ export function waitTarget(op: BlockedOp): string {
 /** Go's first line of a deadlock report. */
 const DEADLOCK = "fatal error: all goroutines are asleep - deadlock!";
 
+/** The innermost user frame of each distinct site, tab-indented. */
+function distinctFrames(sites: readonly Error[]): string[] {
+  const seen = new Set<string>();
+  for (const site of sites) {
+    const first = userFrames(site)[0];
+    if (first !== undefined) seen.add(first);
+  }
+  return [...seen];
+}
+
+/** Where a blocked operation started: its own frames, else where its kind was seen parking. */
+function siteLines(op: BlockedOp, blocked: BlockedOps | undefined): string {
+  if (op.site !== null) {
+    const frames = userFrames(op.site);
+    return frames.length > 0 ? `${frames.join("\n")}\n` : "\t(no call site outside gochan)\n";
+  }
+  if (blocked === undefined || blocked.sites.mode !== "sampled") return "";
+  const seen = distinctFrames(blocked.exemplars(op.kind, op.target));
+  if (seen.length === 0) return `\t(call site not sampled: run(main, { callSites: "all" }) records every one)\n`;
+  const ch = op.kind === "select" ? firstChan(op.target as readonly unknown[]) : op.target;
+  const what = op.kind === "recv" ? "receives from" : op.kind === "send" ? "sends to" : "selects on";
+  return `\t(call site not sampled; ${what} ${String(ch)} were seen waiting at:)\n${seen.join("\n")}\n`;
+}
+
+/** Go's "created by" line for a task, with where it was started. */
+function createdBy(task: TaskRecord): string {
+  const frames = task.site === null ? [] : userFrames(task.site);
+  const where =
+    task.site === null ? "\t(call site not sampled)" : frames.length > 0 ? frames.join("\n") : "\t(no call site outside gochan)";
+  return `created by go(${task.name})\n${where}\n`;
+}
+
 /**
  * The deadlock report: Go's first line, a blank line, then one entry per
  * blocked operation in the order they blocked. Entries are numbered like Go's
  * goroutines, but JavaScript has no goroutine ids: the numbers only count the
- * blocked operations. `tracked` false: operations were not recorded.
+ * blocked operations. `tracked` false: operations were not recorded. With
+ * `blocked` and `tasks` (what run() recorded), an entry whose own call site was
+ * not sampled lists where operations of its kind on its channel were seen
+ * waiting; an entry parked by a {@link go} task says where the task was
+ * created; and the tasks still pending that no entry names are listed last.
  * @internal
  */
-export function deadlockReport(ops: Iterable<BlockedOp>, tracked: boolean): string {
+export function deadlockReport(
+  ops: Iterable<BlockedOp>,
+  tracked: boolean,
+  blocked?: BlockedOps,
+  tasks?: Tasks,
+): string {
   let out = `${DEADLOCK}\n`;
   let n = 0;
+  const named = new Set<TaskRecord>();
   for (const op of ops) {
     n++;
-    out += `\ngoroutine ${n} [${waitReason(op)}]:\n${waitTarget(op)}\n`;
-    if (op.site !== null) {
-      const frames = userFrames(op.site);
-      out += frames.length > 0 ? `${frames.join("\n")}\n` : "\t(no call site outside gochan)\n";
+    out += `\ngoroutine ${n} [${waitReason(op)}]:\n${waitTarget(op)}\n${siteLines(op, blocked)}`;
+    const task = op.site === null ? undefined : tasks?.of(op.site);
+    if (task !== undefined) {
+      named.add(task);
+      out += createdBy(task);
     }
   }
   if (!tracked) {
@@ -167,6 +384,20 @@ export function deadlockReport(ops: Iterable<BlockedOp>, tracked: boolean): stri
   } else if (n === 0) {
     out += "\nmain is still pending, but no channel operation is blocked: it awaits a promise that can never settle\n";
   }
+  if (tasks !== undefined) out += pendingTasks([...tasks.live.values()].filter((t) => !named.has(t)));
+  return out;
+}
+
+/** The pending tasks no entry names, grouped by function and where they were created. */
+function pendingTasks(rest: readonly TaskRecord[]): string {
+  if (rest.length === 0) return "";
+  const groups = new Map<string, number>();
+  for (const t of rest) {
+    const key = createdBy(t);
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  let out = `\n${rest.length} go() task${rest.length === 1 ? " is" : "s are"} still pending without a blocked operation above to show for it (its operation's call site was not sampled, or it awaits a promise):\n`;
+  for (const [key, count] of groups) out += count === 1 ? key : key.replace("\n", ` (${count} tasks)\n`);
   return out;
 }
 
@@ -175,7 +406,7 @@ export function deadlockReport(ops: Iterable<BlockedOp>, tracked: boolean): stri
  * where the failing task was started if that was recorded.
  * @internal
  */
-export function panicReport(error: unknown): string {
+export function panicReport(error: unknown, tasks?: Tasks): string {
   let out = "panic: ";
   if (error instanceof Error) {
     out += `${typeof error.stack === "string" && error.stack.length > 0 ? error.stack : String(error)}\n`;
@@ -187,11 +418,8 @@ export function panicReport(error: unknown): string {
   } else {
     out += `${typeof error === "string" ? error : describe(error)}\n`;
   }
-  const site = typeof error === "object" && error !== null ? spawnSites.of.get(error) : undefined;
-  if (site !== undefined) {
-    const frames = userFrames(site);
-    out += `created by go()\n${frames.length > 0 ? frames.join("\n") : "\t(no call site outside gochan)"}\n`;
-  }
+  const task = tasks?.failedWith(error);
+  if (task !== undefined) out += createdBy(task);
   return out;
 }
 
@@ -287,9 +515,11 @@ export function run(main: () => unknown, options?: RunOptions): void {
   running = true;
   const tracked = options?.blockedOps ?? true;
   const callSites = options?.callSites ?? true;
-  const blocked = tracked ? new BlockedOps(callSites) : null;
+  const sites = new CallSites(callSites === "all" ? "all" : callSites ? "sampled" : "off");
+  const blocked = tracked ? new BlockedOps(sites) : null;
   if (blocked !== null) trace.hook = blocked;
-  spawnSites.enabled = callSites;
+  const tasks = sites.mode === "off" ? undefined : new Tasks(sites);
+  if (tasks !== undefined) trace.tasks = tasks;
 
   let finished = false;
   const exit = (code: number, message: string): void => {
@@ -310,11 +540,11 @@ export function run(main: () => unknown, options?: RunOptions): void {
     if (proc.stdout !== undefined) proc.stdout.write("", done);
     else done();
   };
-  const fail = (error: unknown): void => exit(2, panicReport(error));
+  const fail = (error: unknown): void => exit(2, panicReport(error, tasks));
 
   proc.on("uncaughtException", fail);
   proc.on("beforeExit", () => {
-    if (!finished) exit(2, deadlockReport(blocked === null ? [] : blocked.ops.values(), tracked));
+    if (!finished) exit(2, deadlockReport(blocked === null ? [] : blocked.ops(), tracked, blocked ?? undefined, tasks));
   });
   let result: unknown;
   try {

@@ -386,6 +386,8 @@ class SelectOp implements Selector, Abortable {
   done = false;
   resolve: ((v: unknown) => void) | null = null;
   reject: ((r: unknown) => void) | null = null;
+  /** The trace hook's record of this parked select (see trace.ts). */
+  traced: object | null = null;
   readonly waiters: Waiter[] = [];
   /** Links in the abort list of the select's own signal. */
   alist: Abortable["alist"] = null;

@@ -1,9 +1,10 @@
 /**
- * The hook through which `run()` learns which operations are blocked, so that it
- * can report Go's "all goroutines are asleep - deadlock!" with each of them.
+ * The hooks through which `run()` learns which operations are blocked and
+ * starts {@link go} tasks, so that it can report Go's "all goroutines are
+ * asleep - deadlock!" with each blocked operation and where its task was created.
  *
- * While no hook is installed (the default) parking an operation costs one null
- * check: blocked-operation tracking costs nothing unless enabled.
+ * While no hook is installed (the default) parking an operation or spawning a
+ * task costs one null check: tracking costs nothing unless `run()` enables it.
  *
  * @internal
  * @module
@@ -12,13 +13,29 @@
 /** What kind of operation is parked. */
 export type BlockedKind = "send" | "recv" | "select";
 
-/** Receives park/unpark events for every blocking operation. */
-export interface TraceHook {
-  /** `op` parked; `target` is the channel (or the cases of a select). */
-  park(op: object, kind: BlockedKind, target: unknown): void;
-  /** `op` completed, failed or was aborted. */
-  unpark(op: object): void;
+/** A parked operation (a waiter, a select): the hook keeps its record of it here. */
+export interface Traced {
+  traced: object | null;
 }
 
-/** The installed hook, or null. */
-export const trace: { hook: TraceHook | null } = { hook: null };
+/**
+ * Receives park/unpark events for every blocking operation. The hook keeps its
+ * record in `op.traced`, so tracking needs no map lookup.
+ */
+export interface TraceHook {
+  /** `op` parked; `target` is the channel (or the cases of a select). */
+  park(op: Traced, kind: BlockedKind, target: unknown): void;
+  /** `op` completed, failed or was aborted (whether or not the hook saw it park). */
+  unpark(op: Traced): void;
+}
+
+/** Starts {@link go} tasks in place of go()'s own start, and hears of their panics. */
+export interface TaskHook {
+  /** Starts `fn(...args)` as a task, on a later microtask. */
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): void;
+  /** The task `task` (as the hook recorded it) failed with `error`. */
+  panicked(error: unknown, task: object): void;
+}
+
+/** The installed hooks, or null. */
+export const trace: { hook: TraceHook | null; tasks: TaskHook | null } = { hook: null, tasks: null };

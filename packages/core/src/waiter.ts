@@ -112,6 +112,8 @@ export class Waiter implements Abortable {
   alist: Abortable["alist"] = null;
   aprev: Abortable | null = null;
   anext: Abortable | null = null;
+  /** The trace hook's record of this parked operation (see trace.ts). */
+  traced: object | null = null;
 
   constructor(mode: number, value: unknown, sel: Selector | null, index: number) {
     this.mode = mode;

@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Chan, nilChan, recv, send } from "@gochan/core";
-import { BlockedOps, deadlockReport, panicReport, waitReason } from "../src/run.js";
+import { BURST, CallSites } from "../src/call-sites.js";
+import { BlockedOps, deadlockReport, panicReport, Tasks, waitReason } from "../src/run.js";
 
 /** tsx's ESM loader, from a workspace package that depends on it. */
 function tsxLoader(): string {
@@ -75,10 +76,58 @@ describe.concurrent("run(main) in a child process", () => {
     expect(byReason.get("sync.WaitGroup.Wait")).toMatch(/at waiter /);
     expect(byReason.get("chan receive")).toContain("receive from chan(results) 0/0");
     expect(byReason.get("chan receive")).toMatch(/at deadlock /);
+    // Go's "created by" for every blocked go() task, with where go() was called; none for main.
+    for (const [reason, fn] of [
+      ["chan send", "producer"],
+      ["select", "chooser"],
+      ["chan receive (nil chan)", "nilReader"],
+      ["sync.WaitGroup.Wait", "waiter"],
+    ] as const) {
+      expect(byReason.get(reason)).toMatch(new RegExp(`\\ncreated by go\\(${fn}\\)\\n\\tat deadlock \\(.*run-scenarios\\.ts:\\d+:\\d+\\)`));
+    }
+    expect(byReason.get("chan receive")).not.toContain("created by");
+    // Nothing of the task runner shows.
+    expect(r.stderr).not.toContain("gochan.task#");
     // gochan's own frames are left out.
     expect(r.stderr).not.toMatch(/core\/src\/(chan|select|run|wait-group)\.ts/);
     // Numbered 1..5 in the order the operations blocked.
     expect(entries.map((e) => /^goroutine (\d+)/.exec(e)?.[1])).toEqual(["1", "2", "3", "4", "5"]);
+  });
+
+  it("a task blocked after several awaits still gets its call site and Go's created-by line", async () => {
+    const r = await runFixture("run-scenarios.ts", "worker-loop");
+    expect(r.code).toBe(2);
+    const entries = r.stderr.split("\n\n").slice(1).map((e) => e.trim());
+    expect(entries).toHaveLength(2);
+    const send = entries.find((e) => e.includes("[chan send]")) ?? "";
+    expect(send).toContain("send to chan(results) 0/0");
+    expect(send).toMatch(/\tat worker \(.*run-scenarios\.ts:\d+:\d+\)\ncreated by go\(worker\)\n\tat workerLoop \(.*run-scenarios\.ts:\d+:\d+\)/);
+    expect(entries.find((e) => e.includes("[chan receive]"))).toContain("receive from chan(done) 0/0");
+  });
+
+  it("after a busy phase the report still says where each blocked operation waits, at a sampled cost", async () => {
+    const [sampled, all] = await Promise.all([
+      runFixture("run-scenarios.ts", "busy-then-stuck"),
+      runFixture("run-scenarios.ts", "busy-then-stuck-all"),
+    ]);
+    for (const r of [sampled, all]) {
+      expect(r.code).toBe(2);
+      const entries = r.stderr.split("\n\n").slice(1).map((e) => e.trim()).filter((e) => e.startsWith("goroutine"));
+      expect(entries).toHaveLength(2);
+      const echo = entries.find((e) => e.includes("receive from chan(ping)")) ?? "";
+      const main = entries.find((e) => e.includes("receive from chan(pong)")) ?? "";
+      // main's last receive from pong: its own site was sampled, or the report
+      // names where receives from pong were seen waiting (the busy loop). echo's receive from ping parks only at the end (during
+      // the busy phase echo always found main's send waiting), after the
+      // sampler's budget ran out: the report says how to get every site, and
+      // where echo's task was created.
+      expect(main).toMatch(/receive from chan\(pong\) 0\/0\n(\tat |\t\(call site not sampled; receives from chan\(pong\) 0\/0 were seen waiting at:\)\n\tat )busyThenStuck \(.*run-scenarios\.ts:\d+:\d+\)/);
+      expect(echo).toMatch(/receive from chan\(ping\) 0\/0\n(\tat echo \(|\t\(call site not sampled)/);
+      expect(r.stderr).toMatch(/\ncreated by go\(echo\)\n\tat busyThenStuck \(.*run-scenarios\.ts:\d+:\d+\)/);
+    }
+    // callSites: "all" records every one: the exact lines, and echo's task.
+    expect(all.stderr).toMatch(/receive from chan\(pong\) 0\/0\n\tat busyThenStuck \(/);
+    expect(all.stderr).toMatch(/receive from chan\(ping\) 0\/0\n\tat echo \(.*\)\ncreated by go\(echo\)\n\tat busyThenStuck/);
   });
 
   it("main returns while other tasks are blocked: exit 0, no report (as in Go)", async () => {
@@ -140,8 +189,8 @@ describe.concurrent("run(main) in a child process", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.startsWith("panic: Error: task failed\n")).toBe(true);
     expect(r.stderr).toMatch(/at worker \(.*run-scenarios\.ts:\d+:\d+\)/);
-    const created = r.stderr.slice(r.stderr.indexOf("created by go()"));
-    expect(created).toMatch(/^created by go\(\)\n\tat .*run-scenarios\.ts:\d+:\d+/);
+    const created = r.stderr.slice(r.stderr.indexOf("created by go(worker)"));
+    expect(created).toMatch(/^created by go\(worker\)\n\tat .*run-scenarios\.ts:\d+:\d+/);
   });
 
   it("main awaits a promise that can never settle: the report says so", async () => {
@@ -221,14 +270,63 @@ describe("the report, formatted in-process", () => {
 
   it("records parked operations only while installed, and forgets them on unpark", () => {
     const ops = new BlockedOps(false);
-    const a = {};
-    const b = {};
+    const a = { traced: null };
+    const b = { traced: null };
     ops.park(a, "recv", new Chan<number>(0, { name: "a" }));
     ops.park(b, "select", [new Promise(() => {}), AbortSignal.abort()]);
     ops.unpark(a);
-    expect(deadlockReport(ops.ops.values(), true)).toBe(
+    expect(deadlockReport(ops.ops(), true)).toBe(
       `${FATAL}\n\ngoroutine 1 [select]:\nselect on: promise, abort signal\n`,
     );
+  });
+
+  it("an operation whose site was not sampled is reported with where its kind was seen waiting on its channel", () => {
+    const sites = new CallSites("sampled", () => 0); // the clock never moves: no refill after the burst
+    const ops = new BlockedOps(sites);
+    const ch = new Chan<number>(0, { name: "c" });
+    function sampledHere(): void {
+      for (let i = 0; i < BURST; i++) {
+        const op = { traced: null };
+        ops.park(op, "recv", ch);
+        ops.unpark(op);
+      }
+    }
+    sampledHere();
+    ops.park({ traced: null }, "recv", ch); // out of credit
+    ops.park({ traced: null }, "send", ch); // no send on c was ever sampled
+    const report = deadlockReport(ops.ops(), true, ops);
+    expect(report).toMatch(
+      /goroutine 1 \[chan receive\]:\nreceive from chan\(c\) 0\/0\n\t\(call site not sampled; receives from chan\(c\) 0\/0 were seen waiting at:\)\n\tat sampledHere \([^\n]*run\.test\.ts:\d+:\d+\)\n\n/,
+    );
+    expect(report).toContain(
+      'goroutine 2 [chan send]:\nsend to chan(c) 0/0\n\t(call site not sampled: run(main, { callSites: "all" }) records every one)\n',
+    );
+  });
+
+  it("names a blocked operation's task from its stack, and lists the pending tasks no entry names", async () => {
+    const tasks = new Tasks(new CallSites("all"));
+    const ch = new Chan<number>(0, { name: "t" });
+    let inside: Error | null = null;
+    tasks.spawn(async function named() {
+      await Promise.resolve();
+      inside = new Error("parked here");
+      await ch.recv();
+    }, []);
+    tasks.spawn(async function other() {
+      await ch.recv();
+    }, []);
+    await new Promise((r) => setImmediate(r));
+    const site = inside as Error | null;
+    expect(site).not.toBeNull();
+    const report = deadlockReport([{ kind: "recv", target: ch, site }], true, undefined, tasks);
+    expect(report).toMatch(/\tat (async )?named \([^\n]*\)\ncreated by go\(named\)\n\tat [^\n]*run\.test\.ts/);
+    expect(report).toMatch(
+      /\n1 go\(\) task is still pending without a blocked operation above to show for it [^\n]*:\ncreated by go\(other\)\n\tat [^\n]*run\.test\.ts/,
+    );
+    void ch.send(1);
+    void ch.send(2);
+    await new Promise((r) => setImmediate(r));
+    expect(tasks.live.size).toBe(0); // finished tasks are forgotten
   });
 
   it("formats a panic of any value", () => {
