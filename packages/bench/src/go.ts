@@ -34,19 +34,32 @@ export function buildGoBench(goDir: string, outDir: string): { ok: true; binary:
   return { ok: true, binary };
 }
 
+/** What one `go test -bench` result line says: ns/op, and CPU ns/op where the benchmark reports it. */
+export interface GoFigures {
+  ns: number;
+  /** The `cpu-ns/op` metric (process CPU time per op), if reported. */
+  cpu?: number;
+}
+
 /**
- * The ns/op of benchmark `bench` at GOMAXPROCS `cpu` in `go test -bench`
+ * The figures of benchmark `bench` at GOMAXPROCS `cpu` in `go test -bench`
  * output, or null. Go names the run `BenchmarkX-<cpu>`, without the suffix
  * when GOMAXPROCS is 1.
  */
-export function parseGoBench(output: string, bench: string, cpu: number): number | null {
+export function parseGoFigures(output: string, bench: string, cpu: number): GoFigures | null {
   for (const line of output.split("\n")) {
-    const m = /^Benchmark(\w+)(?:-(\d+))?\s+\d+\s+([\d.]+) ns\/op/.exec(line.trim());
+    const m = /^Benchmark(\w+)(?:-(\d+))?\s+\d+\s+([\d.]+) ns\/op(?:.*?\s([\d.]+) cpu-ns\/op)?/.exec(line.trim());
     if (m === null || m[1] !== bench) continue;
     const procs = m[2] === undefined ? 1 : Number(m[2]);
-    if (procs === cpu) return Number(m[3]);
+    if (procs !== cpu) continue;
+    return m[4] === undefined ? { ns: Number(m[3]) } : { ns: Number(m[3]), cpu: Number(m[4]) };
   }
   return null;
+}
+
+/** The ns/op of benchmark `bench` at GOMAXPROCS `cpu` in `go test -bench` output, or null. */
+export function parseGoBench(output: string, bench: string, cpu: number): number | null {
+  return parseGoFigures(output, bench, cpu)?.ns ?? null;
 }
 
 /** Runs one Go benchmark once in a fresh process of the test binary. */
@@ -65,9 +78,11 @@ export function runGoBench(binary: string, bench: string, cpu: number, count: nu
   ];
   const r = spawnSync(binary, args, { encoding: "utf8", timeout: 600_000 });
   if (r.error !== undefined) return { status: "error", reason: r.error.message };
-  const ns = parseGoBench(r.stdout, bench, cpu);
-  if (r.status !== 0 || ns === null) {
+  const f = parseGoFigures(r.stdout, bench, cpu);
+  if (r.status !== 0 || f === null) {
     return { status: "error", reason: `Go benchmark ${bench} failed: ${(r.stdout + r.stderr).trim().split("\n").slice(-3).join(" ")}` };
   }
-  return { status: "ok", measurement: { value: ns, unit, ops: count, check: 0, expected: 0 } };
+  const measurement: ChildResult & { status: "ok" } = { status: "ok", measurement: { value: f.ns, unit, ops: count, check: 0, expected: 0 } };
+  if (f.cpu !== undefined) measurement.measurement.extra = { cpu: f.cpu };
+  return measurement;
 }

@@ -25,6 +25,7 @@ import { evaluateTargets } from "./targets.ts";
 import { channels } from "./workloads/channels.ts";
 import { memory } from "./workloads/memory.ts";
 import { pools } from "./workloads/pool.ts";
+import { programs } from "./workloads/programs.ts";
 import { redisQueues } from "./workloads/redis.ts";
 import { selects } from "./workloads/select.ts";
 import { soak } from "./workloads/soak.ts";
@@ -40,7 +41,7 @@ export function pinnedPnpm(): string {
   return root.packageManager ?? "pnpm";
 }
 /** Every workload family, in report order. */
-export const FAMILIES: readonly Family[] = [channels, selects, pools, memory, soak, synctest, threads, redisQueues];
+export const FAMILIES: readonly Family[] = [channels, selects, pools, programs, memory, soak, synctest, threads, redisQueues];
 
 /** The driver's options, from the command line. */
 export interface Options {

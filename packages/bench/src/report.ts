@@ -39,6 +39,19 @@ function timesOurs(w: WorkloadResult, p: PeerResult): string {
   return `${(p.median / ours.median).toFixed(2)}x`;
 }
 
+/** Go's GOMAXPROCS=1 row of a workload, if it measured CPU time. */
+function goCpu(w: WorkloadResult): number | undefined {
+  return w.peers.find((x) => x.peer === "go-1")?.extra?.["cpu"];
+}
+
+/** "CPU / Go" of a TypeScript peer: its CPU time over Go's at GOMAXPROCS=1, or "". */
+export function cpuOverGo(w: WorkloadResult, p: PeerResult): string {
+  const go = goCpu(w);
+  const cpu = p.extra?.["cpu"];
+  if (go === undefined || go <= 0 || cpu === undefined || p.peer.startsWith("go-")) return "";
+  return `${(cpu / go).toFixed(2)}x`;
+}
+
 function statusText(p: PeerResult): string {
   if (p.status === "unavailable") return `not available: ${p.reason ?? ""}`.trim();
   if (p.status === "error") return `ERROR: ${(p.reason ?? "").split("\n")[0] ?? ""}`;
@@ -83,7 +96,11 @@ export function renderTable(r: BenchResult): string {
   if (r.code !== null && r.code.dirty.length > 0) out.push(`WARNING: measured uncommitted changes in ${r.code.dirty.join(", ")}`);
   if (!r.go.available) out.push(`Go: not run (${r.go.reason ?? "unavailable"})`);
   for (const w of r.workloads) {
-    out.push("", `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit} (median, min .. max, CPU time, x ours)`);
+    const goCol = goCpu(w) !== undefined;
+    out.push(
+      "",
+      `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit} (median, min .. max, CPU time, x ours${goCol ? ", CPU / Go's" : ""})`,
+    );
     for (const p of w.peers) {
       const label = pad(`  ${p.label}`, 46);
       const status = statusText(p);
@@ -93,7 +110,7 @@ export function renderTable(r: BenchResult): string {
       }
       const range = `${formatNumber(p.min ?? p.median)} .. ${formatNumber(p.max ?? p.median)}`;
       const cpu = p.extra?.["cpu"] === undefined ? "" : `cpu ${formatNumber(p.extra["cpu"])}`;
-      const row = `${label}${padLeft(formatNumber(p.median), 12)}  ${pad(range, 24)}${pad(cpu, 12)}${padLeft(timesOurs(w, p), 8)}`;
+      const row = `${label}${padLeft(formatNumber(p.median), 12)}  ${pad(range, 24)}${pad(cpu, 12)}${padLeft(timesOurs(w, p), 8)}${goCol ? padLeft(cpuOverGo(w, p), 9) : ""}`;
       out.push(status === "" ? row : `${row}  ${status}`);
     }
   }
@@ -158,19 +175,20 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
   for (const w of r.workloads) {
     out.push(`### ${w.title}`, "", `${w.count.toLocaleString("en-US")} operations per run; ${w.unit}.`, "");
     const cpu = w.peers.some((p) => p.extra?.["cpu"] !== undefined);
+    const goCol = goCpu(w) !== undefined;
     out.push(
-      `| Peer | Median | Min | Max |${cpu ? " CPU time |" : ""} x ours |`,
-      `| --- | ---: | ---: | ---: |${cpu ? " ---: |" : ""} ---: |`,
+      `| Peer | Median | Min | Max |${cpu ? " CPU time |" : ""} x ours |${goCol ? " CPU / Go's |" : ""}`,
+      `| --- | ---: | ---: | ---: |${cpu ? " ---: |" : ""} ---: |${goCol ? " ---: |" : ""}`,
     );
     for (const p of w.peers) {
       if (p.median === undefined) {
-        out.push(`| ${mdEscape(p.label)} | ${mdEscape(statusText(p))} | | |${cpu ? " |" : ""} |`);
+        out.push(`| ${mdEscape(p.label)} | ${mdEscape(statusText(p))} | | |${cpu ? " |" : ""} |${goCol ? " |" : ""}`);
         continue;
       }
       const label = p.status === "error" ? `${p.label} (${statusText(p)})` : p.label;
       const c = p.extra?.["cpu"];
       out.push(
-        `| ${mdEscape(label)} | ${formatNumber(p.median)} | ${formatNumber(p.min ?? p.median)} | ${formatNumber(p.max ?? p.median)} |${cpu ? ` ${c === undefined ? "" : formatNumber(c)} |` : ""} ${timesOurs(w, p)} |`,
+        `| ${mdEscape(label)} | ${formatNumber(p.median)} | ${formatNumber(p.min ?? p.median)} | ${formatNumber(p.max ?? p.median)} |${cpu ? ` ${c === undefined ? "" : formatNumber(c)} |` : ""} ${timesOurs(w, p)} |${goCol ? ` ${cpuOverGo(w, p)} |` : ""}`,
       );
     }
     if (w.note !== undefined) out.push("", w.note);
@@ -187,7 +205,7 @@ function xml(s: string): string {
 export const COLORS = { ours: "#1f6feb", floor: "#8b949e", go: "#00add8", peer: "#d29922" } as const;
 
 function colorOf(peer: string): string {
-  if (OURS.includes(peer) || peer === "gochan-pool-bounded" || peer === "yield-off") return COLORS.ours;
+  if (OURS.includes(peer) || peer.startsWith("gochan-") || peer === "yield-off") return COLORS.ours;
   if (peer === "floor") return COLORS.floor;
   if (peer.startsWith("go-")) return COLORS.go;
   return COLORS.peer;

@@ -127,9 +127,13 @@ export function summarize(peer: PeerResult, extras: readonly Record<string, numb
   return out;
 }
 
-/** The median figure of `peer` in workload `workload`, or null if it was not measured. */
-export function figure(result: Pick<BenchResult, "workloads">, workload: string, peer: string): number | null {
+/**
+ * The median figure of `peer` in workload `workload` (or the median of its
+ * secondary figure `extra`, e.g. "cpu"), or null if it was not measured.
+ */
+export function figure(result: Pick<BenchResult, "workloads">, workload: string, peer: string, extra?: string): number | null {
   const w = result.workloads.find((x) => x.id === workload);
   const p = w?.peers.find((x) => x.peer === peer);
+  if (extra !== undefined) return p?.extra?.[extra] ?? null;
   return p?.median ?? null;
 }

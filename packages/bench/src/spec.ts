@@ -7,7 +7,17 @@
  */
 
 /** The unit of a figure; lower is better for every one of them. */
-export type Unit = "ns/msg" | "ns/recv" | "ns/job" | "B/receiver" | "B/select" | "B";
+export type Unit =
+  | "ns/msg"
+  | "ns/recv"
+  | "ns/job"
+  | "ns/prime"
+  | "ns/value"
+  | "ns/task"
+  | "ns/request"
+  | "B/receiver"
+  | "B/select"
+  | "B";
 
 /** What one measured run of one peer reports. */
 export interface Measurement {
@@ -92,6 +102,9 @@ export const PEER_LABELS: Record<string, string> = {
   piscina: "piscina",
   tinypool: "tinypool",
   single: "one thread, no pool",
+  "gochan-plain": "@gochan/core, without run()",
+  "gochan-no-sites": "@gochan/core, run(main, { callSites: false })",
+  "gochan-all-sites": '@gochan/core, run(main, { callSites: "all" })',
   "go-1": "Go, GOMAXPROCS=1",
   "go-2": "Go, GOMAXPROCS=2",
   "go-seed-1": "Go seed dispatcher, GOMAXPROCS=1",

@@ -7,7 +7,8 @@
  */
 import { figure, type BenchResult, type TargetResult } from "./results.ts";
 
-type Ref = readonly [workload: string, peer: string];
+/** A peer's median in a workload, or (third element) the median of one of its secondary figures. */
+type Ref = readonly [workload: string, peer: string, extra?: string];
 
 interface RatioTarget {
   id: string;
@@ -29,6 +30,37 @@ interface ValueTarget {
   limit: number;
   unit: string;
 }
+
+/** The Go programs of workloads/programs.ts, by workload id. */
+const PROGRAMS: readonly [id: string, name: string][] = [
+  ["prog-sieve", "prime sieve"],
+  ["prog-pipeline", "pipeline"],
+  ["prog-daisy", "daisy chain"],
+  ["prog-stateful", "stateful goroutine"],
+  ["prog-dispatcher", "seed dispatcher"],
+];
+
+/** Per Go program: run()'s cost over a plain run, and the CPU time against Go's. */
+const PROGRAM_TARGETS: readonly RatioTarget[] = PROGRAMS.flatMap(([id, name]): RatioTarget[] => [
+  {
+    id: `run-${id.slice("prog-".length)}`,
+    text: `run() costs under 10% CPU time over no run() (${name})`,
+    kind: "ratio",
+    num: [id, "gochan", "cpu"],
+    den: [id, "gochan-plain", "cpu"],
+    comparator: "<",
+    limit: 1.1,
+  },
+  {
+    id: `go-${id.slice("prog-".length)}`,
+    text: `Go's ${name} under run() <= 5x Go's CPU time (GOMAXPROCS=1)`,
+    kind: "ratio",
+    num: [id, "gochan", "cpu"],
+    den: [id, "go-1", "cpu"],
+    comparator: "<=",
+    limit: 5,
+  },
+]);
 
 /** The targets of the benchmark issue. */
 export const TARGETS: readonly (RatioTarget | ValueTarget)[] = [
@@ -212,6 +244,7 @@ export const TARGETS: readonly (RatioTarget | ValueTarget)[] = [
     comparator: "<=",
     limit: 1.3,
   },
+  ...PROGRAM_TARGETS,
 ];
 
 function holds(measured: number, comparator: TargetResult["comparator"], limit: number): boolean {
@@ -220,11 +253,16 @@ function holds(measured: number, comparator: TargetResult["comparator"], limit: 
   return measured < limit;
 }
 
-function missing(result: Pick<BenchResult, "workloads">, [w, p]: Ref): string {
+function refText([w, p, extra]: Ref): string {
+  return extra === undefined ? `${w}/${p}` : `${w}/${p} ${extra}`;
+}
+
+function missing(result: Pick<BenchResult, "workloads">, [w, p, extra]: Ref): string {
   const wr = result.workloads.find((x) => x.id === w);
   if (wr === undefined) return `${w} was not run`;
   const pr = wr.peers.find((x) => x.peer === p);
   if (pr === undefined) return `${p} was not run in ${w}`;
+  if (pr.status === "ok" && extra !== undefined) return `${p} in ${w} has no ${extra} figure`;
   return `${p} in ${w}: ${pr.status}${pr.reason === undefined ? "" : ` (${pr.reason})`}`;
 }
 
@@ -245,11 +283,11 @@ export function evaluateTargets(result: Pick<BenchResult, "workloads">): TargetR
         unit: "x",
         measured,
         met: holds(measured, t.comparator, t.limit),
-        detail: `${t.num[0]}/${t.num[1]} ${num.toFixed(1)} / ${t.den[0]}/${t.den[1]} ${den.toFixed(1)}`,
+        detail: `${refText(t.num)} ${num.toFixed(1)} / ${refText(t.den)} ${den.toFixed(1)}`,
       };
     }
     const v = figure(result, ...t.of);
     if (v === null) return { ...base, unit: t.unit, measured: null, met: null, detail: `not measured: ${missing(result, t.of)}` };
-    return { ...base, unit: t.unit, measured: v, met: holds(v, t.comparator, t.limit), detail: `${t.of[0]}/${t.of[1]}` };
+    return { ...base, unit: t.unit, measured: v, met: holds(v, t.comparator, t.limit), detail: refText(t.of) };
   });
 }

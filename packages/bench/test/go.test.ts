@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildGoBench, findGo, parseGoBench, runGoBench } from "../src/go.ts";
+import { buildGoBench, findGo, parseGoBench, parseGoFigures, runGoBench } from "../src/go.ts";
 import { BENCH_DIR } from "../src/main.ts";
 
 const OUTPUT = `goos: linux
@@ -16,6 +16,8 @@ BenchmarkUnbuffered-2        	  200000	       189.9 ns/op
 BenchmarkSelect2             	  200000	        62.15 ns/op
 BenchmarkSelect2-2           	  200000	        61.97 ns/op
 BenchmarkPoolSeed-2          	  200000	       952.6 ns/op
+BenchmarkSieve               	    1000	    403436 ns/op	     95606 cpu-ns/op
+BenchmarkSieve-2             	    1000	    919625 ns/op	    184972.5 cpu-ns/op
 PASS
 `;
 
@@ -32,6 +34,15 @@ describe("parseGoBench", () => {
     expect(parseGoBench(OUTPUT, "Buffered", 1)).toBeNull();
     expect(parseGoBench(OUTPUT, "Select", 1)).toBeNull();
     expect(parseGoBench("FAIL\n", "Unbuffered", 1)).toBeNull();
+  });
+});
+
+describe("parseGoFigures", () => {
+  it("reads the cpu-ns/op metric where a benchmark reports it", () => {
+    expect(parseGoFigures(OUTPUT, "Sieve", 1)).toEqual({ ns: 403436, cpu: 95606 });
+    expect(parseGoFigures(OUTPUT, "Sieve", 2)).toEqual({ ns: 919625, cpu: 184972.5 });
+    expect(parseGoFigures(OUTPUT, "Unbuffered", 2)).toEqual({ ns: 189.9 });
+    expect(parseGoFigures(OUTPUT, "Sieve", 4)).toBeNull();
   });
 });
 
@@ -55,6 +66,10 @@ describe("the Go toolchain", () => {
       expect(r.measurement.unit).toBe("ns/msg");
       expect(r.measurement.value).toBeGreaterThan(0);
       expect(runGoBench(b.binary, "NoSuchBench", 1, 10, "ns/msg").status).toBe("error");
+      // A Go program reports its CPU time too.
+      const sieve = runGoBench(b.binary, "Sieve", 1, 50, "ns/prime");
+      if (sieve.status !== "ok") throw new Error(`${sieve.status}: ${sieve.reason}`);
+      expect(sieve.measurement.extra?.["cpu"]).toBeGreaterThan(0);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -44,7 +44,35 @@ describe("targets", () => {
       "threads-cpu",
       "xthread-buffered",
       "xthread-unbuffered",
+      ...["sieve", "pipeline", "daisy", "stateful", "dispatcher"].flatMap((id) => [`run-${id}`, `go-${id}`]),
     ]);
+  });
+
+  it("compare a Go program's CPU times: run() against no run(), and against Go at GOMAXPROCS=1", () => {
+    const w = fixture().workloads;
+    const peer = (id: string, ns: number, cpu: number) =>
+      summarize({ peer: id, label: id, status: "ok", samples: [ns] }, [{ cpu }]);
+    w.push({
+      id: "prog-sieve",
+      title: "sieve",
+      unit: "ns/prime",
+      count: 1000,
+      peers: [peer("gochan", 900, 640), peer("gochan-plain", 850, 600), peer("go-1", 100, 160), peer("go-2", 90, 170)],
+    });
+    const ts = evaluateTargets({ workloads: w });
+    const run = ts.find((t) => t.id === "run-sieve");
+    expect(run).toMatchObject({ met: true, detail: "prog-sieve/gochan cpu 640.0 / prog-sieve/gochan-plain cpu 600.0" });
+    expect(run?.measured).toBeCloseTo(640 / 600, 10);
+    expect(ts.find((t) => t.id === "go-sieve")).toMatchObject({ measured: 4, met: true });
+    expect(ts.find((t) => t.id === "go-pipeline")).toMatchObject({ met: null, detail: "not measured: prog-pipeline was not run; prog-pipeline was not run" });
+    const sieve = w[w.length - 1] as (typeof w)[number];
+    sieve.peers[0] = peer("gochan", 900, 900);
+    expect(evaluateTargets({ workloads: w }).find((t) => t.id === "go-sieve")).toMatchObject({ measured: 5.625, met: false });
+    // The table and the markdown show the CPU / Go column for it only.
+    const result = { ...fixture(), workloads: w };
+    expect(renderTable(result)).toMatch(/\n  gochan\s+900\s.*5\.63x\n/);
+    expect(renderMarkdown(result, "b.svg")).toContain("| x ours | CPU / Go's |");
+    expect(renderMarkdown(result, "b.svg")).toContain("| go-1 | 100 | 100 | 100 | 160 | 0.11x |  |");
   });
 
   it("compare medians of the same run, with the limit itself counting as met for <=", () => {

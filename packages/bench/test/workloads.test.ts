@@ -29,6 +29,11 @@ const COUNTS: Record<string, number> = {
   "xthread-buffered": 500,
   "xthread-unbuffered": 100,
   "redis-queue": 200,
+  "prog-sieve": 40,
+  "prog-pipeline": 3000,
+  "prog-daisy": 2000,
+  "prog-stateful": 3000,
+  "prog-dispatcher": 3000,
 };
 
 describe("workloads", () => {
