@@ -170,49 +170,83 @@ export interface TaskRecord {
   readonly id: number;
   /** The name of the function the task runs ("" if anonymous). */
   readonly name: string;
-  /** Where `go()` was called, if sampled. */
-  readonly site: Error | null;
+  /** Where `go()` was called. */
+  readonly site: Error;
 }
 
-/** The name of a task's runner frame: `gochan.task#<id>`. */
-const TASK_FRAME = /\bat (?:async )?gochan\.task#(\d+) /;
+/** A recorded task in the list of {@link Tasks}. */
+interface LiveTask extends TaskRecord {
+  /** `gochan.task#<id>`: V8 names a method frame after its receiver's tag. */
+  readonly [Symbol.toStringTag]: string;
+  prev: LiveTask | null;
+  next: LiveTask | null;
+  readonly owner: Tasks;
+}
+
+/** A task's frame in a stack: `gochan.task#<id>.runTask`. */
+const TASK_FRAME = /\bat (?:async )?gochan\.task#(\d+)\./;
 
 /**
- * Starts and records {@link go} tasks while `run()` is in force. Each task runs
- * through its own async runner named `gochan.task#<id>`: V8 puts that name in
- * every stack captured inside the task, before its first `await` (a frame of
- * the caller chain) and after (an async frame, since the runner awaits the
- * task). So a sampled call site of a blocked operation names the task that
- * parked it, and the report can say where that task was created, as Go's
- * "created by" line does. JavaScript has no task-local state to do this
- * without a stack.
+ * Runs a recorded task with the task as `this`, so that V8 names this frame
+ * after it (`gochan.task#<id>.runTask`) in every stack captured inside the
+ * task: as a caller frame before the task's first `await`, and as an async
+ * frame after it (V8 follows `await`, not `then`). Then forgets the task.
+ */
+async function runTask(this: LiveTask, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<void> {
+  try {
+    await fn(...args);
+  } catch (e) {
+    panic(e, this);
+  } finally {
+    this.owner.forget(this);
+  }
+}
+
+/**
+ * Starts and records {@link go} tasks while `run()` is in force, those whose
+ * spawn gets a sampled call site (the others start as go() starts them
+ * outside `run()`, unrecorded). A sampled call site of a blocked operation
+ * names the task that parked it (see {@link runTask}), and the report says
+ * where that task was created, as Go's "created by" line does. JavaScript has
+ * no task-local state to do this without a stack.
  * @internal
  */
 export class Tasks implements TaskHook {
-  /** Tasks still running, by id. */
-  readonly live = new Map<number, TaskRecord>();
   readonly #sites: CallSites;
   readonly #panicked = new WeakMap<object, TaskRecord>();
+  #head: LiveTask | null = null;
   #next = 0;
 
   constructor(sites: CallSites) {
     this.#sites = sites;
   }
 
-  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): void {
-    const task: TaskRecord = { id: ++this.#next, name: fn.name, site: this.#sites.capture() };
-    this.live.set(task.id, task);
-    const runner = async (): Promise<void> => {
-      try {
-        await fn(...args);
-      } catch (e) {
-        panic(e, task);
-      } finally {
-        this.live.delete(task.id);
-      }
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): boolean {
+    const site = this.#sites.capture();
+    if (site === null) return false;
+    const id = ++this.#next;
+    const task: LiveTask = {
+      [Symbol.toStringTag]: `gochan.task#${id}`,
+      id,
+      name: fn.name,
+      site,
+      prev: null,
+      next: this.#head,
+      owner: this,
     };
-    Object.defineProperty(runner, "name", { value: `gochan.task#${task.id}` });
-    queueMicrotask(runner);
+    if (this.#head !== null) this.#head.prev = task;
+    this.#head = task;
+    queueMicrotask(() => void runTask.call(task, fn as (...args: unknown[]) => unknown, args));
+    return true;
+  }
+
+  /** The task ended: unlink it. @internal */
+  forget(task: LiveTask): void {
+    if (task.prev === null) this.#head = task.next;
+    else task.prev.next = task.next;
+    if (task.next !== null) task.next.prev = task.prev;
+    task.prev = null;
+    task.next = null;
   }
 
   panicked(error: unknown, task: object): void {
@@ -226,10 +260,19 @@ export class Tasks implements TaskHook {
     return typeof error === "object" && error !== null ? this.#panicked.get(error) : undefined;
   }
 
-  /** The task a stack captured inside it belongs to, if it is still recorded. */
-  of(site: Error): TaskRecord | undefined {
+  /** The recorded tasks still pending, oldest first. */
+  live(): TaskRecord[] {
+    const tasks: TaskRecord[] = [];
+    for (let t = this.#head; t !== null; t = t.next) tasks.push(t);
+    return tasks.reverse();
+  }
+
+  /** The recorded, pending task a stack captured inside it belongs to, if any. */
+  of(site: Error, live: readonly TaskRecord[] = this.live()): TaskRecord | undefined {
     const m = typeof site.stack === "string" ? TASK_FRAME.exec(site.stack) : null;
-    return m === null ? undefined : this.live.get(Number(m[1]));
+    if (m === null) return undefined;
+    const id = Number(m[1]);
+    return live.find((t) => t.id === id);
   }
 }
 
@@ -344,10 +387,8 @@ function siteLines(op: BlockedOp, blocked: BlockedOps | undefined): string {
 
 /** Go's "created by" line for a task, with where it was started. */
 function createdBy(task: TaskRecord): string {
-  const frames = task.site === null ? [] : userFrames(task.site);
-  const where =
-    task.site === null ? "\t(call site not sampled)" : frames.length > 0 ? frames.join("\n") : "\t(no call site outside gochan)";
-  return `created by go(${task.name})\n${where}\n`;
+  const frames = userFrames(task.site);
+  return `created by go(${task.name})\n${frames.length > 0 ? frames.join("\n") : "\t(no call site outside gochan)"}\n`;
 }
 
 /**
@@ -370,10 +411,11 @@ export function deadlockReport(
   let out = `${DEADLOCK}\n`;
   let n = 0;
   const named = new Set<TaskRecord>();
+  const live = tasks?.live() ?? [];
   for (const op of ops) {
     n++;
     out += `\ngoroutine ${n} [${waitReason(op)}]:\n${waitTarget(op)}\n${siteLines(op, blocked)}`;
-    const task = op.site === null ? undefined : tasks?.of(op.site);
+    const task = op.site === null ? undefined : tasks?.of(op.site, live);
     if (task !== undefined) {
       named.add(task);
       out += createdBy(task);
@@ -384,7 +426,7 @@ export function deadlockReport(
   } else if (n === 0) {
     out += "\nmain is still pending, but no channel operation is blocked: it awaits a promise that can never settle\n";
   }
-  if (tasks !== undefined) out += pendingTasks([...tasks.live.values()].filter((t) => !named.has(t)));
+  out += pendingTasks(live.filter((t) => !named.has(t)));
   return out;
 }
 

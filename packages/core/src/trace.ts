@@ -31,8 +31,8 @@ export interface TraceHook {
 
 /** Starts {@link go} tasks in place of go()'s own start, and hears of their panics. */
 export interface TaskHook {
-  /** Starts `fn(...args)` as a task, on a later microtask. */
-  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): void;
+  /** Starts `fn(...args)` as a recorded task on a later microtask, or returns false: go() starts it. */
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): boolean;
   /** The task `task` (as the hook recorded it) failed with `error`. */
   panicked(error: unknown, task: object): void;
 }
