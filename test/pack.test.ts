@@ -128,6 +128,19 @@ describe.each(PACKAGES)("the packed $name", ({ name }) => {
     expect(unwanted).toEqual([]);
   });
 
+  it("ships a source map carrying its TypeScript beside every module", async () => {
+    const { entries, file } = tarballs.get(name) as { entries: string[]; file: string };
+    const modules = entries.filter((e) => /^package\/dist\/.*\.js$/.test(e));
+    expect(modules.length).toBeGreaterThan(0);
+    for (const m of modules) expect(entries, `the map of ${m}`).toContain(`${m}.map`);
+    const map = JSON.parse(await mustRun("tar", ["-xzOf", file, "package/dist/index.js.map"], work)) as {
+      sources?: string[];
+      sourcesContent?: string[];
+    };
+    expect(map.sources).toEqual(["../src/index.ts"]);
+    expect(map.sourcesContent?.[0]).toMatch(/^\/\*\*/); // the TypeScript itself, doc comment first
+  }, SLOW);
+
   it("has an exports map whose every target is in the tarball, and no workspace: dependency left", async () => {
     const { entries, file } = tarballs.get(name) as { entries: string[]; file: string };
     const manifest = JSON.parse(await mustRun("tar", ["-xzOf", file, "package/package.json"], work)) as {
@@ -254,6 +267,22 @@ console.log(JSON.stringify({ twoCopies: poolCore !== import.meta.resolve("@gocha
 });
 
 describe("the installed @gochan/core", () => {
+  it("under node --enable-source-maps: stacks point at its TypeScript, and run()'s reports leave its frames out", async () => {
+    const program = join(app, "source-maps.mjs");
+    writeFileSync(
+      program,
+      `import { Chan, run } from "@gochan/core";
+try { new Chan(-1); } catch (e) { console.log(e.stack.split("\\n").find((l) => l.includes("@gochan/core"))); }
+run(async function stuck() { await new Chan(0, { name: "x" }).recv(); });
+`,
+    );
+    const r = await run(process.execPath, ["--enable-source-maps", program], app);
+    expect(r.stdout).toMatch(/node_modules\/@gochan\/core\/src\/errors\.ts:\d+:\d+/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\[chan receive\]:\nreceive from chan\(x\) 0\/0\n\tat stuck \(.*source-maps\.mjs:3:\d+\)\n/);
+    expect(r.stderr).not.toContain("@gochan/core");
+  }, SLOW);
+
   it("works in a plain node ESM program: channels, select, trySelect, close and range", async () => {
     const program = join(app, "smoke.mjs");
     writeFileSync(

@@ -24,6 +24,7 @@
  *
  * @packageDocumentation
  */
+import "./internal-frames.js";
 export { Pool } from "./pool.js";
 export { Group } from "./group.js";
 export { Worker } from "./worker.js";
