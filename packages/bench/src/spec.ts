@@ -103,8 +103,6 @@ export const PEER_LABELS: Record<string, string> = {
   tinypool: "tinypool",
   single: "one thread, no pool",
   "gochan-plain": "@gochan/core, without run()",
-  "gochan-no-sites": "@gochan/core, run(main, { callSites: false })",
-  "gochan-all-sites": '@gochan/core, run(main, { callSites: "all" })',
   "go-1": "Go, GOMAXPROCS=1",
   "go-2": "Go, GOMAXPROCS=2",
   "go-seed-1": "Go seed dispatcher, GOMAXPROCS=1",

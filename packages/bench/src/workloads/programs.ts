@@ -7,10 +7,10 @@
  *
  * Peers: `gochan` runs the program inside `run(main)` with its defaults, as the
  * docs tell Go users to write `func main()`; `gochan-plain` runs it without
- * `run`; `gochan-all-sites` inside `run(main, { callSites: "all" })` (a call
- * site captured for every parked operation, which was run()'s default before
- * it sampled). The "CPU / Go" column divides CPU time by Go's at GOMAXPROCS=1
- * (JavaScript runs on one thread).
+ * `run`. (`run(main, { callSites: "all" })`, a stack captured on every parked
+ * operation, was run()'s default before it sampled: 5-30x the plain run on
+ * these programs, too slow to keep in the bench.) The "CPU / Go's" column
+ * divides CPU time by Go's at GOMAXPROCS=1 (JavaScript runs on one thread).
  *
  * @module
  */
@@ -333,7 +333,6 @@ const SPECS: ProgramSpec[] = [
 /** The run() options of the peers that run under run(). */
 export const RUN_PEERS: Record<string, Core.RunOptions> = {
   gochan: {},
-  "gochan-all-sites": { callSites: "all" },
 };
 
 /** The Go programs. */
@@ -348,7 +347,6 @@ export const programs: Family = {
     peers: {
       gochan: peer(s.program, s.unit, s.expected),
       "gochan-plain": peer(s.program, s.unit, s.expected),
-      "gochan-all-sites": peer(s.program, s.unit, s.expected),
     },
     go: [{ bench: s.bench, peer: "go" }],
     note: s.note,
