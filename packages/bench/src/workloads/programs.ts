@@ -349,7 +349,7 @@ export const programs: Family = {
       "gochan-plain": peer(s.program, s.unit, s.expected),
     },
     go: [{ bench: s.bench, peer: "go" }],
-    note: s.note,
+    note: `${s.note} @gochan/core runs the program inside run(main) with its defaults; "without run()" calls it directly.`,
   })),
 };
 
