@@ -46,15 +46,19 @@ export interface RunOptions {
    * the report shows the user's frames and Go's "created by" line.
    *
    * A stack can only be captured at the call, and capturing one costs 2-4 µs
-   * on Node 20, 10-20 times a channel hand-off. So `true` (the default)
-   * samples: every operation and spawn gets its call site until a budget runs
-   * out (64 at once, refilled by one per 0.25 ms), so small or slow programs
-   * get all of them and a busy one pays for at most a few thousand captures a
-   * second. Measured with `pnpm bench --only programs` (Go's sieve, pipeline,
-   * daisy chain, stateful goroutine and the seed's dispatcher): under 10% CPU
-   * time over the same program without `run()`; see docs/benchmarks.md. A
-   * blocked operation whose own site was not sampled is reported with the
-   * places where operations of its kind on its channel were seen waiting.
+   * on Node 20 (up to ~17 µs in hot optimised code), 10-100 times a channel
+   * hand-off. So `true` (the default) samples: every operation and spawn gets
+   * its call site until a budget runs out (64 at once, refilled by one per
+   * 2 ms), so small or slow programs get all of them and a busy one pays for a
+   * few hundred captures a second. A {@link go} task is recorded (for "created
+   * by") only if its spawn was sampled. An operation whose own site was not
+   * sampled is reported with the places where operations of its kind on its
+   * channel were seen waiting. Measured CPU time over the same program without
+   * `run()` (`pnpm bench --only programs --runs 3`, Node 20, 2 heavily shared
+   * cores, so noisy): daisy chain +5%, seed dispatcher -6% (noise), prime sieve
+   * +18%, gen/sq/merge pipeline +53%, stateful goroutine +75% (capturing every
+   * site, the old default, cost 5-30x). The remaining cost is the bookkeeping
+   * of every parked operation; `blockedOps: false` removes it.
    *
    * `"all"`: capture every call site (exact, but channel-heavy programs then
    * run 5-30x slower). `false`: none (the report lists the operations only).
