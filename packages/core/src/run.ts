@@ -110,6 +110,8 @@ export class BlockedOps implements TraceHook {
   readonly sites: CallSites;
   #head: Entry | null = null;
   #tail: Entry | null = null;
+  /** How many operations are blocked now. */
+  size = 0;
   readonly #exemplars = new WeakMap<object, Exemplars>();
 
   constructor(sites: CallSites | boolean) {
@@ -123,6 +125,7 @@ export class BlockedOps implements TraceHook {
     if (this.#tail === null) this.#head = e;
     else this.#tail.next = e;
     this.#tail = e;
+    this.size++;
     op.traced = e;
     if (site !== null && this.sites.mode === "sampled") this.#remember(kind, target, site);
   }
@@ -131,6 +134,7 @@ export class BlockedOps implements TraceHook {
     const e = op.traced as Entry | null;
     if (e === null) return;
     op.traced = null;
+    this.size--;
     if (e.prev === null) this.#head = e.next;
     else e.prev.next = e.next;
     if (e.next === null) this.#tail = e.prev;
@@ -200,7 +204,8 @@ async function runTask(this: LiveTask, fn: (...args: unknown[]) => unknown, args
   try {
     await fn(...args);
   } catch (e) {
-    panic(e, this);
+    this.owner.panicked(e, this);
+    panic(e, this.site);
   } finally {
     this.owner.forget(this);
   }
@@ -253,10 +258,9 @@ export class Tasks implements TaskHook {
     task.next = null;
   }
 
-  panicked(error: unknown, task: object): void {
-    if (typeof error === "object" && error !== null && !this.#panicked.has(error)) {
-      this.#panicked.set(error, task as TaskRecord);
-    }
+  /** The task `task` failed with `error`: remembered for the panic report. */
+  panicked(error: unknown, task: TaskRecord): void {
+    if (typeof error === "object" && error !== null && !this.#panicked.has(error)) this.#panicked.set(error, task);
   }
 
   /** The task whose failure `error` is, if it was recorded. */

@@ -29,12 +29,10 @@ export interface TraceHook {
   unpark(op: Traced): void;
 }
 
-/** Starts {@link go} tasks in place of go()'s own start, and hears of their panics. */
+/** Starts {@link go} tasks in place of go()'s own start. */
 export interface TaskHook {
   /** Starts `fn(...args)` as a recorded task on a later microtask, or returns false: go() starts it. */
   spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): boolean;
-  /** The task `task` (as the hook recorded it) failed with `error`. */
-  panicked(error: unknown, task: object): void;
 }
 
 /** The installed hooks, or null. */

@@ -220,24 +220,24 @@ export class Bubble implements BubbleHook {
         continue;
       }
       if (returned) {
-        if (this.#blocked.ops.size > 0 || this.#tasks.size > 0) {
-          throw new LeakedTasksError(this.#report(MAIN_EXITED), this.#blocked.ops.size, this.#tasks.size);
+        if (this.#blocked.size > 0 || this.#tasks.size > 0) {
+          throw new LeakedTasksError(this.#report(MAIN_EXITED), this.#blocked.size, this.#tasks.size);
         }
         return;
       }
       if (this.#clock.advance(this.#choices)) continue;
-      throw new DeadlockError(this.#report(ALL_BLOCKED), this.#blocked.ops.size);
+      throw new DeadlockError(this.#report(ALL_BLOCKED), this.#blocked.size);
     }
   }
 
   /** run()'s deadlock report under `title`, plus the `go()` tasks still running. */
   #report(title: string): string {
     let out = `${title}\n`;
-    if (this.#blocked.ops.size > 0 || title === ALL_BLOCKED) {
-      const full = deadlockReport(this.#blocked.ops.values(), true);
+    if (this.#blocked.size > 0 || title === ALL_BLOCKED) {
+      const full = deadlockReport(this.#blocked.ops(), true);
       out = title + full.slice(full.indexOf("\n"));
     }
-    if (this.#blocked.ops.size === 0 && this.#tasks.size === 0) {
+    if (this.#blocked.size === 0 && this.#tasks.size === 0) {
       out += "(a promise from outside the bubble, such as real I/O, must be wrapped in synctest.external())\n";
     }
     if (this.#tasks.size > 0) {
