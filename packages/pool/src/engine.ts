@@ -48,7 +48,7 @@
  * @internal
  * @module
  */
-import { Chan, getScheduling } from "@gochan/core";
+import { afterFunc, Chan, getScheduling, type Timer } from "@gochan/core";
 import { JobTimeoutError, PoolStoppedError, QueueFullError, reportError, rethrow } from "./errors.js";
 import { Fifo } from "./fifo.js";
 import { JobChannel, onIdleTimeout, PoolWorker, W_BUSY, W_GONE, W_IDLE, type WorkerHost } from "./pool-worker.js";
@@ -101,6 +101,14 @@ function onJobTimeout(job: Job): void {
   const x = job.x as JobExtras;
   x.timer = undefined;
   x.host.timeout(job);
+}
+
+/**
+ * A job's timeout runs on core's clock (afterFunc), not the host's setTimeout,
+ * so inside a synctest bubble it is virtual like every other gochan timer.
+ */
+function armJobTimeout(job: Job, ms: number): Timer {
+  return afterFunc(ms, () => onJobTimeout(job));
 }
 
 /** The pool's engine. Everything here is internal; `Pool` is its facade. */
@@ -426,7 +434,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       const ctl = new AbortController();
       x.ctl = ctl;
       signal = ctl.signal;
-      if (x.timeout !== Infinity) x.timer = setTimeout(onJobTimeout, x.timeout, job);
+      if (x.timeout !== Infinity) x.timer = armJobTimeout(job, x.timeout);
     } else if ((job.bits & KIND) === KIND_GROUP && (job as GroupJob).group.failFast) {
       // Only its group's failure can cancel it: the group's signal is exactly that.
       signal = (job as GroupJob).group.signal();
@@ -551,7 +559,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     const x = job.x;
     if (x !== null) {
       if (x.timer !== undefined) {
-        clearTimeout(x.timer);
+        x.timer.stop();
         x.timer = undefined;
       }
       if (x.signal !== null) {

@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import type { Timer } from "@gochan/core";
 import type { JobInfo, JobKind, JobOutcome } from "./metrics.js";
 import type { JobFunction } from "./options.js";
 
@@ -113,7 +114,8 @@ export class JobExtras {
   timeout = Infinity;
   /** The job's own controller, from its start while it runs, when something may cancel it. */
   ctl: AbortController | null = null;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The running job's timeout (core's clock, so a synctest bubble makes it virtual). */
+  timer: Timer | undefined = undefined;
   /** The group.submit promise, while the job waits for queue space. */
   admitted: Resolve | null = null;
   refused: Reject | null = null;
