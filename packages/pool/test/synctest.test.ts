@@ -49,4 +49,31 @@ describe("a pool in a synctest bubble", () => {
     expect(result).toBe("done");
     expect(after).toBe(1000);
   });
+
+  it("counts a timeout from the job's start, not from its submission: no clock stepping, no guessing", async () => {
+    let failedAt = -1;
+    let error: unknown = null;
+    let reason: unknown = null;
+    await synctest.test(async () => {
+      const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
+      const start = synctest.now().getTime();
+      void pool.submit(() => sleep(1000)); // holds the only worker for one virtual second
+      await pool
+        .submit(
+          async (signal) => {
+            signal.addEventListener("abort", () => (reason = signal.reason));
+            await sleep(HOUR, signal).catch(() => undefined);
+          },
+          { timeout: 100 },
+        )
+        .catch((e: unknown) => {
+          error = e;
+          failedAt = synctest.now().getTime() - start;
+        });
+      await pool.stopAndWait();
+    });
+    expect(error).toBeInstanceOf(JobTimeoutError);
+    expect(reason).toBe(error);
+    expect(failedAt).toBe(1100); // queued 1,000 ms, then timed out 100 ms after it started
+  });
 });
