@@ -14,6 +14,7 @@
  */
 import { mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
+import { LineBatch } from "./line-batch.js";
 
 /**
  * One record of the dead-letter file.
@@ -31,21 +32,6 @@ export interface DeadLetter {
   readonly payload: unknown;
 }
 
-/** Lines waiting for, or being written in, one append. */
-class Group {
-  readonly lines: string[] = [];
-  readonly done: Promise<void>;
-  resolve!: () => void;
-  reject!: (error: unknown) => void;
-
-  constructor() {
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
-
 /**
  * Appends payloads durably to a JSON-lines file.
  *
@@ -59,9 +45,9 @@ class Group {
 export class DeadLetterFile {
   readonly path: string;
   #handle: Promise<FileHandle> | undefined;
-  #open: Group | undefined;
+  #open: LineBatch | undefined;
   #writing = false;
-  #current: Group | undefined;
+  #current: LineBatch | undefined;
   #written = 0;
   #failed = 0;
 
@@ -90,7 +76,7 @@ export class DeadLetterFile {
     }
     let group = this.#open;
     if (group === undefined) {
-      group = this.#open = new Group();
+      group = this.#open = new LineBatch();
       if (!this.#writing) setImmediate(this.#pump);
     }
     group.lines.push(line);
@@ -125,7 +111,7 @@ export class DeadLetterFile {
     });
   };
 
-  async #append(group: Group): Promise<void> {
+  async #append(group: LineBatch): Promise<void> {
     try {
       const handle = await (this.#handle ??= this.#openFile());
       await handle.appendFile(group.lines.join("\n") + "\n");

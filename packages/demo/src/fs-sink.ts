@@ -29,6 +29,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { Worker } from "node:worker_threads";
 import { SinkClosedError, type Sink, type SinkStats } from "./sink.js";
+import { LineBatch } from "./line-batch.js";
 
 /**
  * Options of {@link FsSink}.
@@ -134,21 +135,6 @@ class Writer {
   }
 }
 
-/** Payloads waiting for, or being written into, one object. */
-class Batch {
-  readonly lines: string[] = [];
-  readonly done: Promise<void>;
-  resolve!: () => void;
-  reject!: (error: unknown) => void;
-
-  constructor() {
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
-
 /**
  * A {@link Sink} that writes payloads durably into a local directory laid out
  * like a bucket.
@@ -171,9 +157,9 @@ export class FsSink implements Sink {
   readonly #boot = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
   readonly #ext: string;
   #seq = 0;
-  #open: Batch | undefined;
-  readonly #sealed: Batch[] = [];
-  readonly #writing = new Set<Batch>();
+  #open: LineBatch | undefined;
+  readonly #sealed: LineBatch[] = [];
+  readonly #writing = new Set<LineBatch>();
   #scheduled: NodeJS.Immediate | undefined;
   #closed = false;
   /** Folders created and fsynced into their parents. */
@@ -219,7 +205,7 @@ export class FsSink implements Sink {
       return Promise.reject(new TypeError(`FsSink.put needs a JSON value, got ${typeof payload}`));
     }
     let batch = this.#open;
-    if (batch === undefined) batch = this.#open = new Batch();
+    if (batch === undefined) batch = this.#open = new LineBatch();
     batch.lines.push(line);
     if (batch.lines.length >= this.#batchSize) {
       this.#open = undefined;
@@ -277,7 +263,7 @@ export class FsSink implements Sink {
     }
   }
 
-  async #write(batch: Batch): Promise<void> {
+  async #write(batch: LineBatch): Promise<void> {
     const now = new Date();
     const day = `${now.getUTCFullYear()}/${pad(now.getUTCMonth() + 1, 2)}/${pad(now.getUTCDate(), 2)}`;
     const name = `${this.#boot}-${pad(++this.#seq, 8)}${this.#ext}`;
