@@ -117,6 +117,7 @@ describe("documentation examples", () => {
             "@gochan/pool": pkg("pool"),
             "@gochan/threads": pkg("threads"),
             "@gochan/redis": pkg("redis"),
+            "@gochan/redis/testing": [join(root, "packages", "redis", "src", "testing", "index.ts")],
           },
         },
         include: ["*.ts"],

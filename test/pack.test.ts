@@ -351,6 +351,18 @@ console.log(JSON.stringify(out));
     });
   }, SLOW);
 
+  it("@gochan/redis/testing loads from its subpath and names a binary it cannot run", async () => {
+    const program = join(app, "redis-testing-smoke.mjs");
+    writeFileSync(
+      program,
+      `import { startRedisServer, RedisServerUnavailableError } from "@gochan/redis/testing";
+const e = await startRedisServer({ binary: "/nonexistent/redis-server" }).catch((x) => x);
+console.log(JSON.stringify([e instanceof RedisServerUnavailableError, e.binary]));
+`,
+    );
+    expect(JSON.parse(await mustRun(process.execPath, [program], app))).toEqual([true, "/nonexistent/redis-server"]);
+  }, SLOW);
+
   it("type-checks a TypeScript consumer against the installed declarations (NodeNext)", async () => {
     const dir = join(app, "ts-consumer");
     mkdirSync(dir, { recursive: true });
@@ -403,6 +415,10 @@ import * as synctest from "@gochan/core/testing";
 await synctest.test(async () => {}, { choices: [0, 1], start: new Date(0) });
 // @ts-expect-error choices are a seed or an array of numbers
 await synctest.test(async () => {}, { choices: "random" });
+import { startRedisServer, type RedisServer } from "@gochan/redis/testing";
+export const startServer: (options?: { appendfsync?: "always" }) => Promise<RedisServer> = startRedisServer;
+// @ts-expect-error appendfsync is one of Redis's three policies
+void startRedisServer({ appendfsync: "sometimes" });
 `,
     );
     const r = await run(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], dir);

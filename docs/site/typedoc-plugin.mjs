@@ -67,6 +67,7 @@ export const GROUPS = {
     "options.ts": "Options",
     "connection.ts": "Options",
     "errors.ts": "Errors",
+    "testing/redis-server.ts": "Testing",
   },
 };
 

@@ -25,14 +25,14 @@
  *
  * @module
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { RedisSender } from "@gochan/redis";
+import { redisServerAvailable, startRedisServer, type RedisServer } from "@gochan/redis/testing";
 import { checkSink } from "./demo.js";
 import { LoadGenerator } from "./load.js";
 
@@ -109,17 +109,6 @@ export function parseRedisDemoArgs(argv: readonly string[], env: Readonly<Record
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolvePort, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolvePort(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
-
 /** Spawns a program and resolves with its first stdout line (its "ready" line). */
 async function startChild(command: string, args: string[], env: Record<string, string>, log: (line: string) => void): Promise<{ child: ChildProcess; first: string; exited: Promise<number | null> }> {
   const child = spawn(command, args, { cwd: PACKAGE_DIR, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -145,26 +134,16 @@ export async function runRedisDemo(options: RedisDemoOptions): Promise<number> {
   process.on("exit", () => {
     for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   });
-  let redisDir: string | undefined;
+  let redisServer: RedisServer | undefined;
+  process.on("exit", () => void redisServer?.kill()); // kill() signals synchronously
   let url = options.redisUrl;
   if (url === undefined) {
-    if (spawnSync("redis-server", ["--version"]).status !== 0) {
+    if (!redisServerAvailable()) {
       log("redis-server is not installed (Debian: apt-get install redis-server), or set REDIS_URL");
       return 2;
     }
-    redisDir = await mkdtemp(join(tmpdir(), "gochan-demo-redis-data-"));
-    const port = await freePort();
-    const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", options.appendfsync, "--dir", redisDir], { stdio: ["ignore", "pipe", "inherit"] });
-    children.push(redis);
-    await new Promise<void>((ready, fail) => {
-      let text = "";
-      redis.stdout.on("data", (chunk: Buffer) => {
-        text += chunk.toString();
-        if (text.includes("Ready to accept connections")) ready();
-      });
-      redis.once("exit", (code) => fail(new Error(`redis-server exited (${String(code)})`)));
-    });
-    url = `redis://127.0.0.1:${port}`;
+    redisServer = await startRedisServer({ appendfsync: options.appendfsync });
+    url = redisServer.url;
   }
   out(`gochan demo, Redis mode: ${options.payloads} payloads, ${options.workers} worker processes, Redis ${url} (appendfsync ${options.appendfsync}), bucket ${dir}`);
   const env = { QUEUE: "redis", REDIS_URL: url, REDIS_KEY: KEY, SINK_DIR: dir, HOST: "127.0.0.1", PORT: "0" };
@@ -194,12 +173,7 @@ export async function runRedisDemo(options: RedisDemoOptions): Promise<number> {
   out(`  uploaded end to end in ${((done - t0) / 1000).toFixed(1)} s: ${perMinute(result.acknowledged, done - t0)} payloads/min`);
   out(`  bucket: ${check.stored} payloads, ${check.missing} missing, ${check.unacknowledged} not acknowledged, ${check.duplicates} twice`);
   out(`  exit codes: workers ${codes.slice(0, -1).join(", ")}, server ${String(codes.at(-1))}`);
-  const redisChild = children[0];
-  if (redisDir !== undefined && redisChild !== undefined) {
-    redisChild.kill("SIGTERM");
-    await new Promise((r) => redisChild.once("exit", r));
-    await rm(redisDir, { recursive: true, force: true });
-  }
+  await redisServer?.dispose();
   if (options.sinkDir === undefined) await rm(dir, { recursive: true, force: true });
   const ok = check.ok && codes.every((c) => c === 0);
   out(ok ? "  OK: every payload answered 202 is in the bucket exactly once" : "  FAILED");

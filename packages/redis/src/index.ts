@@ -22,7 +22,7 @@
  * dispatcher.run();
  * ```
  *
- * @packageDocumentation
+ * @module @gochan/redis
  */
 export { RedisSender } from "./sender.js";
 export { RedisReceiver } from "./receiver.js";

@@ -19,13 +19,10 @@
  *
  * @module
  */
-import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type * as RedisChan from "@gochan/redis";
+import type * as RedisTesting from "@gochan/redis/testing";
 import type * as BullMQ from "bullmq";
 import { load, runIfMain, Unavailable } from "../child.ts";
 import type { Family, Measurement, Peer } from "../spec.ts";
@@ -37,46 +34,15 @@ const PRODUCERS = 16;
 const BATCH = 100;
 const BODY = "x".repeat(180);
 
-interface Redis {
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
-
-async function startRedis(): Promise<Redis> {
-  if (spawnSync("redis-server", ["--version"]).status !== 0) throw new Unavailable("redis-server", new Error("not installed"));
-  const dir = await mkdtemp(join(tmpdir(), "gochan-bench-redis-"));
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes("Ready to accept connections")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code}):\n${out}`)));
-  });
-  return {
-    port,
-    async stop(): Promise<void> {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGKILL");
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+/** A throwaway redis-server from @gochan/redis/testing; "not available" without the binary. */
+async function startRedis(): Promise<RedisTesting.RedisServer> {
+  const testing = await load<typeof RedisTesting>("@gochan/redis/testing");
+  try {
+    return await testing.startRedisServer();
+  } catch (e) {
+    if (e instanceof testing.RedisServerUnavailableError) throw new Unavailable("redis-server", e);
+    throw e;
+  }
 }
 
 interface Consumer {
@@ -168,7 +134,7 @@ function queuePeer(mode: "gochan" | "bullmq"): Peer {
       await close();
       return measurement(count, ns, await stopConsumers(consumers));
     } finally {
-      await redis.stop();
+      await redis.dispose();
     }
   };
 }
@@ -185,7 +151,7 @@ const floor: Peer = async (count) => {
     if (!(rps > 0)) throw new Error(`redis-benchmark printed no rate: ${r.stdout} ${r.stderr}`);
     return measurement(count, (count / rps) * 1e9, count);
   } finally {
-    await redis.stop();
+    await redis.dispose();
   }
 };
 
