@@ -5,7 +5,12 @@
  * that receives it. Numbers, strings, booleans, null and undefined have a
  * compact encoding of their own (the common case stays cheap); everything else
  * goes through Node's `v8.serialize`, which implements the structured clone
- * algorithm.
+ * algorithm, or, where there is no `node:v8` (browsers, Web Workers), through
+ * portable-codec.ts, which reproduces structured clone for the types listed
+ * there and refuses the rest by name. `node:v8` is looked up with
+ * `process.getBuiltinModule` at load time, not imported, so this module graph
+ * loads in a browser unchanged; every thread of one program finds the same
+ * answer, so the two encodings never meet.
  *
  * Structured clone would silently turn a class instance into a plain object
  * (losing its prototype and private fields) and drop nothing else visibly, so
@@ -14,8 +19,14 @@
  *
  * @module
  */
-import { deserialize, serialize } from "node:v8";
 import { UncloneableValueError } from "./errors.js";
+import { portableDeserialize, portableSerialize } from "./portable-codec.js";
+
+/** Node's structured clone to bytes, or null where this is not Node (or a Node-compatible runtime). */
+const v8 = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.("node:v8") as { serialize(v: unknown): Uint8Array; deserialize(b: Uint8Array): unknown } | undefined;
+const serialize = v8 === undefined ? portableSerialize : (v: unknown): Uint8Array => v8.serialize(v);
 
 export const TAG_UNDEFINED = 0;
 export const TAG_NULL = 1;
@@ -26,6 +37,8 @@ export const TAG_STRING = 5;
 export const TAG_V8 = 6;
 /** An array of primitives and such arrays (job envelopes and reports): encoded here, not by v8. */
 export const TAG_ARRAY = 7;
+/** A value in portable-codec.ts's encoding (where there is no `node:v8`). */
+export const TAG_PORTABLE = 8;
 
 /** An encoded value: a tag, plus a number or bytes. Reused by the caller where it can. */
 export interface Encoded {
@@ -68,9 +81,10 @@ export function encode(value: unknown): Encoded {
   try {
     bytes = serialize(value);
   } catch (e) {
+    if (e instanceof UncloneableValueError) throw e;
     throw new UncloneableValueError("value", e instanceof Error ? e.message : String(e));
   }
-  return { tag: TAG_V8, num: 0, bytes, size: 1 + bytes.length };
+  return { tag: v8 === undefined ? TAG_PORTABLE : TAG_V8, num: 0, bytes, size: 1 + bytes.length };
 }
 
 /** Writes `e` at `offset` of the shared bytes (which must have e.size bytes free there). */
@@ -103,8 +117,10 @@ export function decode(u8: Uint8Array, view: DataView, offset: number, size: num
       reader.at = 0;
       return readArray();
     }
+    case TAG_PORTABLE:
+      return portableDeserialize(u8.slice(offset + 1, offset + size));
     default:
-      return deserialize(u8.slice(offset + 1, offset + size));
+      return (v8 as NonNullable<typeof v8>).deserialize(u8.slice(offset + 1, offset + size));
   }
 }
 

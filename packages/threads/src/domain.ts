@@ -24,8 +24,19 @@
  *
  * @module
  */
-import { threadId } from "node:worker_threads";
 import { WaiterLimitError } from "./errors.js";
+
+/**
+ * This thread's key in the thread table: Node's thread id + 1 (so threadExited
+ * can find it), looked up with `process.getBuiltinModule` rather than imported
+ * so the module loads in browsers; there (no thread ids, no exit detection) -1.
+ */
+const threadKey = ((): number => {
+  const wt = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
+    "node:worker_threads",
+  ) as { threadId: number } | undefined;
+  return wt === undefined ? -1 : wt.threadId + 1;
+})();
 
 const MAGIC = 0x67636864; // "gchd"
 const H_MAGIC = 0;
@@ -147,10 +158,9 @@ export class Domain {
   /** This thread's index in the thread table, registering it on first use. */
   thread(): number {
     if (this.self >= 0) return this.self;
-    const key = threadId + 1;
     for (let t = 0; t < this.nthreads; t++) {
       const at = HEADER + 2 * t;
-      if (Atomics.compareExchange(this.i32, at, 0, key) === 0) {
+      if (Atomics.compareExchange(this.i32, at, 0, threadKey) === 0) {
         Atomics.store(this.i32, at + 1, 1);
         this.self = t;
         return t;
