@@ -27,6 +27,7 @@ import { BUSY, FIRED_BASE, WAITING, type Domain } from "./domain.js";
 import { WaiterLimitError } from "./errors.js";
 import { holdThread, releaseThread } from "./keep-alive.js";
 import { lock, unlock } from "./lock.js";
+import { waitAsync } from "./wait-async.js";
 
 export const C_RECV = 0;
 export const C_SEND = 1;
@@ -34,11 +35,6 @@ export const C_PROMISE = 2;
 export const C_SIGNAL = 3;
 export const C_NIL = 4;
 
-/** Atomics.waitAsync (ES2024; Node >= 16): typed here so the package builds against ES2022 libs. */
-interface WaitAsync {
-  waitAsync(i32: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}
-const waitAsync = (Atomics as unknown as WaitAsync).waitAsync;
 
 /** A settled-state watch of a promise or signal case. */
 interface Watch {
