@@ -100,6 +100,12 @@ export class Domain {
   }
 
   private static create(nslots: number, nthreads: number): Domain {
+    if (typeof SharedArrayBuffer === "undefined") {
+      throw new TypeError(
+        "@gochan/threads needs SharedArrayBuffer, which this context does not offer: a browser page and its workers must be " +
+          "cross-origin isolated (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)",
+      );
+    }
     const sab = new SharedArrayBuffer(4 * (HEADER + 2 * nthreads + SLOT_INTS * nslots));
     const i32 = new Int32Array(sab);
     i32[H_MAGIC] = MAGIC;
