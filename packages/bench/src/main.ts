@@ -269,7 +269,7 @@ export function runBench(options: Options, log: (line: string) => void = (l) => 
         for (const slot of order) {
           if (slot.status === "unavailable") continue;
           const r = slot.run(count);
-          const tag = `[${w.id} ${round + 1}/${options.runs}] ${peerLabel(slot.peer)}`;
+          const tag = `[${w.id} ${round + 1}/${options.runs}] ${peerLabel(slot.peer, w.labels)}`;
           if (r.status === "ok") {
             slot.samples.push(r.measurement.value);
             if (r.measurement.extra !== undefined) slot.extras.push(r.measurement.extra);
@@ -288,16 +288,18 @@ export function runBench(options: Options, log: (line: string) => void = (l) => 
       }
       const result: WorkloadResult = {
         id: w.id,
+        family: family.name,
         title: w.title,
         unit: w.unit,
         count,
         peers: slots.map((s) => {
-          const p: PeerResult = { peer: s.peer, label: peerLabel(s.peer), status: s.status, samples: s.samples };
+          const p: PeerResult = { peer: s.peer, label: peerLabel(s.peer, w.labels), status: s.status, samples: s.samples };
           if (s.reason !== undefined) p.reason = s.reason;
           return summarize(p, s.extras);
         }),
       };
       if (w.note !== undefined) result.note = w.note;
+      if (w.contract !== undefined) result.contract = w.contract;
       workloads.push(result);
     }
   }

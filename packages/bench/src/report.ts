@@ -5,19 +5,9 @@
  *
  * @module
  */
-import type { BenchResult, PeerResult, TargetResult, WorkloadResult } from "./results.ts";
+import { oursOf, type BenchResult, type PeerResult, type TargetResult, type WorkloadResult } from "./results.ts";
 
-/** Peer ids that are "ours" in a workload, in order of preference. */
-const OURS = ["gochan", "gochan-pool", "default"];
-
-/** Our peer in a workload (the baseline of its "x ours" column), if it has one. */
-export function oursOf(w: WorkloadResult): PeerResult | undefined {
-  for (const id of OURS) {
-    const p = w.peers.find((x) => x.peer === id);
-    if (p !== undefined) return p;
-  }
-  return undefined;
-}
+export { oursOf };
 
 /** Thousands separators, and decimals only where they carry information. */
 export function formatNumber(v: number): string {
@@ -211,7 +201,7 @@ function xml(s: string): string {
 export const COLORS = { ours: "#1f6feb", floor: "#8b949e", go: "#00add8", peer: "#d29922" } as const;
 
 function colorOf(peer: string): string {
-  if (OURS.includes(peer) || peer.startsWith("gochan-") || peer === "yield-off") return COLORS.ours;
+  if (peer.startsWith("gochan") || peer === "default" || peer === "yield-off") return COLORS.ours;
   if (peer === "floor") return COLORS.floor;
   if (peer.startsWith("go-")) return COLORS.go;
   return COLORS.peer;

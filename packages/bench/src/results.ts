@@ -27,11 +27,15 @@ export interface PeerResult {
 /** One workload: its peers measured in the same rounds. */
 export interface WorkloadResult {
   id: string;
+  /** The family (src/workloads/<family>.ts) it belongs to: the report's section. Absent in results written before sections. */
+  family?: string;
   title: string;
   unit: Unit;
   /** Operations per run. */
   count: number;
   note?: string;
+  /** What every row measures (see Workload.contract). */
+  contract?: string;
   peers: PeerResult[];
 }
 
@@ -127,13 +131,61 @@ export function summarize(peer: PeerResult, extras: readonly Record<string, numb
   return out;
 }
 
+/** `@ours` and `@best` in a target's reference: our peer, the best library peer (see {@link oursOf}, {@link bestPeerOf}). */
+export const OURS_REF = "@ours";
+export const BEST_REF = "@best";
+
+/** A peer of a workload by id, or {@link OURS_REF} / {@link BEST_REF}. */
+export function peerOf(w: WorkloadResult, peer: string): PeerResult | undefined {
+  if (peer === OURS_REF) return oursOf(w);
+  if (peer === BEST_REF) return bestPeerOf(w);
+  return w.peers.find((x) => x.peer === peer);
+}
+
+/** Peer ids that are "ours" in a workload, in order of preference, before any other `gochan-*` peer. */
+const OURS = ["gochan", "gochan-pool", "default"];
+
+/**
+ * Our peer in a workload (the baseline of its "x ours" column), if it has one:
+ * the first of {@link OURS} present, else the first peer whose id starts with
+ * "gochan" (e.g. gochan-pool-group, gochan-threads).
+ */
+export function oursOf(w: WorkloadResult): PeerResult | undefined {
+  for (const id of OURS) {
+    const p = w.peers.find((x) => x.peer === id);
+    if (p !== undefined) return p;
+  }
+  return w.peers.find((x) => x.peer.startsWith("gochan"));
+}
+
+/**
+ * Whether a peer is another library users pick instead of ours: not ours
+ * (gochan*), not a floor, not Go (go-*), not a reference row (a bare await, a
+ * hand-rolled Promise.race, one thread without a pool).
+ */
+export function isLibraryPeer(id: string): boolean {
+  return !id.startsWith("gochan") && id !== "floor" && !id.startsWith("go-") && !REFERENCES.has(id);
+}
+
+const REFERENCES = new Set(["bare-await", "promise-race", "single", "default", "yield-off", "outside", "bubble"]);
+
+/** The library peer with the lowest median in a workload (see {@link isLibraryPeer}), if any was measured. */
+export function bestPeerOf(w: WorkloadResult): PeerResult | undefined {
+  let best: PeerResult | undefined;
+  for (const p of w.peers) {
+    if (!isLibraryPeer(p.peer) || p.median === undefined) continue;
+    if (best === undefined || p.median < (best.median as number)) best = p;
+  }
+  return best;
+}
+
 /**
  * The median figure of `peer` in workload `workload` (or the median of its
  * secondary figure `extra`, e.g. "cpu"), or null if it was not measured.
  */
 export function figure(result: Pick<BenchResult, "workloads">, workload: string, peer: string, extra?: string): number | null {
   const w = result.workloads.find((x) => x.id === workload);
-  const p = w?.peers.find((x) => x.peer === peer);
+  const p = w === undefined ? undefined : peerOf(w, peer);
   if (extra !== undefined) return p?.extra?.[extra] ?? null;
   return p?.median ?? null;
 }

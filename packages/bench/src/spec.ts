@@ -61,6 +61,14 @@ export interface Workload {
   go?: { bench: string; peer: string }[];
   /** How peers had to be adapted, shown under the table. */
   note?: string;
+  /**
+   * What every row of the workload does, in the same words for every workload
+   * with that contract (e.g. "a promise per job", "a batch"): the report prints
+   * it above the table, so that no row is read against a row of another contract.
+   */
+  contract?: string;
+  /** Display names of peers that differ from {@link PEER_LABELS} in this workload (e.g. which floor it is). */
+  labels?: Record<string, string>;
 }
 
 /** A family of workloads: one file under src/workloads/, runnable as a child process. */
@@ -83,16 +91,19 @@ export const RESULT_MARK = "@@gochan-bench-result ";
 export const PEER_LABELS: Record<string, string> = {
   gochan: "@gochan/core",
   "gochan-pool": "@gochan/pool",
-  "gochan-pool-bounded": "@gochan/pool, bounded submission",
+  "gochan-pool-group": "@gochan/pool, group()",
   "ts-chan": "ts-chan",
   "ts-chan-unsafe": "ts-chan setUnsafe(true)",
   csp: "@thi.ng/csp",
   "csp-offer": "@thi.ng/csp, offer() first",
   floor: "floor",
-  "p-limit": "p-limit, all at once",
-  "p-limit-bounded": "p-limit, bounded submission",
-  "p-queue": "p-queue, all at once",
-  "p-queue-bounded": "p-queue, bounded submission",
+  "p-limit": "p-limit",
+  "p-queue": "p-queue",
+  fastq: "fastq (promise API)",
+  "async-queue": "async.queue (pushAsync)",
+  "p-map": "p-map",
+  effect: "Effect.forEach",
+  "bare-await": "the job awaited directly, no pool (reference)",
   default: "@gochan/core, default fairness",
   "yield-off": "@gochan/core, yieldEvery: Infinity",
   "promise-race": "Promise.race([ch.recv(), p]) (reference)",
@@ -111,7 +122,7 @@ export const PEER_LABELS: Record<string, string> = {
   "go-shared-2": "Go shared queue, GOMAXPROCS=2",
 };
 
-/** The label of a peer id (the id itself if it has none). */
-export function peerLabel(id: string): string {
-  return PEER_LABELS[id] ?? id;
+/** The label of a peer id (the id itself if it has none); `labels`: a workload's own names. */
+export function peerLabel(id: string, labels?: Record<string, string>): string {
+  return labels?.[id] ?? PEER_LABELS[id] ?? id;
 }
