@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { oursOf, type BenchResult, type PeerResult, type TargetResult, type WorkloadResult } from "./results.ts";
+import { sectionOf } from "./sections.ts";
+import { figure, oursOf, type BenchResult, type PeerResult, type TargetResult, type WorkloadResult } from "./results.ts";
 
 export { oursOf };
 
@@ -34,7 +35,7 @@ function goCpu(w: WorkloadResult): number | undefined {
   return w.peers.find((x) => x.peer === "go-1")?.extra?.["cpu"];
 }
 
-/** "CPU / Go" of a TypeScript peer: its CPU time over Go's at GOMAXPROCS=1, or "". */
+/** "TS / Go (CPU)" of a TypeScript peer: its CPU time over Go's at GOMAXPROCS=1, or "". */
 export function cpuOverGo(w: WorkloadResult, p: PeerResult): string {
   const go = goCpu(w);
   const cpu = p.extra?.["cpu"];
@@ -89,7 +90,7 @@ export function renderTable(r: BenchResult): string {
     const goCol = goCpu(w) !== undefined;
     out.push(
       "",
-      `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit} (median, min .. max, CPU time, x ours${goCol ? ", CPU / Go's" : ""})`,
+      `${w.title}: ${w.count.toLocaleString("en-US")} ops, ${w.unit} (median, min .. max, CPU time, x ours${goCol ? ", TS / Go (CPU)" : ""})`,
     );
     for (const p of w.peers) {
       const label = pad(`  ${p.label}`, 46);
@@ -117,11 +118,65 @@ export function renderJson(r: BenchResult): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 
+/** Text for a table cell: pipes escaped, line breaks (a stack in a reason) made spaces. */
 function mdEscape(s: string): string {
-  return s.replace(/\|/g, "\\|");
+  return s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 }
 
-/** docs/benchmarks.md: the machine, the date, the command, the targets, the tables and the chart. */
+/** The workloads grouped by family (their report section), sections in order of first appearance. */
+export function bySection(workloads: readonly WorkloadResult[]): [family: string | undefined, workloads: WorkloadResult[]][] {
+  const groups = new Map<string | undefined, WorkloadResult[]>();
+  for (const w of workloads) {
+    const group = groups.get(w.family);
+    if (group === undefined) groups.set(w.family, [w]);
+    else group.push(w);
+  }
+  return [...groups];
+}
+
+/** What this run says about Go's unbuffered hand-off against ours, or null if either is missing. */
+export function goHandOff(r: BenchResult): string | null {
+  const ours = figure(r, "unbuffered", "gochan");
+  const go = figure(r, "unbuffered", "go-1");
+  if (ours === null || go === null || go <= 0) return null;
+  return `in this run ours took ${(ours / go).toFixed(2)}x Go's time at GOMAXPROCS=1 (${formatNumber(ours)} against ${formatNumber(go)} ns)`;
+}
+
+/** The load average above which the report says the machine was loaded: more runnable processes than cores. */
+function loaded(m: BenchResult["machine"]): boolean {
+  return Math.max(m.loadStart, m.loadEnd) > m.cores;
+}
+
+function workloadTable(w: WorkloadResult): string[] {
+  const out: string[] = [`### ${w.title}`, "", `${w.count.toLocaleString("en-US")} operations per run; ${w.unit}.`, ""];
+  if (w.contract !== undefined) out.push(w.contract, "");
+  const cpu = w.peers.some((p) => p.extra?.["cpu"] !== undefined);
+  const goCol = goCpu(w) !== undefined;
+  out.push(
+    `| Peer | Median | Min | Max |${cpu ? " CPU time |" : ""} x ours |${goCol ? " TS / Go (CPU) |" : ""}`,
+    `| --- | ---: | ---: | ---: |${cpu ? " ---: |" : ""} ---: |${goCol ? " ---: |" : ""}`,
+  );
+  for (const p of w.peers) {
+    if (p.median === undefined) {
+      out.push(`| ${mdEscape(p.label)} | ${mdEscape(statusText(p))} | | |${cpu ? " |" : ""} |${goCol ? " |" : ""}`);
+      continue;
+    }
+    const label = p.status === "error" ? `${p.label} (${statusText(p)})` : p.label;
+    const c = p.extra?.["cpu"];
+    out.push(
+      `| ${mdEscape(label)} | ${formatNumber(p.median)} | ${formatNumber(p.min ?? p.median)} | ${formatNumber(p.max ?? p.median)} |${cpu ? ` ${c === undefined ? "" : formatNumber(c)} |` : ""} ${timesOurs(w, p)} |${goCol ? ` ${cpuOverGo(w, p)} |` : ""}`,
+    );
+  }
+  if (w.note !== undefined) out.push("", w.note);
+  out.push("");
+  return out;
+}
+
+/**
+ * docs/benchmarks.md: the machine and its load, the date, the command, the
+ * targets, the chart, then a section per workload family (see sections.ts),
+ * each workload with what its rows measure.
+ */
 export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: string): string {
   const m = r.machine;
   const out: string[] = [
@@ -132,7 +187,7 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
   ];
   if (r.quick) out.push("> **Quick run**: tiny counts, one run. These figures mean nothing.", "");
   out.push(
-    `- **Command**: \`${r.command}\` (from the repository root; ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, ${Math.round(r.seconds)} s in all)`,
+    `- **Command**: \`${r.command}\` (from the repository root; ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, ${Math.round(r.seconds)} s in all). A full run (no \`--only\`, no \`--quick\`) rewrites this whole file, every section below, keeping only the demo's section.`,
     `- **Date**: ${r.date}`,
     `- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node} (V8 ${m.v8}); load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end`,
     `- **Code**: ${
@@ -143,20 +198,31 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
     ...(jsonFile === undefined ? [] : [`- **Raw results**: [${jsonFile}](${jsonFile}) (every sample of every run)`]),
     `- **Go**: ${r.go.available ? (r.go.version ?? "available") : `not run: ${r.go.reason ?? "unavailable"}. The Go rows are missing.`}`,
     "",
+  );
+  if (loaded(m)) {
+    out.push(
+      `> **A loaded machine**: the load average reached ${Math.max(m.loadStart, m.loadEnd).toFixed(1)} on ${m.cores} cores (other`,
+      "> processes were running), so absolute figures are inflated and noisy, thread figures most of all. Read the",
+      "> ratios of rows measured side by side; rerun the command above on a quiet machine for absolute figures.",
+      "",
+    );
+  }
+  const hand = goHandOff(r);
+  out.push(
     "Every figure is the median over the runs. Each run is a fresh `node --expose-gc` process that",
     "runs one peer once untimed (the warm-up, full count), then three times timed, and reports the",
     "median of those three; memory and soak runs measure once, between forced collections. The",
     "peers of a workload alternate within each round, so every ratio compares figures taken side",
-    "by side on the same (shared, noisy) machine; ratios are ratios of medians. Go runs",
+    "by side on the same machine; ratios are ratios of medians. Go runs",
     "`go test -bench` with `-benchtime <count>x`, one fresh process per run, in the same rounds.",
     "Times are wall-clock; the CPU time column is the process's CPU time per operation (less",
     "disturbed by other processes, but it includes V8's background GC threads). Lower is better everywhere.",
+    "Rows are compared only within a workload, whose peers all keep the contract its section states.",
     "",
     "Absolute figures belong to this machine and its load: read the ratios, measured side by side",
-    "in one run. Go's rows especially do not move with Node's from one CPU to another (on another",
-    "2-core VM Go's unbuffered hand-off took 137 ns against our 221, where the run below has us",
-    "close to or ahead of Go), so no claim here says \"as fast as Go\" in general. The Go programs'",
-    "CPU / Go's column divides CPU times (JavaScript runs on one thread; Go at GOMAXPROCS=1).",
+    "in one run. Go's rows especially do not move with Node's from one CPU to another (on one 2-core",
+    "AMD EPYC VM Go's unbuffered hand-off took 137 ns against our 221, where a run on a 2-core Xeon",
+    `had us ahead${hand === null ? "" : `; ${hand}`}), so no claim here says "as fast as Go" in general.`,
     "",
     "## Targets",
     "",
@@ -164,31 +230,15 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
     "| --- | --- | --- |",
   );
   for (const t of r.targets) {
-    const measured = t.met === null ? t.detail : formatMeasured(t);
+    const measured = t.met === null ? t.detail : `${formatMeasured(t)}: ${t.detail}`;
     out.push(`| ${mdEscape(t.text)} | ${mdEscape(measured)} | ${t.met === true ? "met" : `**${verdict(t)}**`} |`);
   }
-  out.push("", "## Results", "", `![Benchmark chart](${svgFile})`, "");
-  for (const w of r.workloads) {
-    out.push(`### ${w.title}`, "", `${w.count.toLocaleString("en-US")} operations per run; ${w.unit}.`, "");
-    const cpu = w.peers.some((p) => p.extra?.["cpu"] !== undefined);
-    const goCol = goCpu(w) !== undefined;
-    out.push(
-      `| Peer | Median | Min | Max |${cpu ? " CPU time |" : ""} x ours |${goCol ? " CPU / Go's |" : ""}`,
-      `| --- | ---: | ---: | ---: |${cpu ? " ---: |" : ""} ---: |${goCol ? " ---: |" : ""}`,
-    );
-    for (const p of w.peers) {
-      if (p.median === undefined) {
-        out.push(`| ${mdEscape(p.label)} | ${mdEscape(statusText(p))} | | |${cpu ? " |" : ""} |${goCol ? " |" : ""}`);
-        continue;
-      }
-      const label = p.status === "error" ? `${p.label} (${statusText(p)})` : p.label;
-      const c = p.extra?.["cpu"];
-      out.push(
-        `| ${mdEscape(label)} | ${formatNumber(p.median)} | ${formatNumber(p.min ?? p.median)} | ${formatNumber(p.max ?? p.median)} |${cpu ? ` ${c === undefined ? "" : formatNumber(c)} |` : ""} ${timesOurs(w, p)} |${goCol ? ` ${cpuOverGo(w, p)} |` : ""}`,
-      );
-    }
-    if (w.note !== undefined) out.push("", w.note);
-    out.push("");
+  out.push("", `![Benchmark chart](${svgFile})`, "");
+  for (const [family, workloads] of bySection(r.workloads)) {
+    const section = sectionOf(family);
+    out.push(`## ${section.heading}`, "");
+    if (section.intro !== "") out.push(section.intro, "");
+    for (const w of workloads) out.push(...workloadTable(w));
   }
   return out.join("\n");
 }

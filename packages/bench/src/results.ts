@@ -169,11 +169,11 @@ export function isLibraryPeer(id: string): boolean {
 
 const REFERENCES = new Set(["bare-await", "promise-race", "single", "default", "yield-off", "outside", "bubble"]);
 
-/** The library peer with the lowest median in a workload (see {@link isLibraryPeer}), if any was measured. */
+/** The library peer with the lowest median in a workload (see {@link isLibraryPeer}), if any was measured without error. */
 export function bestPeerOf(w: WorkloadResult): PeerResult | undefined {
   let best: PeerResult | undefined;
   for (const p of w.peers) {
-    if (!isLibraryPeer(p.peer) || p.median === undefined) continue;
+    if (!isLibraryPeer(p.peer) || p.status !== "ok" || p.median === undefined) continue;
     if (best === undefined || p.median < (best.median as number)) best = p;
   }
   return best;
@@ -181,11 +181,14 @@ export function bestPeerOf(w: WorkloadResult): PeerResult | undefined {
 
 /**
  * The median figure of `peer` in workload `workload` (or the median of its
- * secondary figure `extra`, e.g. "cpu"), or null if it was not measured.
+ * secondary figure `extra`, e.g. "cpu"), or null if it was not measured or
+ * one of its runs failed.
  */
 export function figure(result: Pick<BenchResult, "workloads">, workload: string, peer: string, extra?: string): number | null {
   const w = result.workloads.find((x) => x.id === workload);
   const p = w === undefined ? undefined : peerOf(w, peer);
-  if (extra !== undefined) return p?.extra?.[extra] ?? null;
-  return p?.median ?? null;
+  // A peer with a failed run proves nothing, whatever its other runs measured.
+  if (p?.status !== "ok") return null;
+  if (extra !== undefined) return p.extra?.[extra] ?? null;
+  return p.median ?? null;
 }

@@ -325,7 +325,7 @@ function missing(result: Pick<BenchResult, "workloads">, [w, p, extra]: Ref): st
   const pr = peerOf(wr, p);
   if (pr === undefined) return p === BEST_REF ? `no other library was measured in ${w}` : `${p} was not run in ${w}`;
   if (pr.status === "ok" && extra !== undefined) return `${p} in ${w} has no ${extra} figure`;
-  return `${p} in ${w}: ${pr.status}${pr.reason === undefined ? "" : ` (${pr.reason})`}`;
+  return `${pr.peer} in ${w}: ${pr.status}${pr.reason === undefined ? "" : ` (${pr.reason.split("\n")[0] ?? ""})`}`;
 }
 
 /** Evaluates every target on `result`. */

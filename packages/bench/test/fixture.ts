@@ -8,8 +8,24 @@ function peer(id: string, samples: number[], cpu: number[] = []): PeerResult {
   return summarize({ peer: id, label: peerLabel(id), status: "ok", samples }, cpu.map((c) => ({ cpu: c })));
 }
 
+/** The family of each workload id of the fixture (the section it goes in). */
+const FAMILY: Record<string, string> = {
+  unbuffered: "channels",
+  buffered: "channels",
+  select2: "select",
+  select8: "select",
+  pool: "pool",
+  "mem-recv": "memory",
+  "mem-select": "memory",
+  "soak-never": "soak",
+  fairness: "channels",
+};
+
 function workload(id: string, unit: Unit, count: number, peers: PeerResult[]): WorkloadResult {
-  return { id, title: `Title of ${id}`, unit, count, peers };
+  const w: WorkloadResult = { id, title: `Title of ${id}`, unit, count, peers };
+  const family = FAMILY[id];
+  if (family !== undefined) w.family = family;
+  return w;
 }
 
 /** Made-up figures: some targets met, some missed, the pool not available, Go missing. */

@@ -1,6 +1,7 @@
 // The renderers and the target verdicts, on a fixed, made-up result set.
 import { describe, expect, it } from "vitest";
-import { formatNumber, renderJson, renderMarkdown, renderSvg, renderTable, verdict, COLORS } from "../src/report.ts";
+import { bySection, formatNumber, goHandOff, renderJson, renderMarkdown, renderSvg, renderTable, verdict, COLORS } from "../src/report.ts";
+import { SECTIONS } from "../src/sections.ts";
 import { median, summarize } from "../src/results.ts";
 import { evaluateTargets, TARGETS } from "../src/targets.ts";
 import { fixture } from "./fixture.ts";
@@ -70,10 +71,10 @@ describe("targets", () => {
     const sieve = w[w.length - 1] as (typeof w)[number];
     sieve.peers[0] = peer("gochan", 900, 900);
     expect(evaluateTargets({ workloads: w }).find((t) => t.id === "go-sieve")).toMatchObject({ measured: 5.625, met: false });
-    // The table and the markdown show the CPU / Go column for it only.
+    // The table and the markdown show the TS / Go column for it only.
     const result = { ...fixture(), workloads: w };
     expect(renderTable(result)).toMatch(/\n  gochan\s+900\s.*5\.63x\n/);
-    expect(renderMarkdown(result, "b.svg")).toContain("| x ours | CPU / Go's |");
+    expect(renderMarkdown(result, "b.svg")).toContain("| x ours | TS / Go (CPU) |");
     expect(renderMarkdown(result, "b.svg")).toContain("| go-1 | 100 | 100 | 100 | 160 | 0.11x |  |");
   });
 
@@ -90,11 +91,14 @@ describe("targets", () => {
   });
 
   it("never count a peer that was not measured as met", () => {
-    const pool = target("pool-ns");
+    const pool = target("pool-floor");
     expect(pool).toMatchObject({ measured: null, met: null });
     expect(pool.detail).toMatch(/gochan-pool in pool: unavailable \(@gochan\/pool could not be imported\)/);
+    // A floor that failed is not a floor either.
+    expect(pool.detail).toMatch(/floor in pool: error \(child process gave no result/);
     expect(target("pool-vs-p-queue").met).toBeNull();
     expect(target("soak-timer").detail).toBe("not measured: soak-timer was not run");
+    expect(target("map-best").detail).toBe("not measured: map was not run; map was not run");
   });
 
   it("a faster-than target (>=) is met at the limit and missed below it", () => {
@@ -103,7 +107,6 @@ describe("targets", () => {
     if (pool === undefined) throw new Error("no pool");
     pool.peers[0] = summarize({ peer: "gochan-pool", label: "ours", status: "ok", samples: [250] });
     const ts = evaluateTargets({ workloads: w });
-    expect(ts.find((t) => t.id === "pool-ns")).toMatchObject({ measured: 250, met: true });
     expect(ts.find((t) => t.id === "pool-vs-p-queue")).toMatchObject({ measured: 8, met: true });
     expect(ts.find((t) => t.id === "pool-vs-p-limit")).toMatchObject({ measured: 4, met: true });
     pool.peers[0] = summarize({ peer: "gochan-pool", label: "ours", status: "ok", samples: [500] });
@@ -112,11 +115,52 @@ describe("targets", () => {
     expect(verdict(slow as NonNullable<typeof slow>)).toBe("MISSED (50% short)");
   });
 
+  it("compare each pool contract with its own floor and with the best library keeping the same contract", () => {
+    const w = fixture().workloads;
+    const ok = (id: string, v: number) => summarize({ peer: id, label: id, status: "ok", samples: [v] });
+    w.push({
+      id: "pool-serial",
+      title: "serial",
+      family: "pool",
+      unit: "ns/job",
+      count: 100,
+      peers: [
+        ok("gochan-pool", 300),
+        ok("p-limit", 600),
+        ok("fastq", 250),
+        { ...ok("async-queue", 100), status: "error", reason: "boom" }, // failed: never the best
+        ok("floor", 150),
+        ok("bare-await", 60), // a reference, not a library
+        ok("go-shared-1", 50), // Go is not a library users pick instead of ours
+      ],
+    });
+    const ts = evaluateTargets({ workloads: w });
+    expect(ts.find((t) => t.id === "pool-serial-floor")).toMatchObject({ measured: 2, met: false, detail: "pool-serial/gochan-pool 300.0 / pool-serial/floor 150.0" });
+    expect(ts.find((t) => t.id === "pool-serial-best")).toMatchObject({ measured: 1.2, met: false, detail: "pool-serial/gochan-pool 300.0 / pool-serial/fastq (best) 250.0" });
+    expect(ts.find((t) => t.id === "pool-serial-vs-fastq")?.measured).toBe(1.2);
+    // The batch contract has its own rows and its own floor: none of them was run here.
+    expect(ts.find((t) => t.id === "pool-group-best")).toMatchObject({ met: null, detail: "not measured: pool-group was not run; pool-group was not run" });
+    // With no library measured, the best peer is missing, not our own row or the floor.
+    const alone = [{ ...(w[w.length - 1] as (typeof w)[number]), peers: [ok("gochan-pool", 300), ok("floor", 150)] }];
+    expect(evaluateTargets({ workloads: alone }).find((t) => t.id === "pool-serial-best")).toMatchObject({
+      met: null,
+      detail: "not measured: no other library was measured in pool-serial",
+    });
+  });
+
+  it("a workload whose ours is not in the list takes its first gochan peer (pool.map's map workload)", () => {
+    const ok = (id: string, v: number) => summarize({ peer: id, label: id, status: "ok", samples: [v] });
+    const map = { id: "map", title: "map", family: "map", unit: "ns/job" as const, count: 10, peers: [ok("gochan-pool-map", 400), ok("p-map", 500), ok("effect", 800), ok("floor", 200)] };
+    const t = evaluateTargets({ workloads: [map] }).find((x) => x.id === "map-best");
+    expect(t).toMatchObject({ measured: 0.8, met: true, detail: "map/gochan-pool-map (ours) 400.0 / map/p-map (best) 500.0" });
+    expect(renderTable({ ...fixture(), workloads: [map] })).toMatch(/p-map\s+500\s.*1\.25x/);
+  });
+
   it("verdicts say plainly how far a miss is", () => {
     expect(verdict(target("unbuffered"))).toBe("met");
     expect(verdict(target("buffered"))).toBe("MISSED (131% over)");
     expect(verdict(target("select8"))).toBe("MISSED (20% over)");
-    expect(verdict(target("pool-ns"))).toBe("NOT MEASURED");
+    expect(verdict(target("pool-floor"))).toBe("NOT MEASURED");
   });
 });
 
@@ -146,7 +190,7 @@ describe("renderTable", () => {
     expect(table).toMatch(/met\s+Unbuffered hand-off <= 1\.3x the floor\s+1\.25x \(target <= 1\.3x\)/);
     expect(table).toMatch(/MISSED \(131% over\)\s+Buffered hand-off <= 1\.3x the floor\s+3\.00x \(target <= 1\.3x\)/);
     expect(table).toMatch(/MISSED \(20% over\)\s+<= 1,000 bytes per blocked 2-case select\s+1,200 B \(target <= 1,000 B\)/);
-    expect(table).toMatch(/NOT MEASURED\s+Pool <= 300 ns per job\s+not measured/);
+    expect(table).toMatch(/NOT MEASURED\s+Pool, a promise per job, all at once: <= 1\.5x its floor .*not measured/);
     expect(table).not.toMatch(/QUICK RUN/);
   });
 
@@ -172,9 +216,13 @@ describe("renderMarkdown", () => {
   });
 
   it("has the targets table with misses in bold, and the chart", () => {
-    expect(md).toContain("| Unbuffered hand-off <= 1.3x the floor | 1.25x (target <= 1.3x) | met |");
-    expect(md).toContain("| Buffered hand-off <= 1.3x the floor | 3.00x (target <= 1.3x) | **MISSED (131% over)** |");
-    expect(md).toMatch(/\| Pool <= 300 ns per job \| not measured: gochan-pool in pool: unavailable .*\| \*\*NOT MEASURED\*\* \|/);
+    expect(md).toContain(
+      "| Unbuffered hand-off <= 1.3x the floor | 1.25x (target <= 1.3x): unbuffered/gochan 125.0 / unbuffered/floor 100.0 | met |",
+    );
+    expect(md).toContain(
+      "| Buffered hand-off <= 1.3x the floor | 3.00x (target <= 1.3x): buffered/gochan 300.0 / buffered/floor 100.0 | **MISSED (131% over)** |",
+    );
+    expect(md).toMatch(/\| Pool, a promise per job, all at once: <= 1\.5x its floor \(a minimal pool with the same contract\) \| not measured: gochan-pool in pool: unavailable .*\| \*\*NOT MEASURED\*\* \|/);
     expect(md).toContain("![Benchmark chart](benchmarks.svg)");
     expect(md).not.toContain("Raw results");
     expect(renderMarkdown(fixture(), "c.svg", "r.json")).toContain("- **Raw results**: [r.json](r.json) (every sample of every run)");
@@ -189,6 +237,63 @@ describe("renderMarkdown", () => {
     expect(md).toContain("| Peer | Median | Min | Max | x ours |\n| --- | ---: | ---: | ---: | ---: |\n| @gochan/core | 320 | 320 | 320 | 1.00x |");
     expect(md).toContain("A note with a | pipe & <angle> brackets.");
     expect(md).toContain("| floor (ERROR: child process gave no result (exit 1)) | 400 | 400 | 400 |  |");
+  });
+});
+
+describe("renderMarkdown's structure", () => {
+  it("has one section per family in the order run, each workload under its own section", () => {
+    const md = renderMarkdown(fixture(), "b.svg");
+    const headings = md.split("\n").filter((l) => l.startsWith("## "));
+    expect(headings).toEqual(["## Targets", "## Channels", "## Select", "## Worker pools", "## Memory", "## Soak"]);
+    const sectionOf = (title: string): string | undefined => {
+      const at = md.indexOf(`### ${title}\n`);
+      expect(at, title).toBeGreaterThan(-1);
+      return md.slice(0, at).split("\n").filter((l) => l.startsWith("## ")).pop();
+    };
+    // fairness comes last in the result set, but it belongs with the channels.
+    expect(sectionOf("Title of fairness")).toBe("## Channels");
+    expect(sectionOf("Title of pool")).toBe("## Worker pools");
+    expect(sectionOf("Title of mem-select")).toBe("## Memory");
+    expect(bySection(fixture().workloads).map(([f, ws]) => [f, ws.length])).toEqual([
+      ["channels", 3],
+      ["select", 2],
+      ["pool", 1],
+      ["memory", 2],
+      ["soak", 1],
+    ]);
+  });
+
+  it("states each workload's contract above its table, and every section's intro", () => {
+    const r = fixture();
+    const pool = r.workloads.find((w) => w.id === "pool") as (typeof r.workloads)[number];
+    pool.contract = "Contract: a promise per job.";
+    const md = renderMarkdown(r, "b.svg");
+    expect(md).toContain("### Title of pool\n\n200,000 operations per run; ns/job.\n\nContract: a promise per job.\n\n| Peer |");
+    for (const family of ["channels", "select", "pool", "memory", "soak"]) expect(md).toContain(`${SECTIONS[family]?.intro}\n`);
+    expect(SECTIONS["programs"]?.heading).toMatch(/TypeScript and in Go/);
+  });
+
+  it("puts results written before sections under one Results heading", () => {
+    const r = fixture();
+    for (const w of r.workloads) delete w.family;
+    expect(renderMarkdown(r, "b.svg").split("\n").filter((l) => l.startsWith("## "))).toEqual(["## Targets", "## Results"]);
+  });
+
+  it("says when the machine was loaded (load average above the cores), and not otherwise", () => {
+    expect(renderMarkdown(fixture(), "b.svg")).toContain("> **A loaded machine**: the load average reached 2.3 on 2 cores");
+    const quiet = fixture();
+    quiet.machine = { ...quiet.machine, loadStart: 0.5, loadEnd: 1.9 };
+    expect(renderMarkdown(quiet, "b.svg")).not.toContain("A loaded machine");
+  });
+
+  it("gives Go's unbuffered hand-off against ours as measured in this run, only when both were", () => {
+    expect(goHandOff(fixture())).toBeNull();
+    expect(renderMarkdown(fixture(), "b.svg")).toContain("had us ahead), so no claim");
+    const r = fixture();
+    const unbuffered = r.workloads[0] as (typeof r.workloads)[number];
+    unbuffered.peers = unbuffered.peers.map((p) => (p.peer === "go-1" ? summarize({ peer: "go-1", label: "Go", status: "ok", samples: [100] }) : p));
+    expect(goHandOff(r)).toBe("in this run ours took 1.25x Go's time at GOMAXPROCS=1 (125 against 100 ns)");
+    expect(renderMarkdown(r, "b.svg")).toContain("had us ahead; in this run ours took 1.25x Go's time");
   });
 });
 

@@ -9,7 +9,7 @@
  * docs tell Go users to write `func main()`; `gochan-plain` runs it without
  * `run`. (`run(main, { callSites: "all" })`, a stack captured on every parked
  * operation, was run()'s default before it sampled: 5-30x the plain run on
- * these programs, too slow to keep in the bench.) The "CPU / Go's" column
+ * these programs, too slow to keep in the bench.) The "TS / Go (CPU)" column
  * divides CPU time by Go's at GOMAXPROCS=1 (JavaScript runs on one thread).
  *
  * @module
