@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildGoBench, findGo, parseGoBench, parseGoFigures, runGoBench } from "../src/go.ts";
-import { BENCH_DIR } from "../src/main.ts";
+import { BENCH_DIR, FAMILIES } from "../src/main.ts";
 
 const OUTPUT = `goos: linux
 goarch: amd64
@@ -70,6 +70,14 @@ describe("the Go toolchain", () => {
       const sieve = runGoBench(b.binary, "Sieve", 1, 50, "ns/prime");
       if (sieve.status !== "ok") throw new Error(`${sieve.status}: ${sieve.reason}`);
       expect(sieve.measurement.extra?.["cpu"]).toBeGreaterThan(0);
+      // Every Go benchmark a workload names runs and checks what it moved (a wrong sum is
+      // b.Fatalf, so an error here), with more jobs than the bounded queue holds.
+      const benches = FAMILIES.flatMap((f) => f.workloads).flatMap((w) => (w.go ?? []).map((g) => [w, g.bench] as const));
+      expect(benches.map(([, bench]) => bench)).toEqual(expect.arrayContaining(["PoolSeed", "PoolSeedBounded", "PoolSharedQueueBounded", "PoolSerial", "PoolGroup"]));
+      for (const [w, bench] of benches.filter(([w]) => w.id.startsWith("pool"))) {
+        const r = runGoBench(b.binary, bench, 2, 1500, w.unit);
+        expect(r.status, `${bench}: ${r.status === "ok" ? "" : r.reason}`).toBe("ok");
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
