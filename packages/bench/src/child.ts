@@ -116,14 +116,20 @@ export async function runOne(family: Family, workloadId: string, peerId: string,
 
 /**
  * Makes a workload file runnable: when `moduleUrl` is the script node was
- * started with, reads `<workload> <peer> <count>` from argv, runs it, prints the
- * result line and exits (so a peer's stray timers cannot keep the process alive).
+ * started with, reads `<workload> <peer>[,<peer>...] <count>` from argv, runs
+ * the peers one after another, prints one result line per peer in that order
+ * and exits (so a peer's stray timers cannot keep the process alive). Several
+ * peers share a process only in `--quick` runs, whose figures mean nothing.
  */
 export function runIfMain(moduleUrl: string, family: Family): void {
   const script = process.argv[1];
   if (script === undefined || pathToFileURL(script).href !== moduleUrl) return;
-  const [workloadId = "", peerId = "", countArg = ""] = process.argv.slice(2);
-  void runOne(family, workloadId, peerId, Number(countArg)).then((result) => {
-    process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`, () => process.exit(0));
-  });
+  const [workloadId = "", peerIds = "", countArg = ""] = process.argv.slice(2);
+  void (async () => {
+    for (const peerId of peerIds.split(",")) {
+      const result = await runOne(family, workloadId, peerId, Number(countArg));
+      await new Promise<void>((resolve) => process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`, () => resolve()));
+    }
+    process.exit(0);
+  })();
 }

@@ -76,6 +76,11 @@ export interface Family {
   /** File name under src/workloads/, without extension. */
   name: string;
   workloads: Workload[];
+  /**
+   * True if the file runs only one peer per process (its own main, not
+   * runIfMain): `--quick` then still starts a process per peer.
+   */
+  onePeerPerProcess?: boolean;
 }
 
 /** What a child process prints (one JSON line after {@link RESULT_MARK}). */

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BENCH_DIR, carryDemoSection, FAMILIES, parseArgs, runChild, USAGE } from "../src/main.ts";
+import { BENCH_DIR, carryDemoSection, FAMILIES, parseArgs, runChild, runChildren, USAGE } from "../src/main.ts";
 import { misbehaving } from "./fixtures/misbehaving.ts";
 import type { BenchResult } from "../src/results.ts";
 
@@ -82,6 +82,15 @@ describe("runChild", () => {
     });
   });
 
+  it("runs several peers in one process (--quick), one result each in order; peers after a hang get the hang", () => {
+    const ok = { status: "ok", measurement: { value: 42, unit: "ns/msg", ops: 5, check: 5, expected: 5 } };
+    const hung = { status: "error", reason: "the workload hung: its process ran out of work with a promise still pending" };
+    expect(runChildren(misbehaving, w, ["fine", "fine", "hangs", "fine"], 5, file)).toEqual([ok, ok, hung, hung]);
+    const crash = runChildren(misbehaving, w, ["fine", "crashes"], 5, file);
+    expect(crash[0]).toEqual(ok);
+    expect(crash[1]?.status === "error" && crash[1].reason).toMatch(/^child process gave no result \(exit 3: /);
+  });
+
   it("reports a crash with its exit status and the end of its stderr", () => {
     const r = runChild(misbehaving, w, "crashes", 5, file);
     expect(r.status).toBe("error");
@@ -90,7 +99,7 @@ describe("runChild", () => {
 });
 
 describe("pnpm bench --quick, one workload, end to end", () => {
-  it("runs every peer in its own process and writes the table, the JSON, the markdown and the chart", () => {
+  it("runs every peer (one process per workload, as --quick does) and writes the table, the JSON, the markdown and the chart", () => {
     const out = mkdtempSync(join(tmpdir(), "gochan-bench-"));
     try {
       const r = spawnSync(
@@ -121,6 +130,8 @@ describe("pnpm bench --quick, one workload, end to end", () => {
       expect(result.targets.find((t) => t.id === "buffered")?.met).toBeNull();
       const md = readFileSync(join(out, "benchmarks.md"), "utf8");
       expect(md).toMatch(/Quick run/);
+      expect(md.split("\n").filter((l) => l.startsWith("## "))).toEqual(["## Targets", "## Channels"]);
+      expect(result.workloads[0]?.family).toBe("channels");
       expect(md).toContain("[r.json](r.json)");
       expect(existsSync(join(out, "benchmarks.svg"))).toBe(true);
     } finally {

@@ -338,6 +338,7 @@ export const RUN_PEERS: Record<string, Core.RunOptions> = {
 /** The Go programs. */
 export const programs: Family = {
   name: "programs",
+  onePeerPerProcess: true,
   workloads: SPECS.map((s) => ({
     id: s.id,
     title: s.title,
