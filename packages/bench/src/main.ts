@@ -4,7 +4,7 @@
  * Builds @gochan/core and @gochan/pool, then for every workload runs every peer
  * `runs` times, each run a fresh `node --expose-gc --import tsx` process (or a
  * fresh process of the Go test binary), the peers alternating within each round
- * (round r starts at peer r). Prints the table, writes the JSON file, and after
+ * (round r starts at peer r); `--quick` runs a workload's peers in one process. Prints the table, writes the JSON file, and after
  * a full run of every workload writes docs/benchmarks.{md,svg,json}.
  * Exits 1 if a run failed or moved the wrong values; a missed target is
  * reported, never an exit status.
@@ -62,7 +62,8 @@ export interface Options {
 }
 
 export const USAGE = `usage: pnpm bench [--quick] [--runs N] [--only <pattern>] [--json <path>] [--no-go]
-  --quick          every workload with tiny counts, one run (CI); figures mean nothing
+  --quick          every workload with tiny counts, one run, a workload's peers sharing one
+                   process (CI's smoke run); figures mean nothing
   --runs N         runs per peer (default 5; 1 with --quick); figures are medians
   --only <regex>   only workloads whose id or family matches (e.g. "pool", "select|unbuffered")
   --json <path>    where to write the JSON results (default: docs/benchmarks.json after a full

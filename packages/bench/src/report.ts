@@ -185,7 +185,7 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
     "<!-- Written by packages/bench (pnpm bench); do not edit by hand. -->",
     "",
   ];
-  if (r.quick) out.push("> **Quick run**: tiny counts, one run. These figures mean nothing.", "");
+  if (r.quick) out.push("> **Quick run**: tiny counts, one run, a workload's peers sharing one process. These figures mean nothing.", "");
   out.push(
     `- **Command**: \`${r.command}\` (from the repository root; ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, ${Math.round(r.seconds)} s in all). A full run (no \`--only\`, no \`--quick\`) rewrites this whole file, every section below, keeping only the demo's section.`,
     `- **Date**: ${r.date}`,
