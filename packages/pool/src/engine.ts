@@ -7,9 +7,8 @@
  *   `JobQueue`, but one per pool: flaw 8).
  * - `workerPool`: a `Chan<JobChannel>` of capacity maxWorkers holding the job
  *   channel of every idle worker (the seed's `WorkerPool chan chan Job`).
- * - each worker owns an unbuffered job channel and a quit channel; when idle it
- *   registers its job channel on `workerPool` and `select`s between a job and
- *   quit.
+ * - each worker owns an unbuffered job channel; when idle it registers it on
+ *   `workerPool` and waits to receive a job from it.
  * - the dispatcher moves each job from the queue to an idle worker's channel.
  *
  * What differs, and why:
@@ -24,6 +23,16 @@
  *   (flaw 2: the chan-chan indirection costs a park and two wake-ups per job).
  *   It registers on `workerPool` only when the queue is empty. Jobs leave the
  *   queue in submission order either way.
+ * - A job that arrives while a worker is idle (so the queue is empty: jobs
+ *   arriving one at a time, a server's case) does not pass through the queue:
+ *   the dispatcher takes the idle worker's job channel from `workerPool` and
+ *   hands the job over at once. Putting it in the empty queue only to take it
+ *   out again would change nothing anyone can observe, and it cost a fifth of
+ *   this path.
+ * - The idle worker waits in one receive on its job channel, not in a select
+ *   over its job channel and a quit channel: the only quit is retirement, and
+ *   retiring closes the job channel (Go's `for job := range jobs`). One waiter
+ *   per idle spell instead of a select's record and two waiters.
  * - Submitters blocked on a full queue wait in the engine's own FIFO rather
  *   than as senders parked on the channel: the engine needs to know
  *   synchronously which job moved into the queue (for exact metrics and for
@@ -33,7 +42,7 @@
  * - A worker that retires while idle deregisters: its job channel leaves
  *   `workerPool` and is closed, so no job is ever handed to a stopped worker
  *   (flaw 3). Hand-offs use `trySend`, which cannot block, on a channel whose
- *   worker is parked in its select by construction (registration and parking
+ *   worker is parked in its receive by construction (registration and parking
  *   happen in one synchronous step).
  *
  * Invariants (checked by the property tests through the metrics):
@@ -48,10 +57,11 @@
  * @internal
  * @module
  */
-import { afterFunc, Chan, getScheduling, type Timer } from "@gochan/core";
+import { afterFunc, Chan, getScheduling, sleep, type Timer } from "@gochan/core";
 import { JobTimeoutError, PoolStoppedError, QueueFullError, reportError, rethrow } from "./errors.js";
 import { Fifo } from "./fifo.js";
-import { JobChannel, onIdleTimeout, PoolWorker, W_BUSY, W_GONE, W_IDLE, type WorkerHost } from "./pool-worker.js";
+import type { JobChannel } from "./job-channel.js";
+import { onIdleTimeout, PoolWorker, W_BUSY, W_GONE, W_IDLE, type WorkerHost } from "./pool-worker.js";
 import {
   admission,
   BLOCKED,
@@ -144,25 +154,16 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   private quiet: AbortSignal | null = null;
 
   /**
-   * Event-loop fairness, core's policy (yieldEvery, timeSlice): job starts
-   * since the budget was renewed, and when the pool last took a macrotask turn.
+   * Event-loop fairness (see pace): job starts since the last checkpoint, the
+   * checkpoint every worker waits for while it is pending, and core's
+   * yieldEvery as of the last checkpoint.
    */
   private ops = 0;
   private yieldEvery: number;
-  private timeSlice: number;
-  private lastTurn = performance.now();
   private turn: Promise<void> | null = null;
-  private turnResolve: (() => void) | null = null;
-  private readonly flushTurn = (): void => {
-    this.ops = 0;
-    const scheduling = getScheduling();
-    this.yieldEvery = scheduling.yieldEvery;
-    this.timeSlice = scheduling.timeSlice;
-    this.lastTurn = performance.now();
-    const resolve = this.turnResolve as () => void;
+  private readonly endTurn = (): void => {
     this.turn = null;
-    this.turnResolve = null;
-    resolve();
+    this.yieldEvery = getScheduling().yieldEvery;
   };
 
   private stopped: Promise<void> | null = null;
@@ -179,9 +180,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     this.onEvent = options.onEvent;
     this.queue = new Chan<Job>(options.maxQueue, { name: "jobQueue" });
     this.workerPool = new Chan<JobChannel>(options.maxWorkers, { name: "workerPool" });
-    const scheduling = getScheduling();
-    this.yieldEvery = scheduling.yieldEvery;
-    this.timeSlice = scheduling.timeSlice;
+    this.yieldEvery = getScheduling().yieldEvery;
     this.signal = options.signal;
     if (this.signal !== null) {
       if (this.signal.aborted) this.abort(this.signal.reason);
@@ -279,8 +278,11 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       settle(this, job, "cancelled", signal.reason);
       return CANCELLED;
     }
-    if (this.offer(job)) {
-      if (this.idle > 0 || this.live < this.maxWorkers) this.dispatch();
+    if (this.idle > 0 && this.blocked === 0) {
+      // An idle worker means an empty queue: the job goes straight to it.
+      this.handOff(job);
+    } else if (this.offer(job)) {
+      if (this.live < this.maxWorkers) this.dispatch();
     } else if (wait) {
       this.block(job);
     } else {
@@ -382,20 +384,24 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   private dispatch(): void {
     while (this.queuedLive > 0) {
       if (this.idle > 0) {
-        const r = this.workerPool.tryRecv();
-        if (r === undefined) throw new Error("@gochan/pool: internal error: an idle worker is not registered");
-        const jobs = r.value as JobChannel;
-        const job = this.dequeue() as Job;
-        this.assign(jobs.worker, job);
-        // The worker is parked in its select on this unbuffered channel, so
-        // the hand-off completes now: it cannot block and cannot be lost.
-        if (!jobs.trySend(job)) throw new Error("@gochan/pool: internal error: a registered worker is not waiting");
+        this.handOff(this.dequeue() as Job);
       } else if (this.live < this.maxWorkers && this.state !== STOPPING) {
         this.spawn(this.dequeue() as Job);
       } else {
         return;
       }
     }
+  }
+
+  /** Hands a job to an idle worker: through its job channel, taken from workerPool. */
+  private handOff(job: Job): void {
+    const r = this.workerPool.tryRecv();
+    if (r === undefined) throw new Error("@gochan/pool: internal error: an idle worker is not registered");
+    const jobs = r.value as JobChannel;
+    this.assign(jobs.worker, job);
+    // The worker is parked in its receive on this unbuffered channel, so the
+    // hand-off completes now: it cannot block and cannot be lost.
+    if (!jobs.trySend(job)) throw new Error("@gochan/pool: internal error: a registered worker is not waiting");
   }
 
   private spawn(job: Job): void {
@@ -492,7 +498,8 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       return null;
     }
     // Registration and parking happen in one synchronous step: the worker's
-    // loop calls select right after this returns, before anything else runs.
+    // loop receives on its job channel right after this returns, before
+    // anything else runs.
     w.state = W_IDLE;
     this.idle++;
     if (!this.workerPool.trySend(w.jobs)) throw new Error("@gochan/pool: internal error: workerPool is full");
@@ -514,8 +521,8 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
 
   /**
    * An idle worker retires: it deregisters (its job channel leaves workerPool,
-   * unless the caller already took it out) and both its channels close, so its
-   * select returns on quit and no job can ever be handed to it.
+   * unless the caller already took it out) and its job channel closes, so its
+   * receive returns and no job can ever be handed to it.
    */
   private retire(w: PoolWorker, registered: boolean): void {
     this.idle--;
@@ -534,7 +541,6 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
         if (other !== w.jobs) pool.trySend(other);
       }
     }
-    w.quit.close();
     w.jobs.close();
     this.checkStopped();
   }
@@ -653,28 +659,24 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   // ------------------------------------------------------------ fairness
 
   /**
-   * Counts a job start. Once `yieldEvery` starts are spent, as in core: the
-   * next macrotask turn to wait for if the time slice since the pool's last
-   * turn is over (or a turn is already pending), else a new budget.
+   * Counts a job start; what the worker waits for before starting it, if
+   * anything. A chain of jobs that never waits for I/O would run on
+   * microtasks alone and starve timers and I/O, so the pool takes part in
+   * core's fairness policy (scheduling.ts) rather than keeping one of its
+   * own: every job start already counts against core's budget (the queue's
+   * and workerPool's try operations count), and every `yieldEvery` starts the
+   * pool passes a checkpoint, a zero `sleep`, which core completes like any
+   * other operation: at once while its time slice lasts, else after the
+   * macrotask turn core takes for every chain (one turn, one clock, one
+   * count in `getScheduling().yields` for channels and pools alike). While a
+   * checkpoint is pending every worker waits for it, as every chain waits for
+   * core's pending turn.
    */
   pace(): Promise<void> | null {
+    if (this.turn !== null) return this.turn;
     if (++this.ops < this.yieldEvery) return null;
-    if (this.turn === null && this.timeSlice > 0 && performance.now() - this.lastTurn < this.timeSlice) {
-      this.ops = 0;
-      return null;
-    }
-    return this.yieldTurn();
-  }
-
-  /** Waits for the next macrotask turn (one shared turn for every worker). */
-  private yieldTurn(): Promise<void> {
-    if (this.turn === null) {
-      this.turn = new Promise<void>((resolve) => {
-        this.turnResolve = resolve;
-      });
-      getScheduling().macrotask(this.flushTurn);
-    }
-    return this.turn;
+    this.ops = 0;
+    return (this.turn = sleep(0).then(this.endTurn));
   }
 
   // ----------------------------------------------------------- lifecycle

@@ -1,13 +1,19 @@
 /**
  * A worker of the pool's engine: the seed's Worker loop (run a job, then wait
- * idle in a select between its job channel and quit), plus the fast path that
- * takes the next queued job directly. Its host (the engine) decides
- * everything else; this file does not import it.
+ * idle on its job channel), plus the fast path that takes the next queued job
+ * directly. Its host (the engine) decides everything else; this file does not
+ * import it.
+ *
+ * The seed's idle worker selects between its job channel and a quit channel.
+ * Here the only quit is retirement, and retiring closes the job channel (Go's
+ * `for job := range jobs`), so an idle worker waits in one receive on its job
+ * channel: the dispatcher's hand-off completes that receive directly (one
+ * waiter, no select to build and withdraw per job), and the close ends it.
  *
  * @internal
  * @module
  */
-import { Chan, recv, select, type RecvCase, type SelectResult } from "@gochan/core";
+import { JobChannel } from "./job-channel.js";
 import type { Job } from "./job.js";
 import type { JobFunction } from "./options.js";
 
@@ -30,36 +36,25 @@ export interface WorkerHost {
   pace(): Promise<void> | null;
 }
 
-/** A worker's job channel: unbuffered, and it knows its worker. */
-export class JobChannel extends Chan<Job> {
-  readonly worker: PoolWorker;
-  constructor(worker: PoolWorker) {
-    super(0);
-    this.worker = worker;
-  }
-}
-
 /** The idle timer of a worker fired (a setTimeout callback with the worker as argument: no closure). */
 export function onIdleTimeout(worker: PoolWorker): void {
   worker.timer = undefined;
   worker.host.expire(worker);
 }
 
-/** One worker: a loop that runs jobs, and waits idle between them in a select. */
+/** One worker: a loop that runs jobs, and waits idle between them on its job channel. */
 export class PoolWorker {
   state = W_BUSY;
   /** The job it runs, from the hand-off until the job function returns. */
   job: Job | null = null;
   readonly host: WorkerHost;
+  /** Its job channel: registered on the engine's workerPool while idle; closed when it retires. */
   readonly jobs: JobChannel;
-  readonly quit = new Chan<never>();
-  readonly cases: readonly [RecvCase<Job>, RecvCase<never>];
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
 
   constructor(host: WorkerHost) {
     this.host = host;
     this.jobs = new JobChannel(this);
-    this.cases = [recv(this.jobs), recv(this.quit)];
   }
 
   /** The worker's loop, from its first job (already assigned to `job`). */
@@ -87,12 +82,11 @@ export class PoolWorker {
       value = undefined;
       job = host.next(this);
       if (job === null && this.state === W_IDLE) {
-        // Idle: registered on workerPool by next(); wait for a job or quit.
+        // Idle: registered on workerPool by next(); wait for a job, or for
+        // the close that retires it (then the receive yields undefined).
         // Nothing of the finished job is held while waiting (job, signal and
-        // value were cleared above, and r is cleared once read).
-        let r: SelectResult<typeof this.cases> | null = await select(this.cases);
-        job = r.index === 0 && r.ok ? r.value : null;
-        r = null;
+        // value were cleared above).
+        job = (await this.jobs.recv()) ?? null;
       }
     }
   }
