@@ -92,7 +92,7 @@ import {
   type JobOptions,
   type ResolvedPoolOptions,
 } from "./options.js";
-import { quietSignal, Watches, type Canceller } from "./signals.js";
+import { OwnSignal, quietSignal, Watches, type Canceller } from "./signals.js";
 
 /** Engine states. */
 const OPEN = 0; // accepting jobs
@@ -437,9 +437,9 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     let signal: AbortSignal;
     if (this.cancellable(job)) {
       const x = extras(job, this);
-      const ctl = new AbortController();
-      x.ctl = ctl;
-      signal = ctl.signal;
+      const own = new OwnSignal();
+      x.ctl = own;
+      signal = own.lazy();
       if (x.timeout !== Infinity) x.timer = armJobTimeout(job, x.timeout);
     } else if ((job.bits & KIND) === KIND_GROUP && (job as GroupJob).group.failFast) {
       // Only its group's failure can cancel it: the group's signal is exactly that.

@@ -8,6 +8,7 @@
 import type { Timer } from "@gochan/core";
 import type { JobInfo, JobKind, JobOutcome } from "./metrics.js";
 import type { JobFunction } from "./options.js";
+import type { OwnSignal } from "./signals.js";
 
 /** Made, not yet accepted (or refused before it was). */
 export const NEW = 0;
@@ -112,8 +113,8 @@ export class JobExtras {
   signal: AbortSignal | null = null;
   /** Milliseconds from start, or Infinity. */
   timeout = Infinity;
-  /** The job's own controller, from its start while it runs, when something may cancel it. */
-  ctl: AbortController | null = null;
+  /** The job's own signal, from its start while it runs, when something may cancel it (see signals.ts). */
+  ctl: OwnSignal | null = null;
   /** The running job's timeout (core's clock, so a synctest bubble makes it virtual). */
   timer: Timer | undefined = undefined;
   /** The group.submit promise, while the job waits for queue space. */

@@ -52,6 +52,7 @@ import {
 } from "./job.js";
 import { extras } from "./job.js";
 import type { JobOutcome } from "./metrics.js";
+import type { OwnSignal } from "./signals.js";
 
 /** The outcome counters of a pool (metrics' counters besides `submitted`). */
 export class Outcomes {
@@ -88,7 +89,7 @@ export function settle(host: SettleHost, job: Job, outcome: JobOutcome, value: u
   else counts.dropped++;
   const running = job.state === RUNNING;
   host.unlink(job);
-  let ctl: AbortController | null = null;
+  let ctl: OwnSignal | null = null;
   if (running) {
     // Settled before its function returned (timeout, cancel): remembered for
     // the end event that comes when the worker is free.

@@ -3,16 +3,20 @@
  * signal a job receives.
  *
  * A job's signal aborts only for that job's own reasons: its `signal`, its
- * `timeout`, its fail-fast group failing, the pool's `signal`. A job with a
- * signal or timeout of its own, or in a pool with a signal, gets an
- * AbortController of its own when it starts. Making one costs about 4.5 us on
- * Node 20 (the AbortSignal, not the controller, is the expensive part), some
- * ten times a trivial job, so the others do not: a job of a fail-fast group
- * gets its group's signal (aborted exactly when the group fails, a reason
- * every job of the group shares), and a job that nothing can cancel gets the
- * engine's quiet signal: one signal that never aborts. A listener added to it
- * could never run, so it is not kept: job after job may listen on it without
- * anything piling up, and there is no other job it could be aborted for.
+ * `timeout`, its fail-fast group failing, the pool's `signal`. Making an
+ * AbortSignal costs about 4.5 us on Node 20 (the signal, not its controller,
+ * is the expensive part), some ten times a trivial job, so:
+ * - a job with a signal or timeout of its own, or in a pool with a signal,
+ *   gets a signal of its own ({@link OwnSignal}), but its AbortSignal is made
+ *   only when something first uses it (reads a property, adds a listener,
+ *   passes it to `fetch` or `AbortSignal.any`). A job that never looks at its
+ *   signal costs a small record and a Proxy instead;
+ * - a job of a fail-fast group gets its group's signal (aborted exactly when
+ *   the group fails, a reason every job of the group shares);
+ * - a job that nothing can cancel gets the engine's quiet signal: one signal
+ *   that never aborts. A listener added to it could never run, so it is not
+ *   kept: job after job may listen on it without anything piling up, and
+ *   there is no other job it could be aborted for.
  *
  * @internal
  * @module
@@ -98,3 +102,81 @@ export function quietSignal(): AbortSignal {
   Object.defineProperty(signal, "onabort", { get: () => null, set: ignore, configurable: true });
   return signal;
 }
+
+/**
+ * A job's own signal, made on first use. The job receives a Proxy of this
+ * record that stands for the AbortSignal: the first use of the Proxy (any
+ * property read or write, `in`, listing its keys) makes the real signal and
+ * from then on every operation goes to it, so the job sees an ordinary
+ * AbortSignal (`instanceof AbortSignal`, its listeners and `onabort`,
+ * `throwIfAborted`, Node's APIs that take a signal, `AbortSignal.any`).
+ *
+ * - Aborting before first use records the reason; the signal is then made
+ *   already aborted, with that reason (no listener can exist to miss it).
+ * - The record belongs to one job. The engine aborts it only while that job
+ *   runs, so a signal kept (or first looked at) after its job finished never
+ *   aborts. A Proxy kept without being used makes nothing until it is used.
+ */
+export class OwnSignal {
+  /** The controller of the real signal, once made. */
+  private ctl: AbortController | null = null;
+  private aborted = false;
+  private reason: unknown = undefined;
+
+  /** The signal handed to the job: a Proxy that makes the real one on first use. */
+  lazy(): AbortSignal {
+    return new Proxy(this, FORWARD) as unknown as AbortSignal;
+  }
+
+  /** The real signal, made now if it was not. */
+  real(): AbortSignal {
+    let ctl = this.ctl;
+    if (ctl === null) {
+      ctl = this.ctl = new AbortController();
+      if (this.aborted) {
+        // Before anything could listen: nothing runs.
+        ctl.abort(this.reason);
+        this.reason = undefined;
+      }
+    }
+    return ctl.signal;
+  }
+
+  /** Aborts the signal (its listeners run now, if it was made). */
+  abort(reason: unknown): void {
+    if (this.ctl !== null) {
+      this.ctl.abort(reason);
+    } else if (!this.aborted) {
+      this.aborted = true;
+      this.reason = reason;
+    }
+  }
+
+  /** util.inspect (console.log) of the job's signal shows the real signal. */
+  [Symbol.for("nodejs.util.inspect.custom")](depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    return inspect(this.real(), options);
+  }
+}
+
+/**
+ * Every trap goes to the real signal, with the real signal as the receiver
+ * (its getters check what `this` is). Methods called on the Proxy run with
+ * the Proxy as `this`, and reach the real signal's internals through these
+ * same traps.
+ */
+const FORWARD: ProxyHandler<OwnSignal> = {
+  get: (own, key) => {
+    const signal = own.real();
+    return Reflect.get(signal, key, signal) as unknown;
+  },
+  set: (own, key, value) => {
+    const signal = own.real();
+    return Reflect.set(signal, key, value, signal);
+  },
+  has: (own, key) => Reflect.has(own.real(), key),
+  deleteProperty: (own, key) => Reflect.deleteProperty(own.real(), key),
+  defineProperty: (own, key, descriptor) => Reflect.defineProperty(own.real(), key, descriptor),
+  getOwnPropertyDescriptor: (own, key) => Reflect.getOwnPropertyDescriptor(own.real(), key),
+  ownKeys: (own) => Reflect.ownKeys(own.real()),
+  getPrototypeOf: (own) => Reflect.getPrototypeOf(own.real()),
+};

@@ -4,7 +4,8 @@
  * another job on the same worker never reaches it, however it kept the signal
  * (stored, or derived with AbortSignal.any).
  */
-import { describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Pool } from "@gochan/pool";
 import { deferred, settle } from "./helpers.js";
 
@@ -109,5 +110,98 @@ describe("the jobs of a fail-fast group", () => {
     await expect(group.wait()).rejects.toThrow("boom");
     expect(cancelledWhenAborted).toBe(1);
     await pool.stop();
+  });
+});
+
+describe("a job's own signal is made when something first uses it", () => {
+  /** Counts the AbortSignals made through AbortController (the signal is the costly part). */
+  function countSignals(): { readonly made: number } {
+    const counter = { made: 0 };
+    const Real = globalThis.AbortController;
+    class Counting extends Real {
+      override get signal(): AbortSignal {
+        counter.made++;
+        return super.signal;
+      }
+    }
+    vi.stubGlobal("AbortController", Counting);
+    return counter;
+  }
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it("jobs of a pool with a signal that never touch theirs make none; jobs that do make one each", async () => {
+    const shutdown = new AbortController();
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 100, signal: shutdown.signal });
+    const counter = countSignals();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => pool.submit(() => i)));
+    expect(counter.made).toBe(0);
+    const seen = await Promise.all(Array.from({ length: 10 }, () => pool.submit((signal) => signal.aborted)));
+    expect(seen).toEqual(Array.from({ length: 10 }, () => false));
+    expect(counter.made).toBe(10);
+    await pool.stop();
+  });
+
+  it("is a real AbortSignal to its users: instanceof, AbortSignal.any, listeners, throwIfAborted, Node's timers", async () => {
+    const shutdown = new AbortController();
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 4, signal: shutdown.signal });
+    const reason = new Error("shutdown");
+    const seen: unknown[] = [];
+    const started = deferred();
+    const job = pool.submit(async (signal) => {
+      expect(signal).toBeInstanceOf(AbortSignal);
+      const derived = AbortSignal.any([signal]);
+      signal.addEventListener("abort", () => seen.push("listener"));
+      signal.onabort = () => seen.push("onabort");
+      signal.throwIfAborted();
+      started.resolve();
+      await sleep(60_000, undefined, { signal }).catch((e: unknown) => seen.push((e as Error).cause === reason ? "timer" : e));
+      seen.push(derived.aborted && derived.reason === reason ? "derived" : "not derived");
+      expect(() => signal.throwIfAborted()).toThrow(reason);
+      return "finished";
+    });
+    await started.promise;
+    shutdown.abort(reason);
+    await expect(job).rejects.toBe(reason);
+    await pool.stop();
+    expect(seen).toEqual(["listener", "onabort", "timer", "derived"]);
+  });
+
+  it("a job cancelled before it touched its signal finds it aborted, with the reason, when it does", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 4 });
+    const ctl = new AbortController();
+    const release = deferred();
+    let late: { aborted: boolean; reason: unknown } | null = null;
+    const job = pool.submit(async (signal) => {
+      await release.promise;
+      late = { aborted: signal.aborted, reason: signal.reason };
+    }, { signal: ctl.signal });
+    await settle();
+    ctl.abort("gone");
+    await expect(job).rejects.toBe("gone");
+    release.resolve();
+    await pool.stopAndWait();
+    expect(late).toEqual({ aborted: true, reason: "gone" });
+  });
+
+  it("a finished job's stored, untouched signal never aborts later", async () => {
+    const shutdown = new AbortController();
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 4, signal: shutdown.signal });
+    let kept: AbortSignal | null = null;
+    await pool.submit((signal) => {
+      kept = signal; // stored without reading it: its AbortSignal is not made yet
+    });
+    const release = deferred();
+    const later = pool.submit(() => release.promise).catch(() => "cancelled");
+    await settle();
+    shutdown.abort(new Error("shutdown"));
+    expect(await later).toBe("cancelled");
+    release.resolve();
+    await pool.stop();
+    const signal = kept as unknown as AbortSignal;
+    expect(signal.aborted).toBe(false);
+    const derived = AbortSignal.any([signal]);
+    expect(derived.aborted).toBe(false);
   });
 });
