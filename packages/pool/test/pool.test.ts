@@ -850,6 +850,38 @@ describe("event-loop fairness (core's policy: yieldEvery, then the time slice)",
     }
   });
 
+  it("takes core's macrotask turns, counted in getScheduling().yields, not turns of its own", async () => {
+    const saved = getScheduling();
+    configureScheduling({ yieldEvery: 16, timeSlice: 0 });
+    try {
+      const before = getScheduling().yields;
+      // 200 starts: a checkpoint every 16, each past core's spent budget.
+      await startsBeforeAMacrotask();
+      expect(getScheduling().yields - before).toBeGreaterThanOrEqual(12);
+    } finally {
+      configureScheduling({ yieldEvery: saved.yieldEvery, timeSlice: saved.timeSlice });
+    }
+  });
+
+  it("yields on the idle path too: jobs submitted one at a time, each awaited", async () => {
+    const saved = getScheduling();
+    configureScheduling({ yieldEvery: 16, timeSlice: 0 });
+    try {
+      const pool = new Pool({ maxWorkers: 2, maxQueue: 4 });
+      let starts = 0;
+      let seen = -1;
+      setImmediate(() => {
+        seen = starts;
+      });
+      for (let i = 0; i < 200; i++) await pool.submit(() => void starts++);
+      await pool.stop();
+      expect(seen).toBeGreaterThanOrEqual(0);
+      expect(seen).toBeLessThanOrEqual(16);
+    } finally {
+      configureScheduling({ yieldEvery: saved.yieldEvery, timeSlice: saved.timeSlice });
+    }
+  });
+
   it("does not yield while the time slice lasts, as core does not", async () => {
     const saved = getScheduling();
     configureScheduling({ yieldEvery: 16, timeSlice: 60_000 });
