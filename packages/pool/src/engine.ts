@@ -27,12 +27,13 @@
  *   arriving one at a time, a server's case) does not pass through the queue:
  *   the dispatcher takes the idle worker's job channel from `workerPool` and
  *   hands the job over at once. Putting it in the empty queue only to take it
- *   out again would change nothing anyone can observe, and it cost a fifth of
- *   this path.
+ *   out again would change nothing anyone can observe, and costs two channel
+ *   operations per job.
  * - The idle worker waits in one receive on its job channel, not in a select
  *   over its job channel and a quit channel: the only quit is retirement, and
- *   retiring closes the job channel (Go's `for job := range jobs`). One waiter
- *   per idle spell instead of a select's record and two waiters.
+ *   retiring closes the job channel (Go's `for job := range jobs`). One promise
+ *   per idle spell instead of a select's record and two waiters (see
+ *   job-channel.ts).
  * - Submitters blocked on a full queue wait in the engine's own FIFO rather
  *   than as senders parked on the channel: the engine needs to know
  *   synchronously which job moved into the queue (for exact metrics and for

@@ -8,7 +8,7 @@
  * Here the only quit is retirement, and retiring closes the job channel (Go's
  * `for job := range jobs`), so an idle worker waits in one receive on its job
  * channel: the dispatcher's hand-off completes that receive directly (one
- * waiter, no select to build and withdraw per job), and the close ends it.
+ * promise, no select to build and withdraw per job), and the close ends it.
  *
  * @internal
  * @module
