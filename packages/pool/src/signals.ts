@@ -104,6 +104,22 @@ export function quietSignal(): AbortSignal {
 }
 
 /**
+ * Whether a Proxy can stand for an AbortSignal on the host `globals` describes.
+ * Node's AbortSignal, and Node's APIs that take one (fetch, timers, streams,
+ * `AbortSignal.any`), are JavaScript that reads the signal's properties, which
+ * the Proxy forwards. Where AbortSignal is native (browsers, Deno, Bun), fetch
+ * and friends check an internal slot that a Proxy lacks, so there a job gets
+ * its real signal at once: slower, never wrong.
+ */
+export function proxyStandsIn(globals: object): boolean {
+  const g = globals as { process?: { versions?: { node?: unknown; bun?: unknown } }; Deno?: unknown };
+  const versions = g.process?.versions;
+  return typeof versions?.node === "string" && versions.bun === undefined && g.Deno === undefined;
+}
+
+const PROXY_STANDS_IN = proxyStandsIn(globalThis);
+
+/**
  * A job's own signal, made on first use. The job receives a Proxy of this
  * record that stands for the AbortSignal: the first use of the Proxy (any
  * property read or write, `in`, listing its keys) makes the real signal and
@@ -123,9 +139,9 @@ export class OwnSignal {
   private aborted = false;
   private reason: unknown = undefined;
 
-  /** The signal handed to the job: a Proxy that makes the real one on first use. */
+  /** The signal handed to the job: a Proxy that makes the real one on first use (the real one where a Proxy cannot stand in). */
   lazy(): AbortSignal {
-    return new Proxy(this, FORWARD) as unknown as AbortSignal;
+    return PROXY_STANDS_IN ? (new Proxy(this, FORWARD) as unknown as AbortSignal) : this.real();
   }
 
   /** The real signal, made now if it was not. */

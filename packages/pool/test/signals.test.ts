@@ -205,3 +205,14 @@ describe("a job's own signal is made when something first uses it", () => {
     expect(derived.aborted).toBe(false);
   });
 });
+
+describe("where a Proxy may stand for a job's signal", () => {
+  it("only on Node: browsers, Deno and Bun brand-check AbortSignal natively, so jobs there get the real one", async () => {
+    const { proxyStandsIn } = await import("../src/signals.js");
+    expect(proxyStandsIn(globalThis)).toBe(true); // these tests run on Node
+    expect(proxyStandsIn({ process: { versions: { node: "20.19.0" } } })).toBe(true);
+    expect(proxyStandsIn({})).toBe(false); // a browser: no process
+    expect(proxyStandsIn({ process: { versions: { node: "22.0.0" } }, Deno: {} })).toBe(false);
+    expect(proxyStandsIn({ process: { versions: { node: "22.6.0", bun: "1.2.0" } } })).toBe(false);
+  });
+});
