@@ -14,6 +14,7 @@ export interface ApiJobs {
   spinAfter(n: number): Generator<number>;
   yieldsFunction(): Generator<unknown>;
   notIterable(): number;
+  big(n: number): Generator<string>;
   bytes(n: number, fill: number): Transferred<Uint8Array>;
   keptDetached(): boolean | null;
   sum(view: Uint8Array | ArrayBuffer): number;
