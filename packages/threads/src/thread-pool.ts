@@ -519,7 +519,8 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
         args = move(args, options.transfer); // detached here, now: the caller lost them
       } catch (e) {
         reject(e);
-        if (group !== null) group.record(null, index, "failed", e);
+        if (group === null) return RESOLVED;
+        group.record(null, index, "failed", e);
         return Promise.reject(e);
       }
     }
