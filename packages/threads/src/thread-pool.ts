@@ -199,7 +199,10 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   readonly #limits: ResourceLimits | undefined;
   readonly #threads: PoolThread[] = [];
   readonly #queue: Job[] = [];
-  readonly #spaceWaiters: (() => void)[] = [];
+  /** Blocked submitters; woken with true when a queue place is promised to them. */
+  readonly #spaceWaiters: ((placed: boolean) => void)[] = [];
+  /** Queue places promised to woken submitters that have not taken them yet (they enter on a later microtask). */
+  #reserved = 0;
   /** The dispatched job of each control slot (until its thread reports on it). */
   readonly #bySlot: (Job | null)[] = new Array<Job | null>(SLOTS).fill(null);
   /** Jobs accepted and not yet settled. */
@@ -293,15 +296,11 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     const bad = this.#check("trySubmit", fn, args, options);
     if (bad !== null) throw bad;
     if (this.#stopped) throw new ThreadPoolStoppedError("trySubmit: the thread pool is stopped");
-    if (this.#queue.length >= this.#maxQueue || this.#spaceWaiters.length > 0) {
-      // A queue of 0 still accepts a job a thread can take at once.
-      if (!(this.#maxQueue === 0 && this.#spaceWaiters.length === 0 && this.#hasRoom())) {
-        const error = new ThreadQueueFullError(this.#maxQueue);
-        if (options?.signal?.aborted !== true) {
-          this.#settle(this.#make(fn, [], undefined, "submit", null, 0, ignore, ignore), "dropped", error);
-          throw error;
-        }
-      }
+    // A queue of 0 still accepts a job a thread can take at once. An aborted signal wins over a full queue (as in Pool).
+    if ((this.#spaceWaiters.length > 0 || !this.#hasSpace()) && options?.signal?.aborted !== true) {
+      const error = new ThreadQueueFullError(this.#maxQueue);
+      this.#settle(this.#make(fn, [], undefined, "submit", null, 0, ignore, ignore), "dropped", error);
+      throw error;
     }
     return new Promise((resolve, reject) => {
       this.#enqueue(this.#make(fn, args as unknown[], options, "submit", null, 0, resolve as (v: unknown) => void, reject), options);
@@ -414,7 +413,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       this.#dropping = true;
       const dropped = this.#queue.splice(0);
       for (const j of dropped) this.#settle(j, "dropped", new ThreadPoolStoppedError("the thread pool was stopped before the job ran"));
-      for (const w of this.#spaceWaiters.splice(0)) w();
+      for (const w of this.#spaceWaiters.splice(0)) w(false);
     }
     return this.#finish();
   }
@@ -526,16 +525,17 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     }
     const job = this.#make(fn, args, options, kind, group, index, resolve, reject);
     made?.(job);
-    if (this.#queue.length < this.#maxQueue && this.#spaceWaiters.length === 0) return this.#admitted(job, this.#enqueue(job, options));
+    if (this.#spaceWaiters.length === 0 && this.#hasSpace()) return this.#admitted(job, this.#enqueue(job, options));
     const signal = options?.signal;
-    return new Promise<void>((wake) => {
+    return new Promise<boolean>((wake) => {
       this.#spaceWaiters.push(wake);
       if (signal === undefined) return;
       if (signal.aborted) return void this.#withdrawWaiting(job, wake, signal.reason);
       job.signal = signal;
       job.onAbort = (): void => this.#withdrawWaiting(job, wake, signal.reason);
       signal.addEventListener("abort", job.onAbort, { once: true });
-    }).then(() => {
+    }).then((placed) => {
+      if (placed) this.#reserved--; // the place is taken now, by this job or by nobody
       if (job.state === SETTLED) return this.#admitted(job, false);
       if (job.onAbort !== null) job.signal?.removeEventListener("abort", job.onAbort);
       job.signal = null;
@@ -549,11 +549,11 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   }
 
   /** A job whose signal aborted while it waited for queue space: out of the line, cancelled. */
-  #withdrawWaiting(job: Job, wake: () => void, reason: unknown): void {
+  #withdrawWaiting(job: Job, wake: (placed: boolean) => void, reason: unknown): void {
     const i = this.#spaceWaiters.indexOf(wake);
     if (i >= 0) this.#spaceWaiters.splice(i, 1);
     this.#settle(job, "cancelled", reason);
-    wake();
+    wake(false); // no effect if it was woken with a place already: that place is given back when it runs
   }
 
   /** What a group's submit learns: queued, or why not (other kinds learn it from their job). */
@@ -601,8 +601,33 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     return true;
   }
 
+  /**
+   * Whether one more job may enter the queue: below `maxQueue` counting the
+   * places promised to woken submitters, or, for a queue of 0, an empty queue
+   * and a thread that can take the job at once.
+   */
+  #hasSpace(): boolean {
+    const taken = this.#queue.length + this.#reserved;
+    return taken < this.#maxQueue || (taken === 0 && this.#hasRoom());
+  }
+
+  /** Wakes as many blocked submitters as there are places, each with a place promised. */
+  #wakeSubmitters(): void {
+    while (this.#spaceWaiters.length > 0 && this.#hasSpace()) {
+      this.#reserved++;
+      this.#spaceWaiters.shift()!(true);
+    }
+  }
+
+  /** Whether #pick would find a thread for a job now (the same rules). */
   #hasRoom(): boolean {
-    return this.#threads.length < this.#maxThreads || this.#threads.some((t) => !t.retiring && t.assigned.size < this.#depth);
+    let live = 0;
+    for (const t of this.#threads) {
+      if (t.retiring) continue;
+      live++;
+      if (!t.terminating && t.assigned.size < this.#depth) return true;
+    }
+    return live < this.#maxThreads;
   }
 
   /** Hands queued jobs to threads with room, starting threads as needed. */
@@ -639,7 +664,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
         job.timer = setTimeout(() => this.#cancel(job, new ThreadJobTimeoutError(job.fn, timeout), "failed"), timeout);
       }
     }
-    while (this.#spaceWaiters.length > 0 && this.#queue.length < this.#maxQueue) this.#spaceWaiters.shift()!();
+    this.#wakeSubmitters();
     this.#updateRefs();
     if (this.#stopped) void this.#finish();
   }
@@ -708,6 +733,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     if (job.group !== null) job.group.record(job, job.index, outcome, value);
     if (this.#onEvent !== null) this.#callouts.add(this.#emitEnd, job);
     if (job.kind === "go" && outcome === "failed") this.#callouts.add(this.#lost, job);
+    if (this.#stopped && this.#pending === 0) void this.#finish(); // the last job of a stop may settle anywhere
   }
 
   readonly #emitStart = (job: Job): void => {
