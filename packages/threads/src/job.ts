@@ -29,6 +29,8 @@ export class Job {
   kind: JobKind = "submit";
   /** Whether its thread called the job function (known once it reported, crashed or was cancelled running). */
   started = false;
+  /** Its start event was queued (a job handed to a thread again, after its thread was terminated, has one). */
+  announced = false;
   /** Its group and its index there, for a group job. */
   group: GroupCore | null = null;
   index = 0;

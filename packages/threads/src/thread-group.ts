@@ -22,6 +22,8 @@ import type { JobArgs, JobName } from "./thread-pool.js";
 export interface GroupHost {
   readonly stopped: boolean;
   readonly callouts: Callouts;
+  /** The error naming a bad name, arguments or options, else null. */
+  check(fn: unknown, args: unknown, options: GroupJobOptions | undefined): Error | null;
   /** Queues a group job (waiting for space if the queue is full); resolves once queued. */
   admit(group: GroupCore, index: number, fn: string, args: unknown[], options: GroupJobOptions | undefined): Promise<void>;
   /** Settles a job of the group as cancelled with `reason`. */
@@ -87,6 +89,8 @@ export class GroupCore {
   }
 
   submit(fn: string, args: unknown[], options: GroupJobOptions | undefined): Promise<void> {
+    const bad = this.#host.check(fn, args, options);
+    if (bad !== null) throw bad; // not a job: like Pool's group.submit, refused synchronously
     const index = this.count++;
     this.#results.push(undefined);
     if (this.#failed) return Promise.reject(this.#firstError);
@@ -207,6 +211,10 @@ export class ThreadGroup<R, M extends object = Record<string, (...args: unknown[
    * Rejects if the job never gets there (its signal aborted, the pool was
    * stopped, or a fail-fast group had already failed); that outcome is also
    * part of `wait()` and of {@link ThreadGroup.size}.
+   *
+   * @throws TypeError/RangeError, synchronously, for a bad name, arguments or
+   *   options (`TransferError` for a bad transfer list); that call is not
+   *   part of the group.
    *
    * @example
    * ```ts

@@ -251,6 +251,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
         return pool.#stopped;
       },
       callouts: this.#callouts,
+      check: (fn, args, options) => this.#check("group.submit", fn, args, options),
       admit: (group, index, fn, args, options) => this.#admit(fn, args, options, "group", group, index),
       cancel: (job, reason) => this.#cancel(job, reason),
     };
@@ -658,7 +659,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       job.thread = t;
       t.assigned.add(job);
       this.#bySlot[slot] = job;
-      if (this.#onEvent !== null) this.#callouts.add(this.#emitStart, job);
+      if (this.#onEvent !== null && !job.announced) this.#announce(job);
       const timeout = (job as Job & { timeout?: number }).timeout;
       if (timeout !== undefined && job.timer === null) {
         job.timer = setTimeout(() => this.#cancel(job, new ThreadJobTimeoutError(job.fn, timeout), "failed"), timeout);
@@ -734,6 +735,11 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     if (this.#onEvent !== null) this.#callouts.add(this.#emitEnd, job);
     if (job.kind === "go" && outcome === "failed") this.#callouts.add(this.#lost, job);
     if (this.#stopped && this.#pending === 0) void this.#finish(); // the last job of a stop may settle anywhere
+  }
+
+  #announce(job: Job): void {
+    job.announced = true;
+    this.#callouts.add(this.#emitStart, job);
   }
 
   readonly #emitStart = (job: Job): void => {

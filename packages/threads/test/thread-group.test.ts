@@ -28,6 +28,9 @@ describe("ThreadPool.group", () => {
     expect(e).toBeInstanceOf(AggregateError);
     expect((e as AggregateError).errors.map((x: Error) => x.message)).toEqual(["one", "two"]);
     expect(bad.size).toBe(3);
+    expect(() => bad.submit(7 as unknown as "add", [1, 1])).toThrow(TypeError);
+    expect(() => bad.submit("add", [1, 1], { timeout: -1 })).toThrow(RangeError);
+    expect(bad.size).toBe(3); // refused input is not part of the group
     expect(bad.signal.aborted).toBe(false);
   });
 
