@@ -174,8 +174,10 @@ const SLOTS = 4096;
 
 /**
  * A pool of worker threads running the exported functions of one module,
- * with the Pool's guarantees: a bounded queue with backpressure, cancellation
- * and timeouts, a graceful stop, resizing and metrics. Arguments and results
+ * with the Pool's API and guarantees: a bounded queue with backpressure,
+ * `submit`/`trySubmit`/`go`/`group`, cancellation and timeouts (a running
+ * job's thread is terminated), a graceful stop, resizing, metrics and events,
+ * generators streamed back with `stream`, and `transfer` for ArrayBuffers. Arguments and results
  * are structured-cloned; a job's throw rejects its promise with the error and
  * its remote stack. Type it with the module: `ThreadPool<typeof import("./jobs.js")>`.
  *
