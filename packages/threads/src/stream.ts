@@ -38,21 +38,21 @@ import { STREAM_ANSWER, STREAM_ASK, STREAM_TOKEN } from "./stream-pump.js";
  */
 export interface ThreadStreamOptions {
   /** Aborting it cancels the job (withdrawn if not started, else its thread is terminated) and rejects the consumer's `next()`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Milliseconds from hand-off to a thread; then the stream rejects with ThreadJobTimeoutError. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** ArrayBuffers in `args` to move rather than copy (see `ThreadJobOptions.transfer`). */
-  transfer?: readonly ArrayBuffer[];
+  transfer?: readonly ArrayBuffer[] | undefined;
   /**
    * Values the job may run ahead of the consumer (the channel's capacity).
    * @defaultValue 16
    */
-  buffer?: number;
+  buffer?: number | undefined;
   /**
    * Bytes of shared memory for the values in flight; a larger value fails the job with ValueTooLargeError.
    * @defaultValue 65536
    */
-  bytes?: number;
+  bytes?: number | undefined;
 }
 
 /** The streams of one pool, by id, for the threads that ask for their channels. @internal */

@@ -41,11 +41,11 @@ export interface GroupHost {
  */
 export interface GroupJobOptions {
   /** Aborting it cancels this job (withdrawn if not started, else its thread is terminated). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Milliseconds from hand-off to a thread; then the job fails with ThreadJobTimeoutError. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** ArrayBuffers in `args` to move rather than copy (see `ThreadJobOptions.transfer`). */
-  transfer?: readonly ArrayBuffer[];
+  transfer?: readonly ArrayBuffer[] | undefined;
 }
 
 /**
@@ -63,7 +63,7 @@ export interface ThreadGroupOptions {
    * once; else every job runs and `wait()` rejects with an AggregateError.
    * @defaultValue false
    */
-  failFast?: boolean;
+  failFast?: boolean | undefined;
 }
 
 type Waiter = [(results: unknown[]) => void, (error: unknown) => void];
@@ -246,7 +246,7 @@ export class ThreadGroup<R, M extends object = Record<string, (...args: unknown[
    * const [three] = await group.wait({ signal: AbortSignal.timeout(10_000) });
    * ```
    */
-  wait(options?: { signal?: AbortSignal }): Promise<R[]> {
+  wait(options?: { signal?: AbortSignal | undefined }): Promise<R[]> {
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(`group.wait: signal must be an AbortSignal, got ${typeof signal}`);

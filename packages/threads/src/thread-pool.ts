@@ -79,13 +79,13 @@ export interface ThreadPoolOptions {
    * {@link JobEndEvent} when the pool is done with it: on a microtask after the
    * change, in order. It may re-enter the pool (submit, stop, abort signals).
    */
-  onEvent?: (event: ThreadPoolEvent) => void;
+  onEvent?: ((event: ThreadPoolEvent) => void) | undefined;
   /**
    * Where the failure of a `go()` job goes (and of a stream job whose consumer
    * had already stopped). Without it, the error is rethrown as an uncaught
    * exception, like an unrecovered panic: never silently lost.
    */
-  onError?: (error: unknown, job: JobInfo) => void;
+  onError?: ((error: unknown, job: JobInfo) => void) | undefined;
 }
 
 /**
@@ -100,15 +100,15 @@ export interface ThreadPoolOptions {
  */
 export interface ThreadJobOptions {
   /** Aborting it rejects the job with `signal.reason`: withdrawn if not started, else its thread is terminated. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Milliseconds from hand-off to a thread; then the job rejects with ThreadJobTimeoutError and its thread is terminated. */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * ArrayBuffers in `args` to move instead of copy: they are detached here at
    * once (as with postMessage) and copied once into shared memory; a
    * MessagePort or anything else is refused with {@link TransferError}.
    */
-  transfer?: readonly ArrayBuffer[];
+  transfer?: readonly ArrayBuffer[] | undefined;
 }
 
 /**
