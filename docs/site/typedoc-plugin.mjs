@@ -56,6 +56,10 @@ export const GROUPS = {
     "thread-exit.ts": "Shared channels",
     "select.ts": "Select",
     "thread-pool.ts": "Thread pool",
+    "thread-group.ts": "Thread pool",
+    "stream.ts": "Thread pool",
+    "transfer.ts": "Thread pool",
+    "thread-events.ts": "Metrics and events",
     "errors.ts": "Errors",
   },
   redis: {

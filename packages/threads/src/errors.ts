@@ -187,3 +187,34 @@ export class ThreadJobTimeoutError extends ThreadPoolError {
     this.timeout = timeout;
   }
 }
+
+/**
+ * Something in a `transfer` list cannot be moved to a thread: ThreadPool jobs
+ * and SharedChan values travel through shared memory, where only an
+ * ArrayBuffer can be moved (copied once into shared memory and detached on
+ * the sender's side). A MessagePort, a SharedArrayBuffer, a detached buffer
+ * or anything else is refused synchronously, naming it; nothing is sent.
+ * Hand a MessagePort over with `postMessage` or `workerData` instead.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPool, TransferError } from "@gochan/threads";
+ * const pool = new ThreadPool({ module: new URL("./jobs.js", import.meta.url) });
+ * const { port1 } = new MessageChannel();
+ * try {
+ *   void pool.submit("f", [port1], { transfer: [port1 as unknown as ArrayBuffer] });
+ * } catch (e) {
+ *   if (e instanceof TransferError) console.log(e.path); // "transfer[0]"
+ * }
+ * ```
+ */
+export class TransferError extends TypeError {
+  /** Which entry of the transfer list, as `transfer[1]`. */
+  readonly path: string;
+  /** @internal */
+  constructor(path: string, what: string) {
+    super(`cannot transfer ${path} (${what}) to a thread: only an ArrayBuffer can be moved through shared memory; hand a MessagePort over with postMessage or workerData`);
+    this.name = "TransferError";
+    this.path = path;
+  }
+}

@@ -20,5 +20,11 @@ export type { SharedSelectCase, SharedSelectResult, SharedCaseResult, SharedSele
 export { UncloneableValueError, ValueTooLargeError, WaiterLimitError } from "./errors.js";
 export { threadExited } from "./thread-exit.js";
 export { ThreadPool } from "./thread-pool.js";
-export type { ThreadPoolOptions, ThreadJobOptions, ThreadPoolMetrics, JobName, JobArgs, JobResult } from "./thread-pool.js";
-export { ThreadPoolError, ThreadQueueFullError, ThreadPoolStoppedError, ThreadCrashedError, ThreadJobTimeoutError } from "./errors.js";
+export type { ThreadPoolOptions, ThreadJobOptions, ThreadPoolMetrics, JobName, JobArgs, JobResult, StreamName, StreamYield } from "./thread-pool.js";
+export { ThreadPoolError, ThreadQueueFullError, ThreadPoolStoppedError, ThreadCrashedError, ThreadJobTimeoutError, TransferError } from "./errors.js";
+export type { ThreadPoolEvent, JobStartEvent, JobEndEvent, JobInfo, JobKind, JobOutcome } from "./thread-events.js";
+export { ThreadGroup } from "./thread-group.js";
+export type { ThreadGroupOptions, GroupJobOptions } from "./thread-group.js";
+export { ThreadStream } from "./stream.js";
+export type { ThreadStreamOptions } from "./stream.js";
+export { transfer, Transferred } from "./transfer.js";

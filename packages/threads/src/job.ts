@@ -7,6 +7,8 @@
  * @module
  */
 import type { PoolThread } from "./pool-thread.js";
+import type { JobKind, JobOutcome } from "./thread-events.js";
+import type { GroupCore } from "./thread-group.js";
 
 export const QUEUED = 0;
 export const DISPATCHED = 1;
@@ -23,6 +25,18 @@ export class Job {
   timer: ReturnType<typeof setTimeout> | null = null;
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
+  // What the API layer needs (thread-events.ts, thread-group.ts):
+  kind: JobKind = "submit";
+  /** Whether its thread called the job function (known once it reported, crashed or was cancelled running). */
+  started = false;
+  /** Its start event was queued (a job handed to a thread again, after its thread was terminated, has one). */
+  announced = false;
+  /** Its group and its index there, for a group job. */
+  group: GroupCore | null = null;
+  index = 0;
+  /** How it ended, and its error, once settled. */
+  outcome: JobOutcome | null = null;
+  error: unknown = undefined;
   private readonly resolve: (v: unknown) => void;
   private readonly reject: (e: unknown) => void;
 

@@ -10,8 +10,16 @@
  * ThreadCrashedError. Cancelling (signal, timeout) a job that has not started
  * withdraws it; cancelling a running job terminates its thread.
  *
+ * The API layer has files of its own: thread-events.ts (events, counters,
+ * the FIFO of calls into user code), thread-group.ts (`group`), stream.ts
+ * (`stream`) and transfer.ts (`transfer`). This file settles jobs in one
+ * place (#settle): it changes state and counts first, then queues the calls
+ * into user code (events, `onError`, a group's abort), which run on a
+ * microtask, after the change, in order.
+ *
  * @module
  */
+/// <reference lib="esnext.disposable" preserve="true" />
 import { availableParallelism } from "node:os";
 import type { ResourceLimits } from "node:worker_threads";
 import { ChanState } from "./chan-state.js";
@@ -19,10 +27,14 @@ import { ThreadCrashedError, ThreadJobTimeoutError, ThreadPoolStoppedError, Thre
 import { DISPATCHED, Job, QUEUED, SETTLED } from "./job.js";
 import { C_RECV, type OpCase } from "./op.js";
 import { PoolThread } from "./pool-thread.js";
-import { DONE, FAILED, SLOT_CANCELLED, SLOT_FREE, SLOT_QUEUED, type JobReport } from "./protocol.js";
+import { DONE, FAILED, SLOT_CANCELLED, SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, type JobReport } from "./protocol.js";
 import { run } from "./run.js";
 import { SharedChan } from "./shared-chan.js";
+import { StreamHub, ThreadStream, type ThreadStreamOptions } from "./stream.js";
 import { threadExited } from "./thread-exit.js";
+import { Callouts, type JobEndEvent, type JobInfo, type JobKind, type JobOutcome, type ThreadPoolEvent } from "./thread-events.js";
+import { GroupCore, ThreadGroup, type GroupHost, type GroupJobOptions, type ThreadGroupOptions } from "./thread-group.js";
+import { checkList, move, type Transferred } from "./transfer.js";
 
 /**
  * Options of a {@link ThreadPool}.
@@ -62,6 +74,18 @@ export interface ThreadPoolOptions {
   bytes?: number;
   /** Passed to each Worker: heap limits; a job exceeding them crashes its thread (ThreadCrashedError). */
   resourceLimits?: ResourceLimits;
+  /**
+   * Called with a {@link JobStartEvent} when a job is handed to a thread and a
+   * {@link JobEndEvent} when the pool is done with it: on a microtask after the
+   * change, in order. It may re-enter the pool (submit, stop, abort signals).
+   */
+  onEvent?: ((event: ThreadPoolEvent) => void) | undefined;
+  /**
+   * Where the failure of a `go()` job goes (and of a stream job whose consumer
+   * had already stopped). Without it, the error is rethrown as an uncaught
+   * exception, like an unrecovered panic: never silently lost.
+   */
+  onError?: ((error: unknown, job: JobInfo) => void) | undefined;
 }
 
 /**
@@ -76,9 +100,15 @@ export interface ThreadPoolOptions {
  */
 export interface ThreadJobOptions {
   /** Aborting it rejects the job with `signal.reason`: withdrawn if not started, else its thread is terminated. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Milliseconds from hand-off to a thread; then the job rejects with ThreadJobTimeoutError and its thread is terminated. */
-  timeout?: number;
+  timeout?: number | undefined;
+  /**
+   * ArrayBuffers in `args` to move instead of copy: they are detached here at
+   * once (as with postMessage) and copied once into shared memory; a
+   * MessagePort or anything else is refused with {@link TransferError}.
+   */
+  transfer?: readonly ArrayBuffer[] | undefined;
 }
 
 /**
@@ -92,16 +122,32 @@ export interface ThreadJobOptions {
  * ```
  */
 export interface ThreadPoolMetrics {
+  /** The current thread limit (changes with `resize`). */
+  maxThreads: number;
+  /** The queue's capacity. */
+  maxQueue: number;
   /** Threads alive (starting, working or idle). */
   threads: number;
+  /** Live threads holding no job. */
+  idle: number;
   /** Jobs waiting in the queue. */
   queued: number;
+  /** Submitters waiting for queue space (`submit`, `go`, `group.submit`, `stream` on a full queue). */
+  blockedSubmitters: number;
   /** Jobs handed to threads and not yet settled. */
   running: number;
-  /** Jobs that resolved. */
-  completed: number;
-  /** Jobs that rejected (throw, crash, timeout, cancel). */
+  /** Jobs given to the pool, including `trySubmit` calls refused because the queue was full. */
+  submitted: number;
+  /** Jobs that ran and returned. */
+  succeeded: number;
+  /** Jobs that ran and threw, timed out, or whose thread crashed (or whose arguments could not cross). */
   failed: number;
+  /** Jobs cancelled by their signal or a fail-fast group, wherever they were. */
+  cancelled: number;
+  /** Jobs not run: refused by a full queue (`trySubmit`) or dropped by `stop()`. */
+  dropped: number;
+  /** `succeeded + failed`. Once drained, `succeeded + failed + cancelled + dropped === submitted`. */
+  completed: number;
   /** Threads that exited unexpectedly and were replaced. */
   crashed: number;
 }
@@ -110,15 +156,28 @@ export interface ThreadPoolMetrics {
 export type JobName<M> = { [K in keyof M]: M[K] extends (...args: never[]) => unknown ? K : never }[keyof M] & string;
 /** The parameters of job `K` of `M`. */
 export type JobArgs<M, K extends keyof M> = M[K] extends (...args: infer A) => unknown ? A : never;
-/** The resolved result of job `K` of `M`. */
-export type JobResult<M, K extends keyof M> = M[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
+/** The resolved result of job `K` of `M` (the value inside a {@link Transferred}). */
+export type JobResult<M, K extends keyof M> = M[K] extends (...args: never[]) => infer R ? (Awaited<R> extends Transferred<infer T> ? T : Awaited<R>) : never;
+/** The names of `M`'s exported functions that return an iterable (generators): what `stream` runs. */
+export type StreamName<M> = {
+  [K in keyof M]: M[K] extends (...args: never[]) => Iterable<unknown> | AsyncIterable<unknown> | PromiseLike<Iterable<unknown> | AsyncIterable<unknown>> ? K : never;
+}[keyof M] &
+  string;
+/** What job `K` of `M` yields. */
+export type StreamYield<M, K extends keyof M> = M[K] extends (...args: never[]) => infer R
+  ? Awaited<R> extends AsyncIterable<infer Y> | Iterable<infer Y>
+    ? Y
+    : never
+  : never;
 
 const SLOTS = 4096;
 
 /**
  * A pool of worker threads running the exported functions of one module,
- * with the Pool's guarantees: a bounded queue with backpressure, cancellation
- * and timeouts, a graceful stop, resizing and metrics. Arguments and results
+ * with the Pool's API and guarantees: a bounded queue with backpressure,
+ * `submit`/`trySubmit`/`go`/`group`, cancellation and timeouts (a running
+ * job's thread is terminated), a graceful stop, resizing, metrics and events,
+ * generators streamed back with `stream`, and `transfer` for ArrayBuffers. Arguments and results
  * are structured-cloned; a job's throw rejects its promise with the error and
  * its remote stack. Type it with the module: `ThreadPool<typeof import("./jobs.js")>`.
  *
@@ -142,7 +201,10 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   readonly #limits: ResourceLimits | undefined;
   readonly #threads: PoolThread[] = [];
   readonly #queue: Job[] = [];
-  readonly #spaceWaiters: (() => void)[] = [];
+  /** Blocked submitters; woken with true when a queue place is promised to them. */
+  readonly #spaceWaiters: ((placed: boolean) => void)[] = [];
+  /** Queue places promised to woken submitters that have not taken them yet (they enter on a later microtask). */
+  #reserved = 0;
   /** The dispatched job of each control slot (until its thread reports on it). */
   readonly #bySlot: (Job | null)[] = new Array<Job | null>(SLOTS).fill(null);
   /** Jobs accepted and not yet settled. */
@@ -154,13 +216,24 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   readonly #resultChans: ChanState[];
   #nextId = 1;
   #stopped = false;
+  /** stop() was called: jobs still waiting for queue space are dropped, not admitted. */
+  #dropping = false;
   #draining = false;
   #stopDone: Promise<void> | null = null;
   #stopResolve: (() => void) | null = null;
   #reffed = true;
-  #completed = 0;
+  #submitted = 0;
+  #succeeded = 0;
   #failed = 0;
+  #cancelled = 0;
+  #dropped = 0;
   #crashed = 0;
+  readonly #onEvent: ((event: ThreadPoolEvent) => void) | null;
+  readonly #onError: ((error: unknown, job: JobInfo) => void) | null;
+  /** Calls into user code, run after the change that owes them. */
+  readonly #callouts = new Callouts();
+  readonly #streams = new StreamHub();
+  readonly #host: GroupHost;
 
   /**
    * @throws RangeError naming the value for a bad option.
@@ -172,6 +245,18 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     this.#depth = positive("depth", options.depth ?? 8);
     this.#bytes = positive("bytes", options.bytes ?? 1 << 20);
     this.#limits = options.resourceLimits;
+    this.#onEvent = hook("onEvent", options.onEvent);
+    this.#onError = hook("onError", options.onError);
+    const pool = this; // the host reaches private members
+    this.#host = {
+      get stopped(): boolean {
+        return pool.#stopped;
+      },
+      callouts: this.#callouts,
+      check: (fn, args, options) => this.#check("group.submit", fn, args, options),
+      admit: (group, index, fn, args, options) => this.#admit(fn, args, options, "group", group, index),
+      cancel: (job, reason) => this.#cancel(job, reason),
+    };
     for (let i = SLOTS - 1; i >= 0; i--) this.#freeSlots.push(i);
     this.#results = new SharedChan<JobReport>(1024, { bytes: 4 * this.#bytes, waiters: 256 });
     const st = this.#results._state;
@@ -197,24 +282,127 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
    * signal's reason, or ThreadPoolStoppedError.
    */
   submit<K extends JobName<M>>(fn: K, args: JobArgs<M, K>, options?: ThreadJobOptions): Promise<JobResult<M, K>> {
+    const bad = this.#check("submit", fn, args, options);
+    if (bad !== null) return Promise.reject(bad);
     if (this.#stopped) return Promise.reject(new ThreadPoolStoppedError("submit: the thread pool is stopped"));
-    if (this.#queue.length < this.#maxQueue && this.#spaceWaiters.length === 0) return this.#enqueue(fn, args, options);
-    return new Promise<void>((resolve) => this.#spaceWaiters.push(resolve)).then(() =>
-      this.#stopped ? Promise.reject(new ThreadPoolStoppedError("submit: the thread pool is stopped")) : this.#enqueue(fn, args, options),
-    );
+    return new Promise((resolve, reject) => {
+      void this.#admit(fn, args as unknown[], options, "submit", null, 0, resolve as (v: unknown) => void, reject);
+    });
   }
 
   /**
    * Like {@link ThreadPool.submit}, but throws ThreadQueueFullError at once
-   * (synchronously) instead of waiting for queue space.
+   * (synchronously) instead of waiting for queue space; the refused job counts
+   * as submitted and dropped.
    */
   trySubmit<K extends JobName<M>>(fn: K, args: JobArgs<M, K>, options?: ThreadJobOptions): Promise<JobResult<M, K>> {
+    const bad = this.#check("trySubmit", fn, args, options);
+    if (bad !== null) throw bad;
     if (this.#stopped) throw new ThreadPoolStoppedError("trySubmit: the thread pool is stopped");
-    if (this.#queue.length >= this.#maxQueue || this.#spaceWaiters.length > 0) {
-      // A queue of 0 still accepts a job a thread can take at once.
-      if (!(this.#maxQueue === 0 && this.#spaceWaiters.length === 0 && this.#hasRoom())) throw new ThreadQueueFullError(this.#maxQueue);
+    // A queue of 0 still accepts a job a thread can take at once. An aborted signal wins over a full queue (as in Pool).
+    if ((this.#spaceWaiters.length > 0 || !this.#hasSpace()) && options?.signal?.aborted !== true) {
+      const error = new ThreadQueueFullError(this.#maxQueue);
+      this.#settle(this.#make(fn, [], undefined, "submit", null, 0, ignore, ignore), "dropped", error);
+      throw error;
     }
-    return this.#enqueue(fn, args, options);
+    return new Promise((resolve, reject) => {
+      this.#enqueue(this.#make(fn, args as unknown[], options, "submit", null, 0, resolve as (v: unknown) => void, reject), options);
+    });
+  }
+
+  /**
+   * Fire and forget, like Go's `go` statement: runs the job and returns
+   * nothing. If the queue is full the job waits for space (the caller does
+   * not). A failure (throw, crash, timeout) goes to the `onError` option, or
+   * without one is rethrown as an uncaught exception: never silently lost.
+   * Cancelled and dropped `go` jobs are counted, not reported.
+   *
+   * @throws ThreadPoolStoppedError if the pool is stopped; TypeError/RangeError
+   *   for a bad name, arguments or options.
+   *
+   * @example
+   * ```ts
+   * import { ThreadPool } from "@gochan/threads";
+   * const pool = new ThreadPool({
+   *   module: new URL("./jobs.js", import.meta.url),
+   *   onError: (error, job) => console.error(`job ${job.id} (${job.fn}) failed`, error),
+   * });
+   * pool.go("reindex", ["users"]);
+   * await pool.stopAndWait(); // it ran
+   * ```
+   */
+  go<K extends JobName<M>>(fn: K, args: JobArgs<M, K>, options?: ThreadJobOptions): void {
+    const bad = this.#check("go", fn, args, options);
+    if (bad !== null) throw bad;
+    if (this.#stopped) throw new ThreadPoolStoppedError("go: the thread pool is stopped");
+    void this.#admit(fn, args as unknown[], options, "go", null, 0);
+  }
+
+  /**
+   * Makes a {@link ThreadGroup}: a batch of jobs on this pool whose `wait()`
+   * returns their results in submission order; fail-fast or collecting every
+   * error.
+   *
+   * @throws TypeError for a `failFast` that is not a boolean.
+   *
+   * @example
+   * ```ts
+   * import { ThreadPool } from "@gochan/threads";
+   * const pool = new ThreadPool<{ add(a: number, b: number): number }>({ module: new URL("./jobs.js", import.meta.url) });
+   * const group = pool.group<number>();
+   * for (let i = 0; i < 10; i++) await group.submit("add", [i, i]);
+   * const evens = await group.wait();
+   * ```
+   */
+  group<R = unknown>(options?: ThreadGroupOptions): ThreadGroup<R, M> {
+    const failFast = options?.failFast;
+    if (failFast !== undefined && typeof failFast !== "boolean") {
+      throw new TypeError(`group: failFast must be a boolean, got ${String(failFast)} (${typeof failFast})`);
+    }
+    return new ThreadGroup<R, M>(new GroupCore(this.#host, failFast === true));
+  }
+
+  /**
+   * Runs generator (or iterable-returning function) `fn` of the module on a
+   * thread and returns what it yields as an AsyncIterable with backpressure
+   * (a bounded SharedChan of `buffer` places): see {@link ThreadStream}. Waits
+   * for queue space like `submit`.
+   *
+   * @throws ThreadPoolStoppedError if the pool is stopped; TypeError/RangeError
+   *   for a bad name, arguments or options.
+   *
+   * @example
+   * ```ts
+   * import { ThreadPool } from "@gochan/threads";
+   * // jobs.ts: export function* lines(path: string) { ... yield line ... }
+   * const pool = new ThreadPool<{ lines(path: string): Generator<string> }>({ module: new URL("./jobs.js", import.meta.url) });
+   * for await (const line of pool.stream("lines", ["/var/log/app.log"], { buffer: 64 })) console.log(line);
+   * ```
+   */
+  stream<K extends StreamName<M>>(fn: K, args: JobArgs<M, K>, options?: ThreadStreamOptions): ThreadStream<StreamYield<M, K>>;
+  stream<Y>(fn: string, args: unknown[], options?: ThreadStreamOptions): ThreadStream<Y>;
+  stream(fn: string, args: unknown[], options?: ThreadStreamOptions): ThreadStream<unknown> {
+    const bad = this.#check("stream", fn, args, options);
+    if (bad !== null) throw bad;
+    const buffer = nonNegative("buffer", options?.buffer ?? 16);
+    const bytes = positive("bytes", options?.bytes ?? 65536);
+    if (this.#stopped) throw new ThreadPoolStoppedError("stream: the thread pool is stopped");
+    const [id, ch] = this.#streams.open(buffer, bytes);
+    let job: Job | null = null;
+    let stream: ThreadStream<unknown> | null = null;
+    const result = new Promise<unknown>((resolve, reject) => {
+      void this.#admit(fn, [...args, this.#streams.token(id)], options, "stream", null, 0, resolve, reject, (j) => {
+        job = j;
+      });
+    });
+    const end = (): void => this.#streams.end(id);
+    void result.then(end, (e: unknown) => {
+      end();
+      // The consumer stopped before reading the outcome: report the failure like go()'s.
+      if (stream !== null && stream.abandoned && job !== null && job.outcome === "failed") this.#callouts.add(this.#lost, job);
+    });
+    stream = new ThreadStream<unknown>(ch, result, end, options?.signal);
+    return stream;
   }
 
   /**
@@ -223,22 +411,41 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
    * threads finish; then the threads exit. Resolves when they have.
    */
   stop(): Promise<void> {
-    if (!this.#stopped) {
+    if (!this.#dropping) {
       this.#stopped = true;
+      this.#dropping = true;
       const dropped = this.#queue.splice(0);
-      for (const j of dropped) this.#settle(j, false, new ThreadPoolStoppedError("the thread pool was stopped before the job ran"));
-      for (const w of this.#spaceWaiters.splice(0)) w();
+      for (const j of dropped) this.#settle(j, "dropped", new ThreadPoolStoppedError("the thread pool was stopped before the job ran"));
+      for (const w of this.#spaceWaiters.splice(0)) w(false);
     }
     return this.#finish();
   }
 
-  /** Stops accepting jobs, runs every queued job, then lets the threads exit. */
+  /**
+   * Stops accepting jobs, runs every job already accepted (queued, or waiting
+   * for queue space), then lets the threads exit. A later `stop()` turns the
+   * drain into a stop.
+   */
   stopAndWait(): Promise<void> {
-    if (!this.#stopped) {
-      this.#stopped = true;
-      for (const w of this.#spaceWaiters.splice(0)) w();
-    }
+    this.#stopped = true;
     return this.#finish();
+  }
+
+  /**
+   * `await using pool = new ThreadPool(...)` drains and stops the pool when
+   * the scope ends, like Go's `defer`: the same as {@link ThreadPool.stopAndWait}.
+   *
+   * @example
+   * ```ts
+   * import { ThreadPool } from "@gochan/threads";
+   * async function hashAll(files: string[]): Promise<void> {
+   *   await using pool = new ThreadPool({ module: new URL("./jobs.js", import.meta.url) });
+   *   for (const f of files) pool.go("hashFile", [f]);
+   * } // every job has run and every thread exited here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stopAndWait();
   }
 
   /** Changes the thread limit; extra threads finish what they hold and exit. */
@@ -249,45 +456,181 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     this.#dispatch();
   }
 
-  /** Counters and current state. */
+  /** Counters and current state (see {@link ThreadPoolMetrics}). */
   metrics(): ThreadPoolMetrics {
     let running = 0;
-    for (const t of this.#threads) running += t.assigned.size;
+    let idle = 0;
+    for (const t of this.#threads) {
+      running += t.assigned.size;
+      if (t.assigned.size === 0 && !t.retiring) idle++;
+    }
     return {
+      maxThreads: this.#maxThreads,
+      maxQueue: this.#maxQueue,
       threads: this.#threads.length,
+      idle,
       queued: this.#queue.length,
+      blockedSubmitters: this.#spaceWaiters.length,
       running,
-      completed: this.#completed,
+      submitted: this.#submitted,
+      succeeded: this.#succeeded,
       failed: this.#failed,
+      cancelled: this.#cancelled,
+      dropped: this.#dropped,
+      completed: this.#succeeded + this.#failed,
       crashed: this.#crashed,
     };
   }
 
-  #enqueue<R>(fn: string, args: unknown, options: ThreadJobOptions | undefined): Promise<R> {
-    if (typeof fn !== "string") return Promise.reject(new TypeError(`submit: fn must be the name of an exported function, got ${typeof fn}`));
-    if (!Array.isArray(args)) return Promise.reject(new TypeError(`submit: args must be an array, got ${typeof args}`));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+  /** Bad input to submit/trySubmit/go/stream: the error naming it, else null. */
+  #check(where: string, fn: unknown, args: unknown, options: ThreadJobOptions | undefined): Error | null {
+    if (typeof fn !== "string") return new TypeError(`${where}: fn must be the name of an exported function, got ${typeof fn}`);
+    if (!Array.isArray(args)) return new TypeError(`${where}: args must be an array, got ${typeof args}`);
     const timeout = options?.timeout;
-    if (timeout !== undefined && !(timeout > 0)) return Promise.reject(new RangeError(`submit: timeout must be a positive number of ms, got ${timeout}`));
-    let job!: Job;
-    const p = new Promise<R>((resolve, reject) => {
-      job = new Job(this.#nextId++, fn, args as unknown[], resolve as (v: unknown) => void, reject);
+    if (timeout !== undefined && !(timeout > 0)) return new RangeError(`${where}: timeout must be a positive number of ms, got ${timeout}`);
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) return new TypeError(`${where}: signal must be an AbortSignal, got ${typeof signal}`);
+    if (options?.transfer !== undefined) {
+      try {
+        checkList(options.transfer);
+      } catch (e) {
+        return e as Error;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Admits a checked job: into the queue now if there is room, else once
+   * there is (or dropped if `stop()` comes first). Resolves once it is queued;
+   * rejects with why it never was (for a group's submit).
+   */
+  #admit(
+    fn: string,
+    args: unknown[],
+    options: ThreadJobOptions | undefined,
+    kind: JobKind,
+    group: GroupCore | null,
+    index: number,
+    resolve: (v: unknown) => void = ignore,
+    reject: (e: unknown) => void = ignore,
+    made?: (job: Job) => void,
+  ): Promise<void> {
+    if (options?.transfer !== undefined && options.transfer.length > 0) {
+      try {
+        args = move(args, options.transfer); // detached here, now: the caller lost them
+      } catch (e) {
+        reject(e);
+        if (group === null) return RESOLVED;
+        group.record(null, index, "failed", e);
+        return Promise.reject(e);
+      }
+    }
+    const job = this.#make(fn, args, options, kind, group, index, resolve, reject);
+    made?.(job);
+    if (this.#spaceWaiters.length === 0 && this.#hasSpace()) return this.#admitted(job, this.#enqueue(job, options));
+    const signal = options?.signal;
+    return new Promise<boolean>((wake) => {
+      this.#spaceWaiters.push(wake);
+      if (signal === undefined) return;
+      if (signal.aborted) return void this.#withdrawWaiting(job, wake, signal.reason);
+      job.signal = signal;
+      job.onAbort = (): void => this.#withdrawWaiting(job, wake, signal.reason);
+      signal.addEventListener("abort", job.onAbort, { once: true });
+    }).then((placed) => {
+      if (placed) this.#reserved--; // the place is taken now, by this job or by nobody
+      if (job.state === SETTLED) return this.#admitted(job, false);
+      if (job.onAbort !== null) job.signal?.removeEventListener("abort", job.onAbort);
+      job.signal = null;
+      job.onAbort = null;
+      if (this.#dropping) {
+        this.#settle(job, "dropped", new ThreadPoolStoppedError("the thread pool was stopped before the job ran"));
+        return this.#admitted(job, false);
+      }
+      return this.#admitted(job, this.#enqueue(job, options));
     });
+  }
+
+  /** A job whose signal aborted while it waited for queue space: out of the line, cancelled. */
+  #withdrawWaiting(job: Job, wake: (placed: boolean) => void, reason: unknown): void {
+    const i = this.#spaceWaiters.indexOf(wake);
+    if (i >= 0) this.#spaceWaiters.splice(i, 1);
+    this.#settle(job, "cancelled", reason);
+    wake(false); // no effect if it was woken with a place already: that place is given back when it runs
+  }
+
+  /** What a group's submit learns: queued, or why not (other kinds learn it from their job). */
+  #admitted(job: Job, queued: boolean): Promise<void> {
+    return queued || job.group === null || job.outcome === "succeeded" ? RESOLVED : Promise.reject(job.error);
+  }
+
+  #make(
+    fn: string,
+    args: unknown[],
+    options: ThreadJobOptions | undefined,
+    kind: JobKind,
+    group: GroupCore | null,
+    index: number,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+  ): Job {
+    const job = new Job(this.#nextId++, fn, args, resolve, reject);
+    job.kind = kind;
+    if (group !== null) {
+      job.group = group;
+      job.index = index;
+      group.joined(job);
+    }
+    if (options?.timeout !== undefined) (job as Job & { timeout?: number }).timeout = options.timeout;
+    this.#submitted++;
     this.#pending++;
+    return job;
+  }
+
+  /** Puts a made job in the queue; false if its signal was already aborted (it is settled as cancelled). */
+  #enqueue(job: Job, options: ThreadJobOptions | undefined): boolean {
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      this.#settle(job, "cancelled", signal.reason);
+      return false;
+    }
     if (signal !== undefined) {
       job.signal = signal;
       job.onAbort = (): void => this.#cancel(job, signal.reason);
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
-    if (timeout !== undefined) (job as Job & { timeout?: number }).timeout = timeout;
     this.#queue.push(job);
     this.#dispatch();
-    return p;
+    return true;
   }
 
+  /**
+   * Whether one more job may enter the queue: below `maxQueue` counting the
+   * places promised to woken submitters, or, for a queue of 0, an empty queue
+   * and a thread that can take the job at once.
+   */
+  #hasSpace(): boolean {
+    const taken = this.#queue.length + this.#reserved;
+    return taken < this.#maxQueue || (taken === 0 && this.#hasRoom());
+  }
+
+  /** Wakes as many blocked submitters as there are places, each with a place promised. */
+  #wakeSubmitters(): void {
+    while (this.#spaceWaiters.length > 0 && this.#hasSpace()) {
+      this.#reserved++;
+      this.#spaceWaiters.shift()!(true);
+    }
+  }
+
+  /** Whether #pick would find a thread for a job now (the same rules). */
   #hasRoom(): boolean {
-    return this.#threads.length < this.#maxThreads || this.#threads.some((t) => !t.retiring && t.assigned.size < this.#depth);
+    let live = 0;
+    for (const t of this.#threads) {
+      if (t.retiring) continue;
+      live++;
+      if (!t.terminating && t.assigned.size < this.#depth) return true;
+    }
+    return live < this.#maxThreads;
   }
 
   /** Hands queued jobs to threads with room, starting threads as needed. */
@@ -305,7 +648,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       } catch (e) {
         this.#freeSlot(slot);
         this.#queue.shift();
-        this.#settle(job, false, e); // arguments that cannot cross
+        this.#settle(job, "failed", e); // arguments that cannot cross
         continue;
       }
       if (!sent) {
@@ -318,12 +661,13 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       job.thread = t;
       t.assigned.add(job);
       this.#bySlot[slot] = job;
+      if (this.#onEvent !== null && !job.announced) this.#announce(job);
       const timeout = (job as Job & { timeout?: number }).timeout;
       if (timeout !== undefined && job.timer === null) {
-        job.timer = setTimeout(() => this.#cancel(job, new ThreadJobTimeoutError(job.fn, timeout)), timeout);
+        job.timer = setTimeout(() => this.#cancel(job, new ThreadJobTimeoutError(job.fn, timeout), "failed"), timeout);
       }
     }
-    while (this.#spaceWaiters.length > 0 && this.#queue.length < this.#maxQueue) this.#spaceWaiters.shift()!();
+    this.#wakeSubmitters();
     this.#updateRefs();
     if (this.#stopped) void this.#finish();
   }
@@ -348,35 +692,72 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     this.#threads.push(t);
     if (!this.#reffed) t.worker.unref();
     t.worker.on("exit", (code) => this.#exited(t, code));
+    t.worker.on("message", (m: unknown) => this.#streams.answer(t.worker, m));
     return t;
   }
 
   /** Rejects a job now: withdrawn if queued or not started, else its thread is terminated. */
-  #cancel(job: Job, reason: unknown): void {
+  #cancel(job: Job, reason: unknown, outcome: JobOutcome = "cancelled"): void {
     if (job.state === SETTLED) return;
     if (job.state === QUEUED) {
       const i = this.#queue.indexOf(job);
       if (i >= 0) this.#queue.splice(i, 1);
-      this.#settle(job, false, reason);
+      this.#settle(job, outcome, reason);
       this.#dispatch();
       return;
     }
     const t = job.thread as PoolThread;
-    if (Atomics.compareExchange(this.#control, job.slot, SLOT_QUEUED, SLOT_CANCELLED) !== SLOT_QUEUED && !t.terminating) {
-      // Running: only terminating its thread stops it.
-      t.terminating = true;
-      void t.worker.terminate();
+    if (Atomics.compareExchange(this.#control, job.slot, SLOT_QUEUED, SLOT_CANCELLED) !== SLOT_QUEUED) {
+      job.started = true;
+      if (!t.terminating) {
+        // Running: only terminating its thread stops it.
+        t.terminating = true;
+        void t.worker.terminate();
+      }
     }
-    this.#settle(job, false, reason);
+    this.#settle(job, outcome, reason);
   }
 
-  #settle(job: Job, ok: boolean, value: unknown): void {
-    if (job.settle(ok, value)) {
-      this.#pending--;
-      if (ok) this.#completed++;
-      else this.#failed++;
-    }
+  /**
+   * The one place a job settles: its promise, then the counters and its
+   * group (which may cancel the group's other jobs), then the calls into user
+   * code it owes, queued to run after this change.
+   */
+  #settle(job: Job, outcome: JobOutcome, value: unknown): void {
+    const ok = outcome === "succeeded";
+    if (!job.settle(ok, value)) return;
+    job.outcome = outcome;
+    if (!ok) job.error = value;
+    this.#pending--;
+    if (ok) this.#succeeded++;
+    else if (outcome === "failed") this.#failed++;
+    else if (outcome === "cancelled") this.#cancelled++;
+    else this.#dropped++;
+    if (job.group !== null) job.group.record(job, job.index, outcome, value);
+    if (this.#onEvent !== null) this.#callouts.add(this.#emitEnd, job);
+    if (job.kind === "go" && outcome === "failed") this.#callouts.add(this.#lost, job);
+    if (this.#stopped && this.#pending === 0) void this.#finish(); // the last job of a stop may settle anywhere
   }
+
+  #announce(job: Job): void {
+    job.announced = true;
+    this.#callouts.add(this.#emitStart, job);
+  }
+
+  readonly #emitStart = (job: Job): void => {
+    this.#onEvent!({ type: "start", job: info(job) });
+  };
+
+  readonly #emitEnd = (job: Job): void => {
+    const e: JobEndEvent = job.outcome === "succeeded" ? { type: "end", job: info(job), outcome: "succeeded", started: job.started } : { type: "end", job: info(job), outcome: job.outcome!, started: job.started, error: job.error };
+    this.#onEvent!(e);
+  };
+
+  /** A failure nobody awaits (a go() job, an abandoned stream): to onError, else uncaught. */
+  readonly #lost = (job: Job): void => {
+    if (this.#onError === null) throw job.error;
+    this.#onError(job.error, info(job));
+  };
 
   #freeSlot(slot: number): void {
     Atomics.store(this.#control, slot, SLOT_FREE);
@@ -404,11 +785,12 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     if (job == null) return;
     job.thread?.assigned.delete(job);
     job.slot = -1;
-    if (status === DONE) this.#settle(job, true, payload);
+    if (status === DONE || status === FAILED) job.started ||= job.state !== SETTLED;
+    if (status === DONE) this.#settle(job, "succeeded", payload);
     else if (status === FAILED) {
       const [error, name] = payload as [unknown, string | undefined];
       if (error instanceof Error && name !== undefined && error.name !== name) error.name = name;
-      this.#settle(job, false, error);
+      this.#settle(job, "failed", error);
     }
   }
 
@@ -436,9 +818,12 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     const unexpected = !t.retiring && !t.terminating;
     if (unexpected) this.#crashed++;
     for (const job of t.assigned) {
-      if (job.slot >= 0) this.#freeSlot(job.slot);
+      if (job.slot >= 0) {
+        job.started ||= job.state !== SETTLED && Atomics.load(this.#control, job.slot) === SLOT_RUNNING;
+        this.#freeSlot(job.slot);
+      }
       job.slot = -1;
-      this.#settle(job, false, new ThreadCrashedError(job.fn, code, t.error));
+      this.#settle(job, "failed", new ThreadCrashedError(job.fn, code, t.error));
     }
     t.assigned.clear();
     this.#dispatch();
@@ -484,6 +869,20 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     }
     return this.#stopDone;
   }
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function ignore(): void {}
+
+function info(job: Job): JobInfo {
+  return { id: job.id, kind: job.kind, fn: job.fn };
+}
+
+function hook<F>(name: string, f: F | undefined): F | null {
+  if (f === undefined) return null;
+  if (typeof f !== "function") throw new TypeError(`ThreadPool: ${name} must be a function, got ${typeof f}`);
+  return f;
 }
 
 function positive(name: string, v: number): number {

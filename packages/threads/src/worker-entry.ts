@@ -7,6 +7,8 @@
 import { workerData } from "node:worker_threads";
 import { encode } from "./codec.js";
 import { SharedChan } from "./shared-chan.js";
+import { pumpStream, takeStream } from "./stream-pump.js";
+import { released } from "./transfer.js";
 import { DONE, FAILED, SKIPPED, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, type JobEnvelope, type JobReport, type ThreadData } from "./protocol.js";
 
 const data = workerData as ThreadData;
@@ -52,9 +54,11 @@ for (;;) {
   try {
     const f = mod[fn];
     if (typeof f !== "function") throw new TypeError(`the jobs module ${data.module} has no exported function "${fn}"`);
+    const stream = takeStream(args); // a stream job's values go to its channel (stream-pump.ts)
     let value = (f as (...a: unknown[]) => unknown)(...args);
+    if (stream >= 0) value = pumpStream(fn, value, stream);
     if (isThenable(value)) value = await value; // a synchronous job costs no promise hop
-    report = [id, slot, DONE, value];
+    report = [id, slot, DONE, released(value)]; // released: a transfer() result moves its buffers
     encode(report[3]); // an uncloneable result fails the job, not the thread
   } catch (e) {
     // Structured clone keeps only built-in error names: the name travels beside the error.
