@@ -139,5 +139,5 @@ describe("documentation examples", () => {
     });
     expect(located).toBe("");
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 300_000); // one tsc over every example: ~25 s of CPU, more wall time on a loaded machine
 });
