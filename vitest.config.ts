@@ -8,6 +8,7 @@ const alias = {
   // Before "@gochan/core", which would otherwise match as a prefix.
   "@gochan/core/testing": fileURLToPath(new URL("./packages/core/src/testing/index.ts", import.meta.url)),
   "@gochan/redis/testing": fileURLToPath(new URL("./packages/redis/src/testing/index.ts", import.meta.url)),
+  "@gochan/core/internal": fileURLToPath(new URL("./packages/core/src/internal/index.ts", import.meta.url)),
   "@gochan/core": src("core"),
   "@gochan/pool": src("pool"),
   "@gochan/threads": src("threads"),

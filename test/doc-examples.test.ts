@@ -114,6 +114,7 @@ describe("documentation examples", () => {
           paths: {
             "@gochan/core": pkg("core"),
             "@gochan/core/testing": [join(root, "packages", "core", "src", "testing", "index.ts")],
+            "@gochan/core/internal": [join(root, "packages", "core", "src", "internal", "index.ts")],
             "@gochan/pool": pkg("pool"),
             "@gochan/threads": pkg("threads"),
             "@gochan/redis": pkg("redis"),

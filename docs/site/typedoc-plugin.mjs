@@ -23,6 +23,7 @@ export const GROUPS = {
     "watched-chan.ts": "Channels",
     "waiter.ts": "Channels",
     "select.ts": "Select",
+    "external-select.ts": "Select",
     "timer.ts": "Timers",
     "ticker.ts": "Timers",
     "alarm.ts": "Timers",

@@ -10,7 +10,12 @@
  * - Once closed, sendq is empty forever and recvq is empty whenever the call
  *   stack is back in user code.
  * - Every waiter in a queue is live: a waiter is unlinked before it completes, and
- *   a select unlinks all its other waiters when one case fires.
+ *   a select unlinks all its other waiters when one case fires. The one
+ *   exception is a case of an external select that committed on another thread
+ *   (see waiter.ts): it declines when completed, and the operation goes on to
+ *   the next waiter, so the invariants above hold for the live waiters. A
+ *   queue may therefore look ready (`_canRecv`, `_canSend`) and then yield
+ *   nothing: `_take` and `_offer` report false, having unlinked the decliners.
  *
  * Every operation climbs the same ladder: nil channel -> another synctest
  * bubble's channel -> aborted -> closed -> hand off directly to a waiting peer ->
@@ -368,8 +373,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
         r.fail(new ThenableValueError());
         continue;
       }
-      r.complete(value, true);
-      return true;
+      if (r.complete(value, true)) return true;
     }
     const buf = this._buf;
     if (buf !== null && buf.length < this._cap) {
@@ -386,26 +390,30 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
    */
   _take(): boolean {
     const buf = this._buf;
+    let s: Waiter | null;
     if (buf !== null && buf.length > 0) {
       took = buf.shift();
       tookOk = true;
       // Buffer was full with senders waiting: the first sender's value moves to
       // the tail, so the overall order stays FIFO (checklist item 12).
-      const s = this._sendq.shift();
-      if (s !== null) {
-        buf.push(s.value as T);
-        s.value = undefined;
-        s.complete(undefined, true);
+      while ((s = this._sendq.shift()) !== null) {
+        const value = s.value;
+        if (s.complete(undefined, true)) {
+          s.value = undefined;
+          buf.push(value as T);
+          break;
+        }
       }
       return true;
     }
-    const s = this._sendq.shift();
-    if (s !== null) {
-      took = s.value;
-      tookOk = true;
-      s.value = undefined;
-      s.complete(undefined, true);
-      return true;
+    while ((s = this._sendq.shift()) !== null) {
+      const value = s.value;
+      if (s.complete(undefined, true)) {
+        s.value = undefined;
+        took = value;
+        tookOk = true;
+        return true;
+      }
     }
     if (this._closed) {
       took = this._zero;

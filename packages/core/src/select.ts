@@ -345,9 +345,11 @@ let committedBody: CaseBody<unknown> | null = null;
 
 /**
  * Commits ready case `i` (its body, if any, in `committedBody`), or returns null
- * if it is no longer ready (polling and commit see one state, so only a broken
- * invariant gets here: better a new poll than a receive reported that never
- * happened). Throws for a send on a closed channel or a rejected promise.
+ * if it is no longer ready. Polling and commit see one state, so this happens
+ * only when every waiter that made the case look ready declined (an external
+ * select's case committed on another thread, see waiter.ts): the commit has
+ * unlinked them, and a new poll sees the channel as it is.
+ * Throws for a send on a closed channel or a rejected promise.
  */
 function commit(c: AnyCase, index: number): Result | null {
   if (c instanceof RecvCase) {
@@ -394,14 +396,16 @@ class SelectOp implements Selector, Abortable {
   aprev: Abortable | null = null;
   anext: Abortable | null = null;
 
-  fire(w: Waiter, value: unknown, ok: boolean): void {
+  fire(w: Waiter, value: unknown, ok: boolean): boolean {
     this.finish();
     wake(this.resolve as (v: unknown) => void, { index: w.index, value, ok });
+    return true;
   }
 
-  fail(_w: Waiter, error: unknown): void {
+  fail(_w: Waiter, error: unknown): boolean {
     this.finish();
     wake(this.reject as (r: unknown) => void, error);
+    return true;
   }
 
   /** The select's own AbortSignal fired: withdraw every case. */

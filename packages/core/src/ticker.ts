@@ -88,13 +88,15 @@ class TickerCore implements Selector, Watcher {
   }
 
   /** Selector: a receiver took the parked tick. */
-  fire(): void {
+  fire(): boolean {
     this.pending = null;
+    return true;
   }
 
   /** Selector: the channel was closed under the parked tick (only by misuse). */
-  fail(): void {
+  fail(): boolean {
     this.pending = null;
+    return true;
   }
 
   watched(): void {

@@ -85,14 +85,15 @@ class TimerCore implements Selector, Watcher {
   }
 
   /** Selector: a receiver took the parked value; the timer has now expired. */
-  fire(): void {
+  fire(): boolean {
     this.pending = null;
     this.state = IDLE;
+    return true;
   }
 
   /** Selector: the channel was closed under the parked value (only by misuse). */
-  fail(): void {
-    this.fire();
+  fail(): boolean {
+    return this.fire();
   }
 
   watched(): void {

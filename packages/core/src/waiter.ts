@@ -9,6 +9,14 @@
  * is unlinked *before* it is completed, so no channel ever sees a waiter whose
  * operation has already committed, and a later close cannot reinterpret it.
  *
+ * One exception, and how it is made safe: a case of an external select (one
+ * implemented outside core, see external-select.ts) may be committed elsewhere,
+ * on another thread, that cannot unlink it from this thread's queues. Such a
+ * waiter stays linked until its select withdraws it, and *declines* when it is
+ * completed: `complete` and `fail` return false, and the channel operation
+ * that unlinked it goes on to the next waiter as if it had never been there.
+ * Core's own waiters never decline.
+ *
  * @internal
  * @module
  */
@@ -56,12 +64,16 @@ export interface ReceivedZero<Z> {
  */
 export type Received<T, Z = undefined> = ReceivedValue<T> | ReceivedZero<Z>;
 
-/** The select a case waiter belongs to. */
+/**
+ * The select a case waiter belongs to. Both methods return whether the case
+ * committed: core's own selects always do; an external select declines (false)
+ * a case it has already committed elsewhere (see external-select.ts).
+ */
 export interface Selector {
-  /** The case of waiter `w` committed with (value, ok). */
-  fire(w: Waiter, value: unknown, ok: boolean): void;
-  /** The case of waiter `w` committed by failing (send on a closed channel, a rejected promise). */
-  fail(w: Waiter, error: unknown): void;
+  /** The case of waiter `w` commits with (value, ok), unless declined. */
+  fire(w: Waiter, value: unknown, ok: boolean): boolean;
+  /** The case of waiter `w` commits by failing (send on a closed channel, a rejected promise), unless declined. */
+  fail(w: Waiter, error: unknown): boolean;
 }
 
 type Resolve = (value: unknown) => void;
@@ -122,24 +134,24 @@ export class Waiter implements Abortable {
     this.index = index;
   }
 
-  /** The operation committed successfully: deliver (value, ok). */
-  complete(value: unknown, ok: boolean): void {
-    if (this.sel !== null) {
-      this.sel.fire(this, value, ok);
-      return;
-    }
+  /**
+   * The operation commits successfully: deliver (value, ok). False only if the
+   * waiter declined (an external select's case that committed elsewhere): the
+   * caller then goes on as if this waiter had not been queued.
+   */
+  complete(value: unknown, ok: boolean): boolean {
+    if (this.sel !== null) return this.sel.fire(this, value, ok);
     this.settle();
     wake(this.resolve as Resolve, shape(this.mode, value, ok));
+    return true;
   }
 
-  /** The operation committed by failing (a blocked sender on close). */
-  fail(error: unknown): void {
-    if (this.sel !== null) {
-      this.sel.fail(this, error);
-      return;
-    }
+  /** The operation commits by failing (a blocked sender on close); false if declined, as for `complete`. */
+  fail(error: unknown): boolean {
+    if (this.sel !== null) return this.sel.fail(this, error);
     this.settle();
     wake(this.reject as Reject, error);
+    return true;
   }
 
   /** Listens for abort on `signal`, sharing the signal's one listener. */
