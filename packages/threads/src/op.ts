@@ -13,17 +13,29 @@
  * case settling, ring space freed, another thread's death); it then re-polls
  * under all its locks, where no peer can commit it concurrently.
  *
- * Invariant: the slot's state changes only under a lock of one of the
- * operation's channels (peers) or under all of them (the owner), so a case
- * commits exactly once, and the owner withdraws every entry before it frees
- * its slot.
+ * Local cases (a core `Chan` of this thread, through `@gochan/core/internal`)
+ * are polled and committed with the shared ones, under the same locks, and
+ * parked as core waiters whose {@link Op.fire} commits the slot with the same
+ * CAS a shared peer uses. A local case whose slot a shared peer already fired
+ * declines, and its core channel goes on to its next waiter. A select with
+ * local cases and no shared channel takes a slot in this thread's domain.
+ *
+ * Invariants:
+ * - The slot's state moves WAITING -> FIRED only by compare-and-swap: a shared
+ *   peer does it under the lock of one of the operation's channels, a local
+ *   peer on the owner's thread (which then holds no lock of the operation's
+ *   channels: the owner is not running). So a case commits exactly once.
+ * - Every other change of the slot's state is the owner's, under all its
+ *   locks, so no peer can fire it meanwhile; the owner withdraws every entry
+ *   and every local waiter before it commits a case itself or frees its slot.
  *
  * @module
  */
 import { SendOnClosedError } from "@gochan/core";
+import { commitCase, parkCase, pollCase, withdrawCase, type ExternalSelector, type LocalCase, type ParkedCase } from "@gochan/core/internal";
 import type { Encoded } from "./codec.js";
 import { ChanState, FIRED_CLOSED, LOCK, SPACE, SPACE_WAITERS } from "./chan-state.js";
-import { BUSY, FIRED_BASE, WAITING, type Domain } from "./domain.js";
+import { BUSY, Domain, FIRED_BASE, WAITING } from "./domain.js";
 import { WaiterLimitError } from "./errors.js";
 import { holdThread, releaseThread } from "./keep-alive.js";
 import { lock, unlock } from "./lock.js";
@@ -34,6 +46,8 @@ export const C_SEND = 1;
 export const C_PROMISE = 2;
 export const C_SIGNAL = 3;
 export const C_NIL = 4;
+/** A case on a local (core) channel: receive or send, as its core case says. */
+export const C_LOCAL = 5;
 
 
 /** A settled-state watch of a promise or signal case. */
@@ -50,6 +64,8 @@ export interface OpCase {
   st: ChanState | null;
   enc: Encoded | null;
   watch: Watch | null;
+  /** For C_LOCAL only: core's case. */
+  local?: LocalCase;
 }
 
 /** What a committed operation yields. */
@@ -130,6 +146,8 @@ function ready(c: OpCase, self: number): boolean {
     case C_PROMISE:
     case C_SIGNAL:
       return (c.watch as Watch).settled;
+    case C_LOCAL:
+      return pollCase(c.local as LocalCase);
     default:
       return false;
   }
@@ -158,6 +176,10 @@ function commit(c: OpCase, i: number): OpResult {
     }
     case C_SEND:
       return (c.st as ChanState).giveSend(c.enc as Encoded) ? { index: i, value: undefined, ok: true } : NONE;
+    case C_LOCAL: {
+      const r = commitCase(c.local as LocalCase);
+      return r === null ? NONE : { index: i, value: r.value, ok: r.ok };
+    }
     default: {
       const w = c.watch as Watch;
       if (w.rejected) throw w.value;
@@ -182,7 +204,7 @@ export function attempt(cases: readonly OpCase[], op: Op | null): OpResult {
 }
 
 /** A parked operation. */
-export class Op {
+export class Op implements ExternalSelector {
   readonly cases: readonly OpCase[];
   readonly chans: readonly ChanState[];
   readonly domain: Domain | null;
@@ -194,14 +216,67 @@ export class Op {
   private readonly holds: boolean;
   private spaceWaits: ChanState[] = [];
   private readonly parked: boolean[];
+  /** The parked local cases (core waiters), by case index; null when there are none. */
+  private readonly locals: (ParkedCase | null)[] | null;
+  /** What a local case that fired delivered (see {@link Op.fire}). */
+  private localValue: unknown = undefined;
+  private localOk = false;
+  private localError: unknown = undefined;
+  private localFailed = false;
 
   constructor(cases: readonly OpCase[], chans: readonly ChanState[], signal: AbortSignal | null, holds = true) {
     this.cases = cases;
     this.chans = chans;
-    this.domain = chans.length > 0 ? chans[0]!.domain : null;
+    let local = false;
+    for (let i = 0; i < cases.length; i++) if (cases[i]!.kind === C_LOCAL) local = true;
+    this.domain = chans.length > 0 ? chans[0]!.domain : local ? Domain.current() : null;
     this.signal = signal;
     this.holds = holds;
     this.parked = cases.map(() => false);
+    this.locals = local ? cases.map(() => null) : null;
+  }
+
+  /**
+   * A local peer reached parked case `p` on a core channel (on this thread,
+   * inside its channel operation): commit it by firing the slot, unless a
+   * shared peer or another local case fired it first. Records and withdraws
+   * only; the owner picks the result up when it wakes.
+   */
+  fire(p: ParkedCase, value: unknown, ok: boolean): boolean {
+    if (!this.take(p.index)) return false;
+    this.localValue = value;
+    this.localOk = ok;
+    return true;
+  }
+
+  /** A local peer failed parked send case `p` (its channel closed): commit it as a failure, as {@link Op.fire}. */
+  fail(p: ParkedCase, error: unknown): boolean {
+    if (!this.take(p.index)) return false;
+    this.localError = error;
+    this.localFailed = true;
+    return true;
+  }
+
+  /** CAS WAITING -> FIRED(case) on the slot; on success withdraws the other local waiters and wakes the owner. */
+  private take(index: number): boolean {
+    const d = this.domain as Domain;
+    const at = d.stateAt(this.slot);
+    if (Atomics.compareExchange(d.i32, at, WAITING, FIRED_BASE + 2 * index) !== WAITING) return false;
+    this.withdrawLocals();
+    Atomics.notify(d.i32, at);
+    return true;
+  }
+
+  private withdrawLocals(): void {
+    const ls = this.locals;
+    if (ls === null) return;
+    for (let i = 0; i < ls.length; i++) {
+      const p = ls[i];
+      if (p != null) {
+        withdrawCase(p);
+        ls[i] = null;
+      }
+    }
   }
 
   /** Wakes the parked operation to re-check (its thread's own reasons). */
@@ -235,6 +310,9 @@ export class Op {
         } else if (c.kind === C_PROMISE || c.kind === C_SIGNAL) {
           (c.watch as Watch).ops.add(this);
           this.parked[i] = true;
+        } else if (c.kind === C_LOCAL) {
+          (this.locals as (ParkedCase | null)[])[i] = parkCase(c.local as LocalCase, this, i);
+          this.parked[i] = true;
         }
       }
     } catch (e) {
@@ -253,6 +331,7 @@ export class Op {
       Atomics.store(d.i32, d.stateAt(this.slot), state);
       for (const st of this.chans) st.withdraw(this.slot);
     }
+    this.withdrawLocals();
     for (const c of this.cases) if (c.watch !== null) c.watch.ops.delete(this);
     this.parked.fill(false);
     this.registered = false;
@@ -362,6 +441,10 @@ export class Op {
     this.withdraw(BUSY);
     const oc = this.cases[c]!;
     try {
+      if (oc.kind === C_LOCAL) {
+        if (this.localFailed) throw this.localError;
+        return { index: c, value: this.localValue, ok: this.localOk };
+      }
       if (oc.kind === C_SEND) {
         if (closed) throw new SendOnClosedError();
         return { index: c, value: undefined, ok: true };
