@@ -146,18 +146,22 @@ describe("Waiter", () => {
     expect(await promises[2]).toBe(3);
   });
 
-  it("a waiter of a select hands completion and failure to its selector", () => {
+  it("a waiter of a select hands completion and failure to its selector, and reports whether it accepted", () => {
     const calls: string[] = [];
     const sel: Selector = {
       fire(w, value, ok) {
         calls.push(`fire ${w.index} ${String(value)} ${String(ok)}`);
+        return w.index !== 4;
       },
       fail(w, error) {
         calls.push(`fail ${w.index} ${String(error)}`);
+        return w.index !== 5;
       },
     };
-    new Waiter(MODE_VALUE, undefined, sel, 2).complete("v", true);
-    new Waiter(MODE_VOID, "x", sel, 3).fail("boom");
-    expect(calls).toEqual(["fire 2 v true", "fail 3 boom"]);
+    expect(new Waiter(MODE_VALUE, undefined, sel, 2).complete("v", true)).toBe(true);
+    expect(new Waiter(MODE_VOID, "x", sel, 3).fail("boom")).toBe(true);
+    expect(new Waiter(MODE_VALUE, undefined, sel, 4).complete("w", true)).toBe(false);
+    expect(new Waiter(MODE_VOID, "y", sel, 5).fail("bang")).toBe(false);
+    expect(calls).toEqual(["fire 2 v true", "fail 3 boom", "fire 4 w true", "fail 5 bang"]);
   });
 });

@@ -1,5 +1,5 @@
 /** Type tests: what the compiler accepts and refuses (checked by tsc -p tsconfig.json). */
-import type { RecvChan, SendChan } from "@gochan/core";
+import { Chan, recv as coreRecv, type RecvChan, type SendChan } from "@gochan/core";
 import { recv, select, send, SharedChan, ThreadPool } from "@gochan/threads";
 import { describe, expectTypeOf, it } from "vitest";
 
@@ -25,6 +25,19 @@ describe("types", () => {
     if (r.index === 2) expectTypeOf(r.value).toEqualTypeOf<true>();
     // @ts-expect-error the value must match the channel's element type
     send(words, 3);
+  });
+
+  it("a mixed select's result is discriminated by index, local cases included", async () => {
+    const shared = new SharedChan<number>(1), local = new Chan<string>(1), zeroed = new Chan<number, number>(1, { zero: 0 });
+    const r = await select([recv(shared), recv(local), send(local, "x"), recv(zeroed)]);
+    if (r.index === 0) expectTypeOf(r.value).toEqualTypeOf<number | undefined>();
+    if (r.index === 1) expectTypeOf(r.value).toEqualTypeOf<string | undefined>();
+    if (r.index === 2) expectTypeOf(r.value).toEqualTypeOf<undefined>();
+    if (r.index === 3) expectTypeOf(r.value).toEqualTypeOf<number>();
+    const b = await select([recv(shared), coreRecv(local, (s) => s?.length ?? 0)]);
+    expectTypeOf(b).toEqualTypeOf<number | { index: 0; value: number; ok: true } | { index: 0; value: undefined; ok: false }>();
+    // @ts-expect-error the value must match the local channel's element type
+    send(local, 3);
   });
 
   it("ThreadPool.submit is typed by the jobs module", () => {
