@@ -84,15 +84,6 @@ export type SharedSelectCase =
   | PromiseLike<unknown>
   | AbortSignal;
 
-/** The cases that resolve with their {@link Fired} record (no body). */
-type BodilessCase =
-  | SharedRecvCase<unknown>
-  | SharedSendCase<never>
-  | RecvCase<unknown, unknown, NoBody>
-  | SendCase<never, NoBody>
-  | PromiseLike<unknown>
-  | AbortSignal;
-
 /**
  * The result shape of case `C` at position `I`: a local case as core's
  * `CaseResult` (its body's return value if it has one).
@@ -112,10 +103,17 @@ export type SharedCaseResult<C, I extends number> =
 
 /**
  * What {@link select} resolves with: a union discriminated by `index` for a
- * tuple of cases, as core's `SelectResult`.
+ * tuple of cases, as core's `SelectResult`; for an array of cases without
+ * bodies, a {@link Fired} record of any case.
  */
 export type SharedSelectResult<C extends readonly SharedSelectCase[]> = number extends C["length"]
-  ? C[number] extends BodilessCase
+  ? C[number] extends
+      | SharedRecvCase<unknown>
+      | SharedSendCase<never>
+      | RecvCase<unknown, unknown, NoBody>
+      | SendCase<never, NoBody>
+      | PromiseLike<unknown>
+      | AbortSignal
     ? Fired<number, unknown, boolean>
     : SharedCaseResult<C[number], number>
   : { [K in keyof C]: K extends `${infer I extends number}` ? SharedCaseResult<C[K], I> : never }[number];
