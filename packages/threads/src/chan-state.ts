@@ -42,6 +42,7 @@
 import { SendOnClosedError } from "@gochan/core";
 import { decode, writeEncoded, type Encoded } from "./codec.js";
 import { Domain, FIRED_BASE, H_DEATHS, WAITING } from "./domain.js";
+import { wakeAfterUnlock } from "./lock.js";
 
 // Header words.
 export const LOCK = 0;
@@ -367,7 +368,7 @@ export class ChanState {
   private fire(slot: number, c: number, closed: number): boolean {
     const at = this.domain.stateAt(slot);
     if (Atomics.compareExchange(this.domain.i32, at, WAITING, FIRED_BASE + 2 * c + closed) !== WAITING) return false;
-    Atomics.notify(this.domain.i32, at);
+    wakeAfterUnlock(this.domain.i32, at); // the caller holds this channel's lock
     return true;
   }
 
