@@ -239,6 +239,12 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
    */
   _bubble: BubbleHook | null = currentBubble;
   /** @internal */ readonly _zero: Z;
+  /**
+   * The generation of run()'s record of channels with blocked operations in
+   * which this channel is recorded (see parked-chans.ts); 0: never recorded.
+   * @internal
+   */
+  _seen = 0;
   /** The name given in {@link ChanOptions.name}, if any. */
   readonly name: string | undefined;
 

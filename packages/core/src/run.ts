@@ -14,8 +14,9 @@ import { Chan } from "./chan.js";
 import { describe } from "./errors.js";
 import { CallSites } from "./call-sites.js";
 import { panic } from "./go.js";
+import { firstChan, ParkedChans } from "./parked-chans.js";
 import { RecvCase, SendCase } from "./select.js";
-import { trace, type BlockedKind, type TaskHook, type Traced, type TraceHook } from "./trace.js";
+import { trace, type BlockedKind, type BlockedOp, type TaskHook, type Traced, type TraceHook } from "./trace.js";
 import { waitGroupChans } from "./wait-group.js";
 
 /**
@@ -67,22 +68,7 @@ export interface RunOptions {
   callSites?: boolean | "all";
 }
 
-/** One blocked operation, as recorded by the trace hook. @internal */
-export interface BlockedOp {
-  readonly kind: BlockedKind;
-  readonly target: unknown;
-  readonly site: Error | null;
-}
-
-/** How many sampled call sites are kept per channel and kind of operation. */
-const EXEMPLARS = 4;
-
-/** The call sites sampled for one channel: where its operations were seen parking. */
-interface Exemplars {
-  send: Error[];
-  recv: Error[];
-  select: Error[];
-}
+export type { BlockedOp } from "./trace.js";
 
 /** A blocked operation in the list of {@link BlockedOps}. */
 class Entry implements BlockedOp {
@@ -96,38 +82,32 @@ class Entry implements BlockedOp {
 }
 
 /**
- * Records blocked operations while installed as the trace hook, in a doubly
- * linked list in the order they parked: an allocation and a few writes per
- * parked operation (a Map keyed by operation cost as much as the hand-off
- * itself), plus a call site when the sampler grants one (see call-sites.ts).
- * The sampled sites are also kept per channel, the last {@link EXEMPLARS} of
- * each kind, so that a blocked operation whose own site was not sampled can be
- * reported with the places where operations on the same channel were seen
- * parking.
+ * Records every blocked operation, in a doubly linked list in the order they
+ * parked, with its call site if `callSites`: an allocation and a few writes per
+ * parked operation, and an exact count. The synctest bubble uses it (it asks
+ * for the count each time it goes quiet); run() records the channels instead
+ * (see parked-chans.ts), which costs nothing per operation.
  * @internal
  */
 export class BlockedOps implements TraceHook {
-  readonly sites: CallSites;
+  readonly #sites: CallSites;
   #head: Entry | null = null;
   #tail: Entry | null = null;
   /** How many operations are blocked now. */
   size = 0;
-  readonly #exemplars = new WeakMap<object, Exemplars>();
 
-  constructor(sites: CallSites | boolean) {
-    this.sites = typeof sites === "boolean" ? new CallSites(sites ? "all" : "off") : sites;
+  constructor(callSites: boolean) {
+    this.#sites = new CallSites(callSites ? "all" : "off");
   }
 
   park(op: Traced, kind: BlockedKind, target: unknown): void {
-    const site = this.sites.capture();
-    const e = new Entry(kind, target, site);
+    const e = new Entry(kind, target, this.#sites.capture());
     e.prev = this.#tail;
     if (this.#tail === null) this.#head = e;
     else this.#tail.next = e;
     this.#tail = e;
     this.size++;
     op.traced = e;
-    if (site !== null && this.sites.mode === "sampled") this.#remember(kind, target, site);
   }
 
   unpark(op: Traced): void {
@@ -145,32 +125,6 @@ export class BlockedOps implements TraceHook {
   *ops(): IterableIterator<BlockedOp> {
     for (let e = this.#head; e !== null; e = e.next) yield e;
   }
-
-  /** Where operations of `kind` on `target` (for a select: on its first channel) were seen parking. */
-  exemplars(kind: BlockedKind, target: unknown): readonly Error[] {
-    const ch = kind === "select" ? firstChan(target as readonly unknown[]) : target;
-    if (typeof ch !== "object" || ch === null) return [];
-    return this.#exemplars.get(ch)?.[kind] ?? [];
-  }
-
-  #remember(kind: BlockedKind, target: unknown, site: Error): void {
-    const ch = kind === "select" ? firstChan(target as readonly unknown[]) : target;
-    if (typeof ch !== "object" || ch === null) return;
-    let e = this.#exemplars.get(ch);
-    if (e === undefined) {
-      e = { send: [], recv: [], select: [] };
-      this.#exemplars.set(ch, e);
-    }
-    const list = e[kind];
-    if (list.length === EXEMPLARS) list.shift();
-    list.push(site);
-  }
-}
-
-/** The channel of the first channel case of a select, if any. */
-function firstChan(cases: readonly unknown[]): unknown {
-  for (const c of cases) if ((c instanceof RecvCase || c instanceof SendCase) && c.ch !== null) return c.ch;
-  return null;
 }
 
 /** A {@link go} task started under `run()`: what it runs and where it was started. @internal */
@@ -380,7 +334,7 @@ function distinctFrames(sites: readonly Error[]): string[] {
 }
 
 /** Where a blocked operation started: its own frames, else where its kind was seen parking. */
-function siteLines(op: BlockedOp, blocked: BlockedOps | undefined): string {
+function siteLines(op: BlockedOp, blocked: ParkedChans | undefined): string {
   if (op.site !== null) {
     const frames = userFrames(op.site);
     return frames.length > 0 ? `${frames.join("\n")}\n` : "\t(no call site outside gochan)\n";
@@ -413,7 +367,7 @@ function createdBy(task: TaskRecord): string {
 export function deadlockReport(
   ops: Iterable<BlockedOp>,
   tracked: boolean,
-  blocked?: BlockedOps,
+  blocked?: ParkedChans,
   tasks?: Tasks,
 ): string {
   let out = `${DEADLOCK}\n`;
@@ -566,7 +520,7 @@ export function run(main: () => unknown, options?: RunOptions): void {
   const tracked = options?.blockedOps ?? true;
   const callSites = options?.callSites ?? true;
   const sites = new CallSites(callSites === "all" ? "all" : callSites ? "sampled" : "off");
-  const blocked = tracked ? new BlockedOps(sites) : null;
+  const blocked = tracked ? new ParkedChans(sites) : null;
   if (blocked !== null) trace.hook = blocked;
   const tasks = sites.mode === "off" ? undefined : new Tasks(sites);
   if (tasks !== undefined) trace.tasks = tasks;

@@ -13,6 +13,15 @@
 /** What kind of operation is parked. */
 export type BlockedKind = "send" | "recv" | "select";
 
+/** One blocked operation, as a hook reports it. */
+export interface BlockedOp {
+  readonly kind: BlockedKind;
+  /** The channel (for a select: its cases). */
+  readonly target: unknown;
+  /** Where the operation started, if that was captured. */
+  readonly site: Error | null;
+}
+
 /** A parked operation (a waiter, a select): the hook keeps its record of it here. */
 export interface Traced {
   traced: object | null;

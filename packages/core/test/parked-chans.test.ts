@@ -1,0 +1,216 @@
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { Chan, nilChan, recv, select, send, WaitGroup } from "@gochan/core";
+import { BURST, CallSites } from "../src/call-sites.js";
+import { ParkedChans } from "../src/parked-chans.js";
+import { deadlockReport } from "../src/run.js";
+import { trace, type BlockedOp } from "../src/trace.js";
+import { macrotask } from "./helpers.js";
+
+const FATAL = "fatal error: all goroutines are asleep - deadlock!";
+
+/** Installs `hook` as run() does; afterEach removes it. */
+function install(sites: CallSites = new CallSites("off"), minChans?: number): ParkedChans {
+  const hook = new ParkedChans(sites, minChans);
+  trace.hook = hook;
+  return hook;
+}
+
+afterEach(() => {
+  trace.hook = null;
+});
+
+/** Counts of "kind target" over `ops`, naming targets through `ids`. */
+function tally(ops: Iterable<BlockedOp>, ids: Map<unknown, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const op of ops) {
+    let id = ids.get(op.target);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(op.target, id);
+    }
+    const key = `${op.kind} ${id}`;
+    out.set(key, (out.get(key) ?? 0) + 1);
+  }
+  return out;
+}
+
+describe("ParkedChans: run()'s record of blocked operations", () => {
+  it("lists every blocked operation once, with its channel or its select's cases", async () => {
+    const hook = install();
+    const a = new Chan<number>(0, { name: "a" });
+    const full = new Chan<number>(1, { name: "full" });
+    full.trySend(0);
+    const wg = new WaitGroup();
+    wg.add(1);
+    const cases = [recv(a), send(full, 2)] as const;
+    const never = new Promise(() => {});
+    const loose = [never] as const;
+    void a.recv();
+    void full.send(1);
+    void select(cases);
+    void nilChan<number>().recv();
+    void select([]);
+    void select(loose);
+    void wg.wait();
+    await macrotask();
+    const ops = [...hook.ops()];
+    expect(ops.map((op) => op.kind).sort()).toEqual(["recv", "recv", "recv", "select", "select", "select", "send"]);
+    // The select waits on both channels: listed once, with all its cases.
+    expect(ops.filter((op) => op.target === cases)).toHaveLength(1);
+    expect(ops.filter((op) => op.target === loose)).toHaveLength(1);
+    expect(deadlockReport(ops, true, hook)).toContain("select on: receive from chan(a) 0/0, send to chan(full) 1/1");
+  });
+
+  it("forgets completed, aborted and withdrawn operations, on channels and off them", async () => {
+    const hook = install();
+    const a = new Chan<number>(0, { name: "a" });
+    const ac = new AbortController();
+    const r = a.recv();
+    const s = select([recv(a), recv(nilChan())]);
+    const n = nilChan<number>().recv(ac.signal);
+    const e = select([], { signal: ac.signal });
+    expect([...hook.ops()]).toHaveLength(4);
+    a.trySend(1);
+    a.trySend(2);
+    ac.abort(new Error("stop"));
+    await expect(r).resolves.toBe(1);
+    await expect(s).resolves.toMatchObject({ index: 0, value: 2 });
+    await expect(n).rejects.toThrow("stop");
+    await expect(e).rejects.toThrow("stop");
+    expect([...hook.ops()]).toEqual([]);
+  });
+
+  it("keeps the record bounded and finds a channel again after it was dropped while idle", async () => {
+    const hook = install();
+    const early = new Chan<number>(0, { name: "early" });
+    const p = early.recv();
+    early.trySend(1);
+    await p;
+    // Thousands of channels, each blocked once and released: the idle ones are dropped.
+    for (let i = 0; i < 5000; i++) {
+      const ch = new Chan<number>();
+      const q = ch.recv();
+      ch.trySend(i);
+      await q;
+    }
+    expect(hook.recorded).toBeLessThanOrEqual(128);
+    // `early` was dropped long ago: blocking on it again records it again.
+    void early.recv();
+    expect([...hook.ops()].map((op) => op.target)).toEqual([early]);
+  });
+
+  it("agrees with which operations are still pending, under random programs (model: the promises)", async () => {
+    type Action =
+      | { t: "chan" }
+      | { t: "recv" | "send" | "trySend" | "tryRecv"; c: number }
+      | { t: "select"; c: number; d: number }
+      | { t: "nil" }
+      | { t: "abort" };
+    const action: fc.Arbitrary<Action> = fc.oneof(
+      { arbitrary: fc.constant({ t: "chan" as const }), weight: 6 },
+      {
+        arbitrary: fc.record({
+          t: fc.constantFrom("recv" as const, "send" as const, "trySend" as const, "tryRecv" as const),
+          c: fc.nat(6),
+        }),
+        weight: 8,
+      },
+      { arbitrary: fc.record({ t: fc.constant("select" as const), c: fc.nat(6), d: fc.nat(90) }), weight: 3 },
+      { arbitrary: fc.constant({ t: "nil" as const }), weight: 1 },
+      { arbitrary: fc.constant({ t: "abort" as const }), weight: 1 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 50, maxLength: 300 }), fc.integer({ min: 1, max: 8 }), async (actions, min) => {
+        // A small minimum: compactions all along the program.
+        const hook = install(new CallSites("off"), min);
+        const chans: Chan<number>[] = [new Chan<number>()];
+        // Mostly the newest channels, sometimes an old one (dropped and recorded again).
+        const pick = (c: number): Chan<number> => chans[Math.max(0, chans.length - 1 - c)] as Chan<number>;
+        const pending = new Map<Promise<unknown>, { kind: string; target: unknown }>();
+        let ac = new AbortController();
+        const track = (p: Promise<unknown>, kind: string, target: unknown): void => {
+          pending.set(p, { kind, target });
+          p.then(
+            () => pending.delete(p),
+            () => pending.delete(p),
+          );
+        };
+        for (const a of actions) {
+          switch (a.t) {
+            case "chan":
+              chans.push(new Chan<number>());
+              break;
+            case "recv":
+              track(pick(a.c).recv(ac.signal), "recv", pick(a.c));
+              break;
+            case "send":
+              track(pick(a.c).send(1, ac.signal), "send", pick(a.c));
+              break;
+            case "trySend":
+              pick(a.c).trySend(1);
+              break;
+            case "tryRecv":
+              pick(a.c).tryRecv();
+              break;
+            case "select": {
+              const cases = [recv(pick(a.c)), send(pick(a.d), 1)];
+              track(select(cases, { signal: ac.signal }), "select", cases);
+              break;
+            }
+            case "nil":
+              track(nilChan<number>().recv(ac.signal), "recv", null);
+              break;
+            case "abort":
+              ac.abort();
+              ac = new AbortController();
+              break;
+          }
+        }
+        await macrotask();
+        const ids = new Map<unknown, number>();
+        const listed = [...hook.ops()].map((op) => (op.target instanceof Chan && op.target._nil ? { ...op, target: null } : op));
+        expect(tally(listed, ids)).toEqual(tally([...pending.values()] as BlockedOp[], ids));
+        expect(hook.recorded).toBeLessThanOrEqual(Math.max(min, 2 * chans.length));
+        ac.abort();
+        await macrotask();
+        expect([...hook.ops()]).toEqual([]);
+      }),
+      { numRuns: 150, seed: 1513 },
+    );
+  });
+
+  it("an operation whose site was not sampled is reported with where its kind was seen waiting on its channel", async () => {
+    const hook = install(new CallSites("sampled", () => 0)); // the clock never moves: no refill after the burst
+    const ch = new Chan<number>(0, { name: "c" });
+    const other = new Chan<number>(0, { name: "d" });
+    function sampledHere(): void {
+      for (let i = 0; i < BURST; i++) {
+        void ch.recv();
+        ch.trySend(i);
+      }
+    }
+    sampledHere();
+    void ch.recv(); // out of credit
+    void other.send(1); // no send on d was ever sampled
+    const report = deadlockReport(hook.ops(), true, hook);
+    expect(report).toMatch(
+      new RegExp(
+        `^${FATAL}\\n\\ngoroutine 1 \\[chan receive\\]:\\nreceive from chan\\(c\\) 0/0\\n\\t\\(call site not sampled; receives from chan\\(c\\) 0/0 were seen waiting at:\\)\\n\\tat sampledHere \\([^\\n]*parked-chans\\.test\\.ts:\\d+:\\d+\\)\\n\\n`,
+      ),
+    );
+    expect(report).toContain(
+      'goroutine 2 [chan send]:\nsend to chan(d) 0/0\n\t(call site not sampled: run(main, { callSites: "all" }) records every one)\n',
+    );
+  });
+
+  it('callSites "all": every operation gets its own site', () => {
+    const hook = install(new CallSites("all"));
+    const ch = new Chan<number>(0, { name: "c" });
+    function blockedHere(): void {
+      void ch.recv();
+    }
+    blockedHere();
+    expect(deadlockReport(hook.ops(), true, hook)).toMatch(/receive from chan\(c\) 0\/0\n\tat blockedHere \(/);
+  });
+});
