@@ -72,6 +72,31 @@ describe("go(fn, ...args)", () => {
     expect((seen[0] as Error).message).toBe("async boom");
   });
 
+  it("a result whose then getter throws (user code): the error goes to the panic handler too", async () => {
+    const seen = capturePanics();
+    const trap = new Error("then getter");
+    go(() => ({
+      get then(): never {
+        throw trap;
+      },
+    }));
+    await settle();
+    expect(seen).toEqual([trap]);
+  });
+
+  it("each task starts on its own microtask, queued at its go() call, among other reactions", async () => {
+    const order: string[] = [];
+    go(() => order.push("a"));
+    void Promise.resolve().then(() => order.push("reaction"));
+    go(() => {
+      order.push("b");
+      go(() => order.push("spawned by b"));
+      void Promise.resolve().then(() => order.push("b's reaction"));
+    });
+    await settle();
+    expect(order).toEqual(["a", "reaction", "b", "spawned by b", "b's reaction"]);
+  });
+
   it("non-Error values thrown are passed on as they are", async () => {
     const seen = capturePanics();
     go(() => {
