@@ -36,9 +36,11 @@ import { waitGroupChans } from "./wait-group.js";
 export interface RunOptions {
   /**
    * Record every blocked channel operation (send, receive, select, WaitGroup
-   * wait) so that a deadlock report can list them. Costs a map insertion and
-   * removal per operation that has to wait; nothing at all when false (the
-   * report then only says that `main` is stuck).
+   * wait) so that a deadlock report can list them. What is recorded is the
+   * channels they wait on (a channel's queues already hold its blocked
+   * operations, in order), read only when the report is written: one compare
+   * per operation that has to wait, nothing allocated per operation. Nothing at
+   * all when false (the report then only says that `main` is stuck).
    * @defaultValue true
    */
   blockedOps?: boolean;
@@ -47,19 +49,23 @@ export interface RunOptions {
    * the report shows the user's frames and Go's "created by" line.
    *
    * A stack can only be captured at the call, and capturing one costs 2-4 µs
-   * on Node 20 (up to ~17 µs in hot optimised code), 10-100 times a channel
-   * hand-off. So `true` (the default) samples: every operation and spawn gets
-   * its call site until a budget runs out (64 at once, refilled by one per
-   * 2 ms), so small or slow programs get all of them and a busy one pays for a
-   * few hundred captures a second. A {@link go} task is recorded (for "created
-   * by") only if its spawn was sampled. An operation whose own site was not
-   * sampled is reported with the places where operations of its kind on its
-   * channel were seen waiting. Measured CPU time over the same program without
-   * `run()` (`pnpm bench --only programs --runs 3`, Node 20, 2 heavily shared
-   * cores, so noisy): daisy chain +5%, seed dispatcher -6% (noise), prime sieve
-   * +18%, gen/sq/merge pipeline +53%, stateful goroutine +75% (capturing every
-   * site, the old default, cost 5-30x). The remaining cost is the bookkeeping
-   * of every parked operation; `blockedOps: false` removes it.
+   * on Node 20 in isolation (measured up to 28 µs inside a busy program), 10-100
+   * times a channel hand-off. So `true` (the default) samples: every operation
+   * and spawn gets its call site until a budget runs out (64 at once, refilled
+   * by one per 10 ms), so small or slow programs get all of them and a busy one
+   * pays for at most 100 captures a second. A {@link go} task is recorded (for
+   * "created by") only if its spawn was sampled. An operation whose own site
+   * was not sampled is reported with the places where operations of its kind
+   * on its channel were seen waiting.
+   *
+   * Measured CPU time under `run()` over the same program without it
+   * (`npx --yes pnpm@10.34.9 bench --only "prog-(daisy|stateful|pipeline|dispatcher)" --runs 5`,
+   * Node 20, 2 AMD EPYC cores shared with other jobs at a load average of
+   * 19-30, so noisy): stateful goroutine 0.87x, seed dispatcher 1.06x, daisy
+   * chain 1.19x, gen/sq/merge pipeline 1.50x (1.47x before this design in the
+   * same run; run in one process, alternating, the pipeline measured 0.98x
+   * without call sites and 1.12x with them). Capturing every site, the old
+   * default, cost 5-30x.
    *
    * `"all"`: capture every call site (exact, but channel-heavy programs then
    * run 5-30x slower). `false`: none (the report lists the operations only).
@@ -355,8 +361,8 @@ function createdBy(task: TaskRecord): string {
 
 /**
  * The deadlock report: Go's first line, a blank line, then one entry per
- * blocked operation in the order they blocked. Entries are numbered like Go's
- * goroutines, but JavaScript has no goroutine ids: the numbers only count the
+ * blocked operation in the order `ops` lists them. Entries are numbered like
+ * Go's goroutines, but JavaScript has no goroutine ids: the numbers only count the
  * blocked operations. `tracked` false: operations were not recorded. With
  * `blocked` and `tasks` (what run() recorded), an entry whose own call site was
  * not sampled lists where operations of its kind on its channel were seen
@@ -477,8 +483,9 @@ let running = false;
  * Blocked-operation tracking is installed by `run` only and costs nothing when
  * `run` is not used; see {@link RunOptions} for its cost.
  *
- * Differences from Go: entries are numbered in the order the operations blocked
- * (JavaScript has no goroutine ids, so the numbers are not task identities);
+ * Differences from Go: entries are listed channel by channel (each channel's
+ * operations in the order they blocked) and numbered in that order (JavaScript
+ * has no goroutine ids, so the numbers are not task identities);
  * JavaScript has no preemption. In a browser (no `process`) `run` only calls
  * `main` and raises its error as an uncaught exception; there is no exit code
  * and no deadlock detection, since a page has no "drained event loop" moment.

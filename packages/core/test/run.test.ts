@@ -90,7 +90,7 @@ describe.concurrent("run(main) in a child process", () => {
     expect(r.stderr).not.toContain("gochan.task#");
     // gochan's own frames are left out.
     expect(r.stderr).not.toMatch(/core\/src\/(chan|select|run|wait-group)\.ts/);
-    // Numbered 1..5 in the order the operations blocked.
+    // Numbered 1..5 in the order they are listed.
     expect(entries.map((e) => /^goroutine (\d+)/.exec(e)?.[1])).toEqual(["1", "2", "3", "4", "5"]);
   });
 
