@@ -94,7 +94,8 @@ export class ParkedChans implements TraceHook {
       op.traced = target as object;
       ch = firstChan(target as readonly unknown[]);
     } else {
-      ch = (target as AnyChan)._nil ? null : (target as AnyChan);
+      // Not a channel of this copy of core (another package's operation): kept aside.
+      ch = target instanceof Chan && !target._nil ? (target as AnyChan) : null;
     }
     const site = this.sites.capture();
     if (ch === null) {

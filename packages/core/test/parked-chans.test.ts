@@ -81,6 +81,16 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     expect([...hook.ops()]).toEqual([]);
   });
 
+  it("keeps an operation whose target is not one of its channels aside until it unparks", () => {
+    const hook = install();
+    const op = { traced: null };
+    const foreign = { name: "another package's channel" };
+    hook.park(op, "recv", foreign);
+    expect([...hook.ops()]).toEqual([{ kind: "recv", target: foreign, site: null }]);
+    hook.unpark(op);
+    expect([...hook.ops()]).toEqual([]);
+  });
+
   it("keeps the record bounded and finds a channel again after it was dropped while idle", async () => {
     const hook = install();
     const early = new Chan<number>(0, { name: "early" });
