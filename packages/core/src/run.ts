@@ -64,8 +64,9 @@ export interface RunOptions {
    * 19-30, so noisy): stateful goroutine 0.87x, seed dispatcher 1.06x, daisy
    * chain 1.19x, gen/sq/merge pipeline 1.50x (1.47x before this design in the
    * same run; run in one process, alternating, the pipeline measured 0.98x
-   * without call sites and 1.12x with them). Capturing every site, the old
-   * default, cost 5-30x.
+   * without call sites and 1.12x with them); prime sieve 1.13x (`--only
+   * prog-sieve --runs 5 --no-go`, load 10-12; 0.98x before, same run).
+   * Capturing every site, the old default, cost 5-30x.
    *
    * `"all"`: capture every call site (exact, but channel-heavy programs then
    * run 5-30x slower). `false`: none (the report lists the operations only).
