@@ -95,6 +95,11 @@ import {
 } from "./options.js";
 import { OwnSignal, quietSignal, Watches, type Canceller } from "./signals.js";
 
+/** What must learn that the pool stopped taking jobs even if none of its jobs is in the pool (map.ts). */
+export interface Closer {
+  poolClosed(): void;
+}
+
 /** Engine states. */
 const OPEN = 0; // accepting jobs
 const DRAINING = 1; // stopAndWait: no new jobs; everything accepted runs
@@ -166,6 +171,9 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     this.turn = null;
     this.yieldEvery = getScheduling().yieldEvery;
   };
+
+  /** Told once when the pool stops taking jobs (stop, stopAndWait, its signal): pull-based maps (map.ts). */
+  readonly closers = new Set<Closer>();
 
   private stopped: Promise<void> | null = null;
   private stoppedResolve: (() => void) | null = null;
@@ -703,6 +711,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       this.dropWaiting();
       this.retireIdle();
       this.checkStopped();
+      this.close();
     }
     return this.whenStopped();
   }
@@ -713,8 +722,14 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       // Idle workers exist only while the queue is empty: nothing to wait for.
       this.retireIdle();
       this.checkStopped();
+      this.close();
     }
     return this.whenStopped();
+  }
+
+  /** Tells the closers (after every structure is consistent: they run user code). */
+  private close(): void {
+    for (const c of [...this.closers]) c.poolClosed();
   }
 
   /** The pool's signal aborted: stop, and abort the running jobs. */

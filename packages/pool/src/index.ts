@@ -27,6 +27,8 @@
 import "./internal-frames.js";
 export { Pool } from "./pool.js";
 export { Group } from "./group.js";
+export { MapStream } from "./map.js";
+export type { MapFunction, MapOptions, MapStreamOptions } from "./map.js";
 export { Worker } from "./worker.js";
 export type { JobHandler, WorkerOptions } from "./worker.js";
 export { Dispatcher } from "./dispatcher.js";

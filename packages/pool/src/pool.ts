@@ -43,6 +43,7 @@
 import { abortable, waitSignal, type WaitOptions } from "./abortable.js";
 import { Engine } from "./engine.js";
 import { Group, GroupCore } from "./group.js";
+import { MapRun, MapStream, plan, type MapFunction, type MapOptions, type MapStreamOptions } from "./map.js";
 import type { PoolMetrics } from "./metrics.js";
 import {
   checkCount,
@@ -209,6 +210,81 @@ export class Pool {
       throw new TypeError(`group: failFast must be a boolean, got ${String(failFast)} (${typeof failFast})`);
     }
     return new Group<R>(new GroupCore(this.#e, failFast === true));
+  }
+
+  /**
+   * Runs `fn(item, index, signal)` on the pool for every item of `input` (an
+   * iterable or an async iterable, read once) and resolves with the results
+   * in input order. Pull-based: it takes the next item only when one of its
+   * jobs has settled, so at most `concurrency` of its jobs are in the pool at
+   * once (default: `maxWorkers`) and memory stays bounded for any input
+   * (besides the results), even an endless one. Its jobs share the pool's
+   * workers with every other job, and count in its metrics and events (kind
+   * "group") like them.
+   *
+   * Rejects with the first error (the map's other jobs are cancelled and the
+   * source's `return()` is called), or with an `AggregateError` of every
+   * job's error in input order with `stopOnError: false`; with the signal's
+   * reason if `options.signal` aborts; with {@link PoolStoppedError} if the
+   * pool stops (`stop`, `stopAndWait`, its signal) before the map is done.
+   * A job that submits to its own pool and waits can deadlock it, as in Go.
+   *
+   * @throws TypeError naming the value if `input` is not iterable or `fn` is
+   *   not a function; RangeError/TypeError for bad options.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 8, maxQueue: 100 });
+   * const urls = ["https://example.com/a", "https://example.com/b"];
+   * const statuses: number[] = await pool.map(urls, async (url, _i, signal) => (await fetch(url, { signal })).status, {
+   *   concurrency: 4,
+   *   timeout: 10_000,
+   * });
+   * async function* lines(): AsyncGenerator<string> { yield "a"; yield "b"; } // e.g. a file, read as needed
+   * const lengths = await pool.map(lines(), (line) => line.length);
+   * ```
+   */
+  map<T, R>(
+    input: Iterable<T> | AsyncIterable<T>,
+    fn: MapFunction<T, R>,
+    options?: MapOptions,
+  ): Promise<R[]> {
+    const p = plan<T, R>("map", this.#e.maxWorkers, input, fn, options, false);
+    return new MapRun<T, R>(this.#e, p, false).all();
+  }
+
+  /**
+   * The streaming form of {@link Pool.map}: an async iterator of the results
+   * in input order, each yielded as soon as it and every earlier one are done.
+   * It starts on the first `next()` and runs at most `lookahead` items (default
+   * twice `concurrency`) ahead of the reader, so a reader that stops reading
+   * stops the map and memory stays bounded. `break` cancels the map's jobs and
+   * calls the source's `return()`. The first error rejects `next()` after the
+   * results done before it; `stopOnError: false` yields every success and
+   * then rejects with an `AggregateError`.
+   *
+   * @throws TypeError naming the value if `input` is not iterable or `fn` is
+   *   not a function; RangeError/TypeError for bad options.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "@gochan/pool";
+   * const pool = new Pool({ maxWorkers: 8, maxQueue: 100 });
+   * function* ids(): Generator<number> { for (let i = 1; ; i++) yield i; } // endless
+   * for await (const user of pool.mapStream(ids(), async (id, _i, signal) => (await fetch(`https://example.com/users/${id}`, { signal })).json())) {
+   *   if (user === null) break; // cancels the jobs still running and closes ids()
+   *   console.log(user);
+   * }
+   * ```
+   */
+  mapStream<T, R>(
+    input: Iterable<T> | AsyncIterable<T>,
+    fn: MapFunction<T, R>,
+    options?: MapStreamOptions,
+  ): MapStream<R> {
+    const p = plan<T, R>("mapStream", this.#e.maxWorkers, input, fn, options, true);
+    return new MapStream<R>(new MapRun<T, R>(this.#e, p, true));
   }
 
   /**

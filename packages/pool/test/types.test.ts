@@ -57,6 +57,7 @@ describe("types", () => {
     void pool.engine;
     expectTypeOf<keyof Pool>().toEqualTypeOf<
       | "maxWorkers" | "maxQueue" | "stopped" | "submit" | "trySubmit" | "go" | "group" | "stop" | "stopAndWait" | "resize" | "metrics"
+      | "map" | "mapStream"
       | typeof Symbol.asyncDispose
     >();
     void pool.stop();
