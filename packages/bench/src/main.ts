@@ -23,6 +23,7 @@ import { summarize, type BenchResult, type GoInfo, type PeerResult, type Workloa
 import { peerLabel, RESULT_MARK, type ChildResult, type Family, type Workload } from "./spec.ts";
 import { evaluateTargets } from "./targets.ts";
 import { channels } from "./workloads/channels.ts";
+import { maps } from "./workloads/map.ts";
 import { memory } from "./workloads/memory.ts";
 import { pools } from "./workloads/pool.ts";
 import { programs } from "./workloads/programs.ts";
@@ -41,7 +42,7 @@ export function pinnedPnpm(): string {
   return root.packageManager ?? "pnpm";
 }
 /** Every workload family, in report order. */
-export const FAMILIES: readonly Family[] = [channels, selects, pools, programs, memory, soak, synctest, threads, redisQueues];
+export const FAMILIES: readonly Family[] = [channels, selects, pools, maps, programs, memory, soak, synctest, threads, redisQueues];
 
 /** The driver's options, from the command line. */
 export interface Options {

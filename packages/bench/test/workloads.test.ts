@@ -34,6 +34,7 @@ const COUNTS: Record<string, number> = {
   "xthread-buffered": 500,
   "xthread-unbuffered": 100,
   "redis-queue": 200,
+  map: 2000,
   "prog-sieve": 40,
   "prog-pipeline": 3000,
   "prog-daisy": 2000,

@@ -1,0 +1,139 @@
+/**
+ * Batch map: `count` trivial async jobs (`async (x) => x * 2`) over an array
+ * of `count` numbers at a concurrency of {@link WORKERS}, the results
+ * collected in input order. One contract for every peer: a pull-based map
+ * that takes the next item only when a slot is free, so nothing builds a
+ * queue of waiting jobs; what differs is the library around it.
+ * - `pool.map(items, fn)` of @gochan/pool (a pool of WORKERS workers, the
+ *   map's default concurrency), and `pool.mapStream` read with `for await`;
+ * - p-map: `pMap(items, fn, { concurrency })`;
+ * - Effect: `Effect.forEach(items, (x) => Effect.promise(() => fn(x)), { concurrency })`;
+ * - the floor: WORKERS hand-written async loops sharing the input's iterator,
+ *   each storing `await fn(item)` at its index (no cancellation, no error
+ *   handling beyond the first rejection, no metrics).
+ *
+ * @module
+ */
+import type * as PMap from "p-map";
+import { load, runIfMain, timed, triangle } from "../child.ts";
+import type { Family, Peer } from "../spec.ts";
+
+/** The concurrency of every peer. */
+export const WORKERS = 8;
+
+/** The surface of @gochan/pool this workload uses. */
+interface PoolLike {
+  map<T, R>(input: Iterable<T>, fn: (item: T) => R | Promise<R>): Promise<R[]>;
+  mapStream<T, R>(input: Iterable<T>, fn: (item: T) => R | Promise<R>): AsyncIterable<R>;
+  stopAndWait(): Promise<unknown>;
+}
+interface PoolModule {
+  Pool: new (options: { maxWorkers: number; maxQueue: number }) => PoolLike;
+}
+interface EffectModule {
+  Effect: {
+    forEach<A, B>(items: Iterable<A>, f: (a: A) => unknown, options: { concurrency: number }): unknown;
+    promise<B>(f: () => Promise<B>): unknown;
+    runPromise<B>(effect: unknown): Promise<B>;
+  };
+}
+
+const double = async (x: number): Promise<number> => x * 2;
+
+function items(count: number): number[] {
+  const a = new Array<number>(count);
+  for (let i = 0; i < count; i++) a[i] = i;
+  return a;
+}
+
+function sum(results: readonly number[]): number {
+  let s = 0;
+  for (const r of results) s += r;
+  return s;
+}
+
+function gochanMap(stream: boolean): Peer {
+  return async (count) => {
+    const { Pool } = await load<PoolModule>("@gochan/pool");
+    const pool = new Pool({ maxWorkers: WORKERS, maxQueue: WORKERS });
+    const input = items(count);
+    const m = stream
+      ? await timed(count, "ns/job", 2 * triangle(count), async () => {
+          let s = 0;
+          for await (const r of pool.mapStream(input, double)) s += r;
+          return s;
+        })
+      : await timed(count, "ns/job", 2 * triangle(count), async () => sum(await pool.map(input, double)));
+    await pool.stopAndWait();
+    return m;
+  };
+}
+
+const pMap: Peer = async (count) => {
+  const { default: pMapOf } = await load<typeof PMap>("p-map");
+  const input = items(count);
+  return timed(count, "ns/job", 2 * triangle(count), async () => sum(await pMapOf(input, double, { concurrency: WORKERS })));
+};
+
+const effectForEach: Peer = async (count) => {
+  const { Effect } = await load<EffectModule>("effect");
+  const input = items(count);
+  return timed(count, "ns/job", 2 * triangle(count), async () =>
+    sum(
+      await Effect.runPromise<number[]>(
+        Effect.forEach(input, (x: number) => Effect.promise(() => double(x)), { concurrency: WORKERS }),
+      ),
+    ),
+  );
+};
+
+/** WORKERS async loops pulling from one iterator: the least a pull-based ordered map can do. */
+const floorMap: Peer = async (count) => {
+  const input = items(count);
+  return timed(count, "ns/job", 2 * triangle(count), async () => {
+    const it = input[Symbol.iterator]();
+    const results: number[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const r = it.next();
+        if (r.done === true) return;
+        const i = next++;
+        results[i] = await double(r.value);
+      }
+    };
+    const workers: Promise<void>[] = [];
+    for (let w = 0; w < WORKERS; w++) workers.push(worker());
+    await Promise.all(workers);
+    return sum(results);
+  });
+};
+
+/** The batch map workloads. */
+export const maps: Family = {
+  name: "map",
+  workloads: [
+    {
+      id: "map",
+      title: `Map: trivial async jobs over an array, ${WORKERS} at a time, results in order`,
+      unit: "ns/job",
+      count: { full: 200_000, quick: 2_000 },
+      warmup: true,
+      peers: {
+        "gochan-pool-map": gochanMap(false),
+        "gochan-pool-map-stream": gochanMap(true),
+        "p-map": pMap,
+        "effect-forEach": effectForEach,
+        floor: floorMap,
+      },
+      note:
+        `Every peer takes the next item only when one of its ${WORKERS} slots is free. ` +
+        `@gochan/pool: pool.map (and pool.mapStream read with for await) on a pool of ${WORKERS} workers; ` +
+        `p-map: pMap(items, fn, { concurrency: ${WORKERS} }); ` +
+        `Effect: Effect.forEach(items, (x) => Effect.promise(() => fn(x)), { concurrency: ${WORKERS} }); ` +
+        `floor: ${WORKERS} async loops sharing the input's iterator.`,
+    },
+  ],
+};
+
+runIfMain(import.meta.url, maps);
