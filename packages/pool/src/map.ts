@@ -247,8 +247,23 @@ export class MapRun<T, R> implements JobGroup, Closer {
   /** Items taken so far (the next item's index). */
   private count = 0;
   private inFlight = 0;
-  /** The unsettled jobs, to cancel when the map ends early. */
-  private readonly live = new Set<GroupJob>();
+  /**
+   * The unsettled jobs by slot, to cancel when the map ends early, and each
+   * slot's item index. A map job's `index` (GroupJob) is its slot: slots are
+   * reused, so this costs no allocation per job (a Set of jobs cost some
+   * 70 ns per job, a third of the whole).
+   */
+  private readonly slots: (GroupJob | null)[] = [];
+  private readonly itemIndex: number[] = [];
+  private readonly freeSlots: number[] = [];
+  /**
+   * Each slot's item, until its job function reads it, and each slot's job
+   * function, made once per slot: a slot is reused only once its job has
+   * settled, and a settled job's function is never called later (engine
+   * begin), so the function reads its own item.
+   */
+  private readonly items: (T | undefined)[] = [];
+  private readonly calls: ((signal: AbortSignal) => R | PromiseLike<R>)[] = [];
 
   state = OPEN;
   private error: unknown = undefined;
@@ -418,13 +433,29 @@ export class MapRun<T, R> implements JobGroup, Closer {
   private submit(item: T): void {
     const index = this.count++;
     if (this.results !== null) this.results.push(undefined);
-    const fn = this.fn;
-    const job = this.engine.groupJob(this, index, (signal: AbortSignal) => fn(item, index, signal), this.jobOptions) as GroupJob;
+    const slot = this.freeSlots.length > 0 ? (this.freeSlots.pop() as number) : this.newSlot();
+    this.items[slot] = item;
+    this.itemIndex[slot] = index;
+    const job = this.engine.groupJob(this, slot, this.calls[slot], this.jobOptions) as GroupJob;
+    this.slots[slot] = job;
     this.inFlight++;
-    this.live.add(job);
     const admitted = this.engine.acceptGroupJob(job);
     // Waiting for queue space: its refusal (a stop) also reaches record().
     if (job.state === BLOCKED) admitted.then(undefined, ignore);
+  }
+
+  private newSlot(): number {
+    const slot = this.slots.length;
+    const fn = this.fn;
+    const items = this.items;
+    const itemIndex = this.itemIndex;
+    this.calls.push((signal: AbortSignal): R | PromiseLike<R> => {
+      const item = items[slot] as T;
+      items[slot] = undefined;
+      return fn(item, itemIndex[slot] as number, signal);
+    });
+    this.slots.push(null);
+    return slot;
   }
 
   /** The source threw or rejected (from next(), a result's getters, or making it): the map fails. */
@@ -440,13 +471,17 @@ export class MapRun<T, R> implements JobGroup, Closer {
   /** A job of the map settled (lifecycle.ts, state step): store its result or end the map. */
   record(job: GroupJob, outcome: JobOutcome, value: unknown): boolean {
     this.inFlight--;
-    this.live.delete(job);
+    const slot = job.index;
+    const index = this.itemIndex[slot] as number;
+    this.slots[slot] = null;
+    this.items[slot] = undefined; // a job that never started keeps nothing
+    this.freeSlots.push(slot);
     if (this.state !== OPEN) return false;
     if (outcome === "succeeded") {
-      this.store(job.index, FILLED, value);
+      this.store(index, FILLED, value);
     } else if (outcome === "failed" && !this.stopOnError) {
-      this.errors.push({ index: job.index, error: value });
-      this.store(job.index, SKIPPED, undefined);
+      this.errors.push({ index, error: value });
+      this.store(index, SKIPPED, undefined);
     } else {
       // A job's error (stopping on errors), or the pool dropped or cancelled
       // the job (stop, the pool's signal): the map ends with it.
@@ -520,7 +555,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
   private conclude(): unknown {
     const error = this.error;
     if (this.cancelJobs) {
-      if (this.live.size > 0) this.engine.cancelAll([...this.live], error);
+      if (this.inFlight > 0) this.engine.cancelAll(this.liveJobs(), error);
       if (this.ctl !== null && !(this.sig as AbortSignal).aborted) this.ctl.abort(error);
     }
     const closing = this.closeSource();
@@ -533,6 +568,12 @@ export class MapRun<T, R> implements JobGroup, Closer {
       this.serve();
     }
     return closing;
+  }
+
+  private liveJobs(): GroupJob[] {
+    const jobs: GroupJob[] = [];
+    for (const job of this.slots) if (job !== null) jobs.push(job);
+    return jobs;
   }
 
   /**
