@@ -476,7 +476,10 @@ export class MapRun<T, R> implements JobGroup, Closer {
     this.slots[slot] = null;
     this.items[slot] = undefined; // a job that never started keeps nothing
     this.freeSlots.push(slot);
-    if (this.state !== OPEN) return false;
+    if (this.state !== OPEN) {
+      if (this.inFlight === 0) this.unwatch();
+      return false;
+    }
     if (outcome === "succeeded") {
       this.store(index, FILLED, value);
     } else if (outcome === "failed" && !this.stopOnError) {
@@ -542,9 +545,14 @@ export class MapRun<T, R> implements JobGroup, Closer {
     this.unwatch();
   }
 
+  /**
+   * Stops watching the pool and the map's signal. The signal stays watched
+   * while jobs of an ended map are still in the pool (a drain runs them): its
+   * abort still cancels them.
+   */
   private unwatch(): void {
     this.engine.closers.delete(this);
-    if (this.userSignal !== null) this.userSignal.removeEventListener("abort", this);
+    if (this.userSignal !== null && this.inFlight === 0) this.userSignal.removeEventListener("abort", this);
   }
 
   /**
@@ -602,11 +610,18 @@ export class MapRun<T, R> implements JobGroup, Closer {
     }
   }
 
-  /** The map's signal aborted. */
+  /** The map's signal aborted: the map ends, or, if it has ended, its jobs still in the pool are cancelled. */
   handleEvent(): void {
-    if (this.state !== OPEN) return;
-    this.end((this.userSignal as AbortSignal).reason, true);
-    this.conclude();
+    const signal = this.userSignal as AbortSignal;
+    signal.removeEventListener("abort", this);
+    const reason: unknown = signal.reason;
+    if (this.state === OPEN) {
+      this.end(reason, true);
+      this.conclude();
+      return;
+    }
+    if (this.inFlight > 0) this.engine.cancelAll(this.liveJobs(), reason);
+    if (this.ctl !== null && !(this.sig as AbortSignal).aborted) this.ctl.abort(reason);
   }
 
   /** The pool stopped taking jobs: the map cannot finish. */

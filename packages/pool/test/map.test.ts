@@ -305,6 +305,26 @@ describe("pool.map", () => {
     expect(src.closed()).toBe(1);
   });
 
+  it("after a drain ended the map, its signal still cancels its jobs left in the pool", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 4 });
+    const ac = new AbortController();
+    const started: number[] = [];
+    const p = pool.map(
+      [0, 1, 2],
+      async (x) => {
+        started.push(x);
+        await turn();
+      },
+      { concurrency: 3, signal: ac.signal },
+    );
+    const drained = pool.stopAndWait(); // the map ends; its jobs, accepted, would run
+    ac.abort(new Error("cancel"));
+    await expect(p).rejects.toBeInstanceOf(PoolStoppedError);
+    await drained;
+    expect(started).toEqual([]);
+    expect(pool.metrics().cancelled).toBe(3);
+  });
+
   it("the pool's signal ends the map", async () => {
     const ac = new AbortController();
     const pool = new Pool({ maxWorkers: 2, maxQueue: 2, signal: ac.signal });
