@@ -45,6 +45,7 @@ export const GROUPS = {
     "pool.ts": "Pool",
     "options.ts": "Pool",
     "group.ts": "Pool",
+    "map.ts": "Pool",
     "job.ts": "Pool",
     "abortable.ts": "Pool",
     "metrics.ts": "Metrics and events",
