@@ -645,6 +645,21 @@ export class MapRun<T, R> implements JobGroup, Closer {
 
   /** The stream's next(): the next result in input order, once it is done. */
   next(): Promise<IteratorResult<R, undefined>> {
+    if (this.waiters.length === 0 && !this.told && this.head < this.count) {
+      // The next result is ready (the common case for a reader behind its
+      // workers): no waiter, no executor.
+      const slot = this.head % this.lookahead;
+      const marks = this.marks as Uint8Array;
+      if (marks[slot] === FILLED) {
+        const ring = this.ring as unknown[];
+        const value = ring[slot] as R;
+        ring[slot] = undefined;
+        marks[slot] = EMPTY;
+        this.head++;
+        if (this.state === OPEN) this.pull();
+        return Promise.resolve({ done: false, value });
+      }
+    }
     return new Promise<IteratorResult<R, undefined>>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       if (this.source === null && this.state === OPEN && !this.sourceDone) this.start();

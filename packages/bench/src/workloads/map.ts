@@ -6,7 +6,8 @@
  * queue of waiting jobs; what differs is the library around it.
  * - `pool.map(items, fn)` of @gochan/pool (a pool of WORKERS workers, the
  *   map's default concurrency), and `pool.mapStream` read with `for await`;
- * - p-map: `pMap(items, fn, { concurrency })`;
+ * - p-map: `pMap(items, fn, { concurrency })`, and for the stream its
+ *   `pMapIterable(items, fn, { concurrency, backpressure: 2 * concurrency })`;
  * - Effect: `Effect.forEach(items, (x) => Effect.promise(() => fn(x)), { concurrency })`;
  * - the floor: WORKERS hand-written async loops sharing the input's iterator,
  *   each storing `await fn(item)` at its index (no cancellation, no error
@@ -75,6 +76,17 @@ const pMap: Peer = async (count) => {
   return timed(count, "ns/job", 2 * triangle(count), async () => sum(await pMapOf(input, double, { concurrency: WORKERS })));
 };
 
+/** p-map's streaming form: results in input order, at most 2 * WORKERS ahead of the reader (as pool.mapStream's default lookahead). */
+const pMapIterable: Peer = async (count) => {
+  const { pMapIterable: iterate } = await load<typeof PMap>("p-map");
+  const input = items(count);
+  return timed(count, "ns/job", 2 * triangle(count), async () => {
+    let s = 0;
+    for await (const r of iterate(input, double, { concurrency: WORKERS, backpressure: 2 * WORKERS })) s += r;
+    return s;
+  });
+};
+
 const effectForEach: Peer = async (count) => {
   const { Effect } = await load<EffectModule>("effect");
   const input = items(count);
@@ -123,13 +135,14 @@ export const maps: Family = {
         "gochan-pool-map": gochanMap(false),
         "gochan-pool-map-stream": gochanMap(true),
         "p-map": pMap,
+        "p-map-iterable": pMapIterable,
         "effect-forEach": effectForEach,
         floor: floorMap,
       },
       note:
         `Every peer takes the next item only when one of its ${WORKERS} slots is free. ` +
         `@gochan/pool: pool.map (and pool.mapStream read with for await) on a pool of ${WORKERS} workers; ` +
-        `p-map: pMap(items, fn, { concurrency: ${WORKERS} }); ` +
+        `p-map: pMap(items, fn, { concurrency: ${WORKERS} }), and pMapIterable with backpressure ${2 * WORKERS} (the stream's peer); ` +
         `Effect: Effect.forEach(items, (x) => Effect.promise(() => fn(x)), { concurrency: ${WORKERS} }); ` +
         `floor: ${WORKERS} async loops sharing the input's iterator.`,
     },
