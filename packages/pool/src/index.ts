@@ -5,7 +5,8 @@
  *
  * - {@link Pool}: the pool to use: bounded queue with backpressure, typed
  *   results, `trySubmit`, fire-and-forget `go`, per-job cancellation and
- *   timeouts, groups, graceful shutdown, resizing, metrics and events.
+ *   timeouts, groups, pull-based `map` / `mapStream` over any iterable,
+ *   graceful shutdown, resizing, metrics and events.
  * - {@link Worker} and {@link Dispatcher}: the seed's two types, for writing
  *   the seed's program almost line for line.
  *

@@ -365,6 +365,28 @@ describe("pool.map", () => {
     expect(src.closed()).toBe(1);
   });
 
+  it("a thenable whose then() stops the pool: the map rejects once, nothing is left running", async () => {
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
+    const src = counted();
+    let thens = 0;
+    const thenable = (x: number): PromiseLike<number> =>
+      ({
+        then(ok: (v: number) => void): void {
+          thens++;
+          if (x === 3) void pool.stop();
+          ok(x);
+        },
+      }) as unknown as PromiseLike<number>;
+    const p = pool.map(src.source, thenable);
+    await expect(p).rejects.toBeInstanceOf(PoolStoppedError);
+    await pool.stop();
+    expect(src.closed()).toBe(1);
+    expect(thens).toBe(src.taken());
+    const m = pool.metrics();
+    expect(m.running + m.queued).toBe(0);
+    expect(balanced(m)).toBe(true);
+  });
+
   it("a sync next() that stops the pool: return() waits until next() has returned", async () => {
     const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
     let closed = 0;
