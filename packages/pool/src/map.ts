@@ -281,7 +281,8 @@ export class MapRun<T, R> implements JobGroup, Closer {
   /** mapStream(): the next index to yield, the ring of results, the readers waiting. */
   private head = 0;
   private readonly ring: unknown[] | null;
-  private readonly marks: Uint8Array | null;
+  /** Grown as used, up to `lookahead` slots (which may be large): EMPTY where unset. */
+  private readonly marks: number[] | null;
   private readonly waiters: Waiter<R>[] = [];
   /** The stream has told its reader how it ended (the error, or the AggregateError). */
   private told = false;
@@ -304,8 +305,8 @@ export class MapRun<T, R> implements JobGroup, Closer {
     this.makeSource = plan.source;
     if (stream) {
       this.results = null;
-      this.ring = new Array<unknown>(plan.lookahead);
-      this.marks = new Uint8Array(plan.lookahead);
+      this.ring = [];
+      this.marks = [];
     } else {
       this.results = [];
       this.ring = null;
@@ -403,7 +404,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
       if (typeof r !== "object" || r === null) {
         throw new TypeError(`map: the input's iterator returned ${describe(r)} from next(), not an iterator result`);
       }
-      done = (r as IteratorResult<T>).done === true;
+      done = Boolean((r as IteratorResult<T>).done); // as for...of reads it
       if (!done) item = (r as IteratorYieldResult<T>).value;
     } catch (error) {
       this.pulling = false;
@@ -500,7 +501,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
     } else {
       const slot = index % this.lookahead;
       (this.ring as unknown[])[slot] = value;
-      (this.marks as Uint8Array)[slot] = mark;
+      (this.marks as number[])[slot] = mark;
     }
   }
 
@@ -649,7 +650,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
       // The next result is ready (the common case for a reader behind its
       // workers): no waiter, no executor.
       const slot = this.head % this.lookahead;
-      const marks = this.marks as Uint8Array;
+      const marks = this.marks as number[];
       if (marks[slot] === FILLED) {
         const ring = this.ring as unknown[];
         const value = ring[slot] as R;
@@ -673,7 +674,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
    */
   private serve(): void {
     const waiters = this.waiters;
-    const marks = this.marks as Uint8Array;
+    const marks = this.marks as number[];
     const ring = this.ring as unknown[];
     let opened = false;
     while (waiters.length > 0) {
@@ -683,7 +684,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
       }
       if (this.head < this.count) {
         const slot = this.head % this.lookahead;
-        const mark = marks[slot];
+        const mark = marks[slot] ?? EMPTY;
         if (mark !== EMPTY) {
           const value = ring[slot];
           ring[slot] = undefined;

@@ -507,6 +507,20 @@ describe("pool.mapStream", () => {
     expect(all).toEqual([0, 1, 3, 5, ["bad 2", "bad 4"]]);
   });
 
+  it("a huge concurrency or lookahead allocates nothing up front", async () => {
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
+    const out: number[] = [];
+    for await (const v of pool.mapStream([1, 2, 3], (x) => x, { concurrency: 2 ** 30, lookahead: 2 ** 31 - 1 })) out.push(v);
+    expect(out).toEqual([1, 2, 3]);
+  });
+
+  it("reads done as for...of does (any truthy value ends the source)", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    let n = 0;
+    const src = { [Symbol.iterator]: () => ({ next: () => (n++ < 2 ? { done: 0, value: n } : { done: 1, value: -1 }) }) };
+    expect(await pool.map(src as unknown as Iterable<number>, (x) => x)).toEqual([1, 2]);
+  });
+
   it("after it ended, next() is done and return() is harmless", async () => {
     const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
     const stream = pool.mapStream([1], () => {
