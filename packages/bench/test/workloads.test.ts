@@ -35,6 +35,7 @@ const COUNTS: Record<string, number> = {
   "xthread-unbuffered": 100,
   "redis-queue": 200,
   map: 2000,
+  "map-stream": 2000,
   "prog-sieve": 40,
   "prog-pipeline": 3000,
   "prog-daisy": 2000,

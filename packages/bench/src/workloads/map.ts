@@ -5,13 +5,17 @@
  * that takes the next item only when a slot is free, so nothing builds a
  * queue of waiting jobs; what differs is the library around it.
  * - `pool.map(items, fn)` of @gochan/pool (a pool of WORKERS workers, the
- *   map's default concurrency), and `pool.mapStream` read with `for await`;
- * - p-map: `pMap(items, fn, { concurrency })`, and for the stream its
- *   `pMapIterable(items, fn, { concurrency, backpressure: 2 * concurrency })`;
+ *   map's default concurrency);
+ * - p-map: `pMap(items, fn, { concurrency })`;
  * - Effect: `Effect.forEach(items, (x) => Effect.promise(() => fn(x)), { concurrency })`;
  * - the floor: WORKERS hand-written async loops sharing the input's iterator,
  *   each storing `await fn(item)` at its index (no cancellation, no error
  *   handling beyond the first rejection, no metrics).
+ *
+ * The streamed form is a workload of its own ("map-stream", another
+ * contract: a promise per result, read in order): `pool.mapStream` read with
+ * `for await`, and p-map's `pMapIterable` with the same bound on how far it
+ * runs ahead of the reader.
  *
  * @module
  */
@@ -133,18 +137,30 @@ export const maps: Family = {
       warmup: true,
       peers: {
         "gochan-pool-map": gochanMap(false),
-        "gochan-pool-map-stream": gochanMap(true),
         "p-map": pMap,
-        "p-map-iterable": pMapIterable,
         "effect-forEach": effectForEach,
         floor: floorMap,
       },
       note:
         `Every peer takes the next item only when one of its ${WORKERS} slots is free. ` +
-        `@gochan/pool: pool.map (and pool.mapStream read with for await) on a pool of ${WORKERS} workers; ` +
-        `p-map: pMap(items, fn, { concurrency: ${WORKERS} }), and pMapIterable with backpressure ${2 * WORKERS} (the stream's peer); ` +
+        `@gochan/pool: pool.map on a pool of ${WORKERS} workers; ` +
+        `p-map: pMap(items, fn, { concurrency: ${WORKERS} }); ` +
         `Effect: Effect.forEach(items, (x) => Effect.promise(() => fn(x)), { concurrency: ${WORKERS} }); ` +
         `floor: ${WORKERS} async loops sharing the input's iterator.`,
+    },
+    {
+      id: "map-stream",
+      title: `Map, streamed: the same jobs, each result read with for await in input order`,
+      unit: "ns/job",
+      count: { full: 200_000, quick: 2_000 },
+      warmup: true,
+      peers: {
+        "gochan-pool-map-stream": gochanMap(true),
+        "p-map-iterable": pMapIterable,
+      },
+      note:
+        `@gochan/pool: pool.mapStream (lookahead ${2 * WORKERS}, its default); ` +
+        `p-map: pMapIterable(items, fn, { concurrency: ${WORKERS}, backpressure: ${2 * WORKERS} }). No floor yet.`,
     },
   ],
 };
