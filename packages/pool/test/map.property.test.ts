@@ -224,7 +224,9 @@ describe("pool.map with re-entrant user code", () => {
           const fn = async (x: number, _i: number, signal: AbortSignal): Promise<number> => {
             if (aborted) startedAfterAbort++;
             act(c.inFn[x] as Action);
-            if (c.slow) await new Promise((r) => setTimeout(r, 0));
+            // A macrotask turn, not a timer: the "pending" check below counts turns, so a timer due
+            // after some wall time would race it on a loaded machine (it did, in a full run).
+            if (c.slow) await new Promise((r) => setImmediate(r));
             signal.throwIfAborted();
             if (x === c.fail) throw new Error("bad");
             return x;
