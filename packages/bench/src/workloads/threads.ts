@@ -2,9 +2,14 @@
  * Threads: @gochan/threads against the worker-thread pools Node users reach
  * for (piscina, tinypool) and against hand-written floors, all at 2 threads:
  * - thread-empty: `count` empty jobs submitted at once, every result awaited
- *   (the pool's per-job overhead);
+ *   (the pool's per-job overhead). Every row has the same contract: one call
+ *   per job returning a promise of its result. The floor keeps that contract
+ *   and drops the threads: each job's promise is made and resolved on this
+ *   thread with the function's result, so it is what any pool pays before
+ *   moving a job anywhere;
  * - thread-cpu: `count` CPU-bound jobs of about 90 us; the "single" peer runs
- *   them one after another on this thread (the speed-up reference);
+ *   them one after another on this thread (the speed-up reference; the floor
+ *   at 2 threads is half of it);
  * - xthread-buffered: `count` numbers sent through a buffered SharedChan (1024)
  *   to a worker that sums them; the floor posts them pipelined through a
  *   MessagePort;
@@ -56,6 +61,12 @@ async function tinypool(): Promise<Submitter> {
   const { default: Tinypool } = await load<{ default: PoolCtor }>("tinypool");
   const pool = new Tinypool({ filename: JOBS.href, minThreads: THREADS, maxThreads: THREADS });
   return { run: (fn, i) => pool.run(i, { name: fn }), close: () => pool.destroy() };
+}
+
+/** Floor of thread-empty: a promise per job, resolved on this thread with the job's result (no thread, no copy). */
+async function inline(): Promise<Submitter> {
+  const jobs = (await import(JOBS.href)) as Record<"empty" | "cpu", (i: number) => number>;
+  return { run: (fn, i) => new Promise<number>((resolve) => resolve(jobs[fn](i))), close: () => Promise.resolve() };
 }
 
 /** Expected checksum of `count` cpu jobs (computed once, untimed). */
@@ -206,8 +217,13 @@ export const threads: Family = {
       unit: "ns/job",
       count: { full: 20_000, quick: 500 },
       warmup: true,
-      peers: { "gochan-threads": poolPeer(gochan, "empty"), piscina: poolPeer(piscina, "empty"), tinypool: poolPeer(tinypool, "empty") },
-      note: "Every job submitted at once, then all results awaited; threads started and warmed before timing.",
+      peers: {
+        "gochan-threads": poolPeer(gochan, "empty"),
+        piscina: poolPeer(piscina, "empty"),
+        tinypool: poolPeer(tinypool, "empty"),
+        floor: poolPeer(inline, "empty"),
+      },
+      note: "Every job submitted at once, then all results awaited (one promise per job in every row); threads started and warmed before timing. Floor: the same promise per job, resolved on the main thread without a thread.",
     },
     {
       id: "thread-cpu",
@@ -221,7 +237,7 @@ export const threads: Family = {
         tinypool: poolPeer(tinypool, "cpu"),
         single: single,
       },
-      note: '"single" runs the same jobs one after another on the main thread.',
+      note: '"single" runs the same jobs one after another on the main thread; the floor at 2 threads is half its time (2x).',
     },
     {
       id: "xthread-buffered",
