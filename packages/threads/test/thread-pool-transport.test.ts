@@ -2,7 +2,7 @@
 // what happens to the jobs a thread holds in its ring when it crashes, is
 // retired or has jobs withdrawn. Every job writes its id to a ledger file
 // first, so "ran once" and "never ran" are counted, not assumed.
-import { ThreadCrashedError, ThreadPool } from "@gochan/threads";
+import { ThreadCrashedError, ThreadPool, ValueTooLargeError } from "@gochan/threads";
 import fc from "fast-check";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "./helpers.ts";
 
-type Action = "ok" | "exit" | "throw" | "spin";
+type Action = "ok" | "exit" | "throw" | "spin" | "big";
 interface Jobs {
-  job(ledger: string, id: number, action: Action, arg: number): number;
+  job(ledger: string, id: number, action: Action, arg: number | string): number | string;
 }
 
 const module = new URL("./fixtures/ledger-jobs.mjs", import.meta.url);
@@ -95,6 +95,20 @@ describe("ThreadPool transport", () => {
     expect(p.metrics()).toMatchObject({ crashed: 0, threads: 1, running: 0 });
   });
 
+  it("arguments larger than half a job ring reject at submit and reach no thread; a result larger than half a result ring fails its job, not its thread", async () => {
+    const ledger = newLedger();
+    const p = (pool = new ThreadPool<Jobs>({ module, maxThreads: 1, bytes: 1000 })); // rounded up to 1024
+    const e = await p.submit("job", [ledger, 0, "ok", "y".repeat(600)]).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ValueTooLargeError);
+    expect(e).toMatchObject({ limit: 512 - 12 });
+    expect(runs(ledger).size).toBe(0);
+    // The result ring has 4 KiB: a 3000-character result does not fit in half of it.
+    const big = await p.submit("job", [ledger, 1, "big", 3000]).catch((x: unknown) => x);
+    expect(big).toMatchObject({ name: "ValueTooLargeError" });
+    expect(await p.submit("job", [ledger, 2, "big", 1000])).toBe("x".repeat(1000));
+    expect(p.metrics()).toMatchObject({ crashed: 0, threads: 1 });
+  });
+
   it("property: with crashes, throws, withdrawals (whose listeners submit again) and a resize, every job settles, none runs twice, a result means it ran once", async () => {
     const kinds = fc.constantFrom<Action | "abort">("ok", "ok", "ok", "throw", "exit", "abort");
     await fc.assert(
@@ -109,7 +123,7 @@ describe("ThreadPool transport", () => {
         async ({ threads, depth, plan, resizeAt, resizeTo }) => {
           const ledger = newLedger();
           const p = new ThreadPool<Jobs>({ module, maxThreads: threads, depth });
-          const jobs: { id: number; kind: Action | "abort" | "resubmitted"; done: Promise<PromiseSettledResult<number>> }[] = [];
+          const jobs: { id: number; kind: Action | "abort" | "resubmitted"; done: Promise<PromiseSettledResult<number | string>> }[] = [];
           let nextId = 0;
           const submit = (kind: Action | "abort" | "resubmitted"): void => {
             const id = nextId++;
