@@ -109,6 +109,37 @@ const single: Peer = async (count) => {
   });
 };
 
+/**
+ * The ceiling of thread-cpu: the jobs split in halves between bare workers
+ * (no pool, no message per job), each started and warmed before the clock.
+ * It is what this machine gives 2 threads at that moment; no pool can beat it.
+ */
+const bareThreads: Peer = async (count) => {
+  const url = JSON.stringify(JOBS.href);
+  const ws = Array.from({ length: THREADS }, (_, t) =>
+    worker(
+      `const { cpu } = await import(${url});
+       for (let i = 0; i < 8; i++) cpu(i);
+       parentPort.once("message", () => {
+         let sum = 0;
+         for (let i = workerData.from; i < workerData.to; i++) sum += cpu(i);
+         parentPort.postMessage({ sum });
+       });
+       parentPort.postMessage({ ready: true });`,
+      { from: Math.floor((t * count) / THREADS), to: Math.floor(((t + 1) * count) / THREADS) },
+    ),
+  );
+  await Promise.all(ws.map((w) => w.started));
+  const m = await timed(count, "ns/job", await cpuExpected(count), async () => {
+    for (const w of ws) w.w.postMessage("go");
+    let sum = 0;
+    for (const r of await Promise.all(ws.map((w) => w.result))) sum += r;
+    return sum;
+  });
+  await Promise.all(ws.map((w) => w.w.terminate()));
+  return m;
+};
+
 /** A worker (eval'd plain JS) running `body` with `data`; resolves with its first message. */
 function worker(body: string, data: unknown): { started: Promise<void>; result: Promise<number>; w: Worker } {
   const w = new Worker(`(async () => { const { parentPort, workerData } = require("node:worker_threads"); ${body} })()`, {
@@ -236,8 +267,9 @@ export const threads: Family = {
         piscina: poolPeer(piscina, "cpu"),
         tinypool: poolPeer(tinypool, "cpu"),
         single: single,
+        "bare-threads": bareThreads,
       },
-      note: '"single" runs the same jobs one after another on the main thread; the floor at 2 threads is half its time (2x).',
+      note: '"single" runs the same jobs one after another on the main thread; the floor at 2 threads is half its time (2x). "bare-threads" splits the jobs between 2 workers with no pool: what the machine gives 2 threads in that run, the ceiling for every pool.',
     },
     {
       id: "xthread-buffered",
