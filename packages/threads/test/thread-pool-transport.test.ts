@@ -65,7 +65,7 @@ describe("ThreadPool transport", () => {
       7,
     ]);
     expect([...runs(ledger)].sort((a, b) => a[0] - b[0])).toEqual(plan.map((_, id) => [id, 1]));
-    expect(p.metrics()).toMatchObject({ crashed: 1, completed: 6, failed: 2, running: 0, queued: 0 });
+    expect(p.metrics()).toMatchObject({ crashed: 1, succeeded: 6, failed: 2, running: 0, queued: 0 });
   });
 
   it("resize shrinking while rings hold jobs: each held job runs once where it is, and the extra threads exit", async () => {
