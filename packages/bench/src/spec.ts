@@ -121,6 +121,7 @@ export const PEER_LABELS: Record<string, string> = {
   piscina: "piscina",
   tinypool: "tinypool",
   single: "one thread, no pool",
+  "bare-threads": "2 bare threads, no pool (ceiling)",
   "gochan-plain": "@gochan/core, without run()",
   "go-1": "Go, GOMAXPROCS=1",
   "go-2": "Go, GOMAXPROCS=2",

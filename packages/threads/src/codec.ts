@@ -127,6 +127,7 @@ export function decode(u8: Uint8Array, view: DataView, offset: number, size: num
 // ---- The array encoding: [count u32] then per element [tag u8][payload] ----
 
 let scratch = new DataView(new ArrayBuffer(256));
+let scratchBytes = new Uint8Array(scratch.buffer);
 let at = 0;
 
 function room(n: number): void {
@@ -182,7 +183,21 @@ function encodeArray(a: unknown[], depth: number): Uint8Array | null {
         return null;
     }
   }
-  return depth === 0 ? new Uint8Array(scratch.buffer.slice(0, at)) : EMPTY;
+  return depth === 0 ? copyOut(at) : EMPTY;
+}
+
+/**
+ * The first `n` scratch bytes in a fresh array. Small typed arrays live on the
+ * JS heap; `ArrayBuffer.prototype.slice` would allocate backing memory outside
+ * it for each value (measured ~5 us per small array on a loaded machine,
+ * against ~0.2 us).
+ */
+function copyOut(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  if (scratchBytes.buffer !== scratch.buffer) scratchBytes = new Uint8Array(scratch.buffer);
+  if (n <= 64) for (let i = 0; i < n; i++) out[i] = scratchBytes[i]!;
+  else out.set(scratchBytes.subarray(0, n));
+  return out;
 }
 
 const EMPTY = new Uint8Array(0);

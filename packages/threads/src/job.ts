@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Encoded } from "./codec.js";
 import type { PoolThread } from "./pool-thread.js";
 import type { JobKind, JobOutcome } from "./thread-events.js";
 import type { GroupCore } from "./thread-group.js";
@@ -19,7 +20,11 @@ export class Job {
   readonly fn: string;
   readonly args: unknown[];
   state = QUEUED;
-  /** Control slot while dispatched, else -1. */
+  /** Its arguments encoded, while it waits in the queue. */
+  encoded: Encoded | null = null;
+  /** Milliseconds from hand-off, if it has a timeout. */
+  timeout: number | undefined = undefined;
+  /** Control slot in its thread while dispatched, else -1. */
   slot = -1;
   thread: PoolThread | null = null;
   timer: ReturnType<typeof setTimeout> | null = null;

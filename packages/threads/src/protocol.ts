@@ -1,20 +1,66 @@
 /**
- * What a ThreadPool and its threads say to each other. Jobs go to a thread
- * through its own SharedChan as [id, slot, fn, args]; every thread reports
- * through one shared results channel as [id, slot, status, payload]. The
- * control word of `slot` (a pool-wide Int32 array) settles the race between
- * a thread starting a job and the pool cancelling it before it starts.
+ * What a ThreadPool and its threads say to each other, through shared memory
+ * only (ring.ts): no message per job.
+ *
+ * Each thread has one SharedArrayBuffer: header words, `depth` control words,
+ * its job ring (pool -> thread) and its result ring (thread -> pool). A job
+ * record is [control slot, function index, encoded arguments]; a record with
+ * slot NAME_RECORD teaches the thread the name of a function index first. A
+ * result record is [control slot, status, encoded value or [error, name]].
+ * The pool hands jobs in order and a thread reports every job it was handed,
+ * in order, so slot = hand-off number % depth is unique among a thread's jobs
+ * in flight and a thread's reports arrive in hand-off order.
+ *
+ * The control word of a slot settles every race over one job:
+ * - QUEUED -> RUNNING: the thread, before it calls the function (only then);
+ * - QUEUED -> CANCELLED: the pool, withdrawing a job not started (the thread
+ *   then reports it SKIPPED without running it);
+ * - a thread that dies leaves each of its unreported jobs QUEUED (never
+ *   started: the pool hands it to another thread, so it runs exactly once) or
+ *   RUNNING (it may have run: the pool rejects it with ThreadCrashedError,
+ *   never runs it again).
+ *
+ * Waking, with no lost wake-up and at most one notify per sleep (each side
+ * publishes, then checks the other's flag; the sleeper stores 1 in its flag,
+ * then re-checks, then sleeps on a word whose value it read before
+ * re-checking; a waker swaps the flag 1 -> 2 and notifies only if it won;
+ * only the sleeper stores 0 or 1, after it wakes or before it sleeps):
+ * - a thread with no job sets IDLE, reads WAKE, re-checks its ring and the
+ *   CLOSED word, then sleeps on WAKE (Atomics.wait, blocking, for at most
+ *   IDLE_BLOCK_MS; then Atomics.waitAsync so its event loop runs). The pool,
+ *   after publishing jobs, bumps WAKE and notifies if it swaps IDLE 1 -> 2;
+ *   after CLOSED, always.
+ * - the pool's pump reads BELL, drains every result ring, sets
+ *   MAIN_WAITING, re-reads BELL and, if unchanged, sleeps on it with
+ *   Atomics.waitAsync (the main thread never blocks). A thread, after
+ *   publishing a result, bumps BELL and notifies if it swaps MAIN_WAITING
+ *   1 -> 2.
+ * - a thread whose result ring is full sets RESULT_WAIT, rings BELL and
+ *   sleeps on the ring's head word; the pool notifies it after draining.
  *
  * @module
  */
 
-/** A job envelope: job id, control slot, export name, arguments. */
-export type JobEnvelope = [id: number, slot: number, fn: string, args: unknown[]];
-/** A report: job id, control slot, status, value or error. */
-export type JobReport = [id: number, slot: number, status: number, payload: unknown];
+/** Header words of a thread's buffer (Int32 indexes). */
+export const JOB_HEAD = 0;
+export const JOB_TAIL = 1;
+export const RESULT_HEAD = 2;
+export const RESULT_TAIL = 3;
+export const IDLE = 4;
+export const WAKE = 5;
+export const CLOSED = 6;
+export const RESULT_WAIT = 7;
+/** Bytes of the header; the control words follow. */
+export const HEADER_BYTES = 64;
+
+/** The pool's words (Int32 indexes of its bell buffer). */
+export const BELL = 0;
+export const MAIN_WAITING = 1;
+
+/** The slot of a record that names a function index instead of carrying a job. */
+export const NAME_RECORD = -1;
 
 /** Control word values. */
-export const SLOT_FREE = 0;
 export const SLOT_QUEUED = 1;
 export const SLOT_RUNNING = 2;
 export const SLOT_CANCELLED = 3;
@@ -24,10 +70,32 @@ export const DONE = 0;
 export const FAILED = 1;
 export const SKIPPED = 2;
 
+/** How long an idle thread blocks in Atomics.wait before it lets its event loop run. */
+export const IDLE_BLOCK_MS = 2;
+
+/**
+ * The longest a parked pump or idle thread sleeps before it re-checks
+ * everything anyway. The protocol above loses no wake-up; this bounds the
+ * stall if a platform ever did (one hang was seen once, in a run under
+ * `--cpu-prof` on a machine with a load average of 24, and never again).
+ */
+export const WATCHDOG_MS = 1000;
+
 /** workerData of a pool thread. */
 export interface ThreadData {
   module: string;
-  jobs: unknown;
-  results: unknown;
-  control: SharedArrayBuffer;
+  /** The thread's buffer (layout above). */
+  shared: SharedArrayBuffer;
+  /** The pool's bell words. */
+  bell: SharedArrayBuffer;
+  depth: number;
+  /** Capacity of the job ring in bytes; the result ring has 4x. */
+  bytes: number;
+}
+
+/** Byte offsets of a thread's rings in its buffer. */
+export function layout(depth: number, bytes: number): { jobs: number; results: number; total: number } {
+  const jobs = HEADER_BYTES + ((4 * depth + 7) & ~7);
+  const results = jobs + bytes;
+  return { jobs, results, total: results + 4 * bytes };
 }

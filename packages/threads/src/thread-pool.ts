@@ -2,13 +2,16 @@
  * ThreadPool: the Pool's API for CPU-bound jobs, run on worker threads.
  *
  * Jobs wait in the pool's bounded queue (FIFO; a full queue makes `submit`
- * wait and `trySubmit` throw), are handed to a thread through that thread's
- * SharedChan (up to `depth` ahead, so a busy thread never waits for the next
- * job), and report through one shared results channel that a pump on this
- * thread drains. A thread that exits unexpectedly is replaced: its unstarted
- * jobs go back to the head of the queue, its running job rejects with
- * ThreadCrashedError. Cancelling (signal, timeout) a job that has not started
- * withdraws it; cancelling a running job terminates its thread.
+ * wait and `trySubmit` throw), are handed to a thread through its job ring in
+ * shared memory (up to `depth` ahead, so a busy thread never waits for the
+ * next job and drains many per wake-up), and report through the thread's
+ * result ring, which a pump on this thread drains when the pool's bell rings
+ * (protocol.ts has the wire and its wake-up rules, ring.ts the rings). A
+ * thread that exits unexpectedly is replaced: its results already published
+ * are taken, its jobs not started go back to the head of the queue, the job
+ * it was running rejects with ThreadCrashedError. Cancelling (signal,
+ * timeout) a job that has not started withdraws it; cancelling a running job
+ * terminates its thread.
  *
  * The API layer has files of its own: thread-events.ts (events, counters,
  * the FIFO of calls into user code), thread-group.ts (`group`), stream.ts
@@ -22,14 +25,13 @@
 /// <reference lib="esnext.disposable" preserve="true" />
 import { availableParallelism } from "node:os";
 import type { ResourceLimits } from "node:worker_threads";
-import { ChanState } from "./chan-state.js";
-import { ThreadCrashedError, ThreadJobTimeoutError, ThreadPoolStoppedError, ThreadQueueFullError } from "./errors.js";
+import { encode } from "./codec.js";
+import { ThreadCrashedError, ThreadJobTimeoutError, ThreadPoolStoppedError, ThreadQueueFullError, ValueTooLargeError } from "./errors.js";
 import { DISPATCHED, Job, QUEUED, SETTLED } from "./job.js";
-import { C_RECV, type OpCase } from "./op.js";
+import { JobQueue } from "./job-queue.js";
 import { PoolThread } from "./pool-thread.js";
-import { DONE, FAILED, SLOT_CANCELLED, SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, type JobReport } from "./protocol.js";
-import { run } from "./run.js";
-import { SharedChan } from "./shared-chan.js";
+import { BELL, DONE, FAILED, MAIN_WAITING, NAME_RECORD, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, WATCHDOG_MS } from "./protocol.js";
+import { RECORD_HEADER } from "./ring.js";
 import { StreamHub, ThreadStream, type ThreadStreamOptions } from "./stream.js";
 import { threadExited } from "./thread-exit.js";
 import { Callouts, type JobEndEvent, type JobInfo, type JobKind, type JobOutcome, type ThreadPoolEvent } from "./thread-events.js";
@@ -67,10 +69,16 @@ export interface ThreadPoolOptions {
    * Jobs handed to a thread ahead of time (so it never idles between jobs).
    * Only a job that has not started can be withdrawn without terminating its
    * thread.
-   * @defaultValue 8
+   * @defaultValue 64
    */
   depth?: number;
-  /** Bytes of shared memory for a thread's job arguments in flight, and (x4) for results. @defaultValue 1048576 */
+  /**
+   * Bytes of shared memory for a thread's job arguments in flight (rounded up
+   * to a power of two), and 4x that for its results. A job's encoded arguments
+   * may take half of it (larger ones reject with ValueTooLargeError), a
+   * result half of its result memory.
+   * @defaultValue 1048576
+   */
   bytes?: number;
   /** Passed to each Worker: heap limits; a job exceeding them crashes its thread (ThreadCrashedError). */
   resourceLimits?: ResourceLimits;
@@ -170,7 +178,13 @@ export type StreamYield<M, K extends keyof M> = M[K] extends (...args: never[]) 
     : never
   : never;
 
-const SLOTS = 4096;
+/** Jobs handed to a thread ahead by default: enough that a thread drains many per wake-up. */
+const DEFAULT_DEPTH = 64;
+
+/** Atomics.waitAsync (ES2024; Node >= 16): typed here so the package builds against ES2022 libs. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(i32: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
 
 /**
  * A pool of worker threads running the exported functions of one module,
@@ -200,25 +214,25 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   readonly #module: string;
   readonly #limits: ResourceLimits | undefined;
   readonly #threads: PoolThread[] = [];
-  readonly #queue: Job[] = [];
+  readonly #queue = new JobQueue();
   /** Blocked submitters; woken with true when a queue place is promised to them. */
   readonly #spaceWaiters: ((placed: boolean) => void)[] = [];
   /** Queue places promised to woken submitters that have not taken them yet (they enter on a later microtask). */
   #reserved = 0;
-  /** The dispatched job of each control slot (until its thread reports on it). */
-  readonly #bySlot: (Job | null)[] = new Array<Job | null>(SLOTS).fill(null);
+  /** Function names by index (the index travels with each job; a thread learns a name once). */
+  readonly #fnIndex = new Map<string, number>();
+  readonly #fnNames: string[] = [];
+  /** BELL and MAIN_WAITING (protocol.ts): the threads ring it after publishing results. */
+  readonly #bell = new Int32Array(new SharedArrayBuffer(8));
   /** Jobs accepted and not yet settled. */
   #pending = 0;
-  readonly #control = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
-  readonly #freeSlots: number[] = [];
-  readonly #results: SharedChan<JobReport>;
-  readonly #resultCase: OpCase[];
-  readonly #resultChans: ChanState[];
   #nextId = 1;
   #stopped = false;
   /** stop() was called: jobs still waiting for queue space are dropped, not admitted. */
   #dropping = false;
   #draining = false;
+  /** The pump ends (after the stop completed). */
+  #closed = false;
   #stopDone: Promise<void> | null = null;
   #stopResolve: (() => void) | null = null;
   #reffed = true;
@@ -242,8 +256,8 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     this.#module = String(options.module instanceof URL ? options.module.href : options.module);
     this.#maxThreads = positive("maxThreads", options.maxThreads ?? availableParallelism());
     this.#maxQueue = nonNegative("maxQueue", options.maxQueue ?? 1024);
-    this.#depth = positive("depth", options.depth ?? 8);
-    this.#bytes = positive("bytes", options.bytes ?? 1 << 20);
+    this.#depth = positive("depth", options.depth ?? DEFAULT_DEPTH);
+    this.#bytes = ringBytes(positive("bytes", options.bytes ?? 1 << 20));
     this.#limits = options.resourceLimits;
     this.#onEvent = hook("onEvent", options.onEvent);
     this.#onError = hook("onError", options.onError);
@@ -257,11 +271,6 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       admit: (group, index, fn, args, options) => this.#admit(fn, args, options, "group", group, index),
       cancel: (job, reason) => this.#cancel(job, reason),
     };
-    for (let i = SLOTS - 1; i >= 0; i--) this.#freeSlots.push(i);
-    this.#results = new SharedChan<JobReport>(1024, { bytes: 4 * this.#bytes, waiters: 256 });
-    const st = this.#results._state;
-    this.#resultCase = [{ kind: C_RECV, st, enc: null, watch: null }];
-    this.#resultChans = [st];
     void this.#pump();
   }
 
@@ -414,7 +423,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     if (!this.#dropping) {
       this.#stopped = true;
       this.#dropping = true;
-      const dropped = this.#queue.splice(0);
+      const dropped = this.#queue.clear();
       for (const j of dropped) this.#settle(j, "dropped", new ThreadPoolStoppedError("the thread pool was stopped before the job ran"));
       for (const w of this.#spaceWaiters.splice(0)) w(false);
     }
@@ -461,8 +470,8 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     let running = 0;
     let idle = 0;
     for (const t of this.#threads) {
-      running += t.assigned.size;
-      if (t.assigned.size === 0 && !t.retiring) idle++;
+      running += t.size;
+      if (t.size === 0 && !t.retiring) idle++;
     }
     return {
       maxThreads: this.#maxThreads,
@@ -628,45 +637,63 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     for (const t of this.#threads) {
       if (t.retiring) continue;
       live++;
-      if (!t.terminating && t.assigned.size < this.#depth) return true;
+      if (t.open) return true;
     }
     return live < this.#maxThreads;
   }
 
-  /** Hands queued jobs to threads with room, starting threads as needed. */
+  /** The index of function `fn`, sent to each thread once. */
+  #fn(fn: string): number {
+    let i = this.#fnIndex.get(fn);
+    if (i === undefined) {
+      i = this.#fnNames.length;
+      this.#fnNames.push(fn);
+      this.#fnIndex.set(fn, i);
+    }
+    return i;
+  }
+
+  /** Hands queued jobs to threads with room, starting threads as needed, and wakes the threads it handed to. */
   #dispatch(): void {
+    let woken: PoolThread | null = null;
+    const limit = (this.#bytes >> 1) - RECORD_HEADER;
     while (this.#queue.length > 0) {
       const t = this.#pick();
       if (t === null) break;
-      const job = this.#queue[0]!;
-      const slot = this.#freeSlots.pop();
-      if (slot === undefined) break;
-      Atomics.store(this.#control, slot, SLOT_QUEUED);
-      let sent: boolean;
-      try {
-        sent = t.jobs.trySend([job.id, slot, job.fn, job.args]);
-      } catch (e) {
-        this.#freeSlot(slot);
-        this.#queue.shift();
-        this.#settle(job, "failed", e); // arguments that cannot cross
-        continue;
+      const job = this.#queue.peek();
+      let args = job.encoded;
+      if (args === null) {
+        try {
+          args = encode(job.args);
+          if (args.size > limit) throw new ValueTooLargeError(args.size, limit);
+        } catch (e) {
+          this.#queue.shift();
+          this.#settle(job, "failed", e); // arguments that cannot cross
+          continue;
+        }
+        job.encoded = args;
       }
-      if (!sent) {
-        this.#freeSlot(slot);
-        break; // no room in its channel's memory: retried on the next report
+      const fn = this.#fn(job.fn);
+      if (t.known[fn] !== true) {
+        if (!t.jobs.write(NAME_RECORD, fn, encode(job.fn))) break;
+        t.known[fn] = true;
       }
+      if (!t.hand(job, fn, args)) break; // no room in its ring's memory: retried after its next report
       this.#queue.shift();
+      job.encoded = null;
       job.state = DISPATCHED;
-      job.slot = slot;
       job.thread = t;
-      t.assigned.add(job);
-      this.#bySlot[slot] = job;
       if (this.#onEvent !== null && !job.announced) this.#announce(job);
       const timeout = (job as Job & { timeout?: number }).timeout;
       if (timeout !== undefined && job.timer === null) {
         job.timer = setTimeout(() => this.#cancel(job, new ThreadJobTimeoutError(job.fn, timeout), "failed"), timeout);
       }
+      if (t !== woken) {
+        woken?.wake();
+        woken = t;
+      }
     }
+    woken?.wake();
     this.#wakeSubmitters();
     this.#updateRefs();
     if (this.#stopped) void this.#finish();
@@ -679,16 +706,16 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     for (const t of this.#threads) {
       if (t.retiring) continue;
       live++;
-      if (t.terminating || t.assigned.size >= this.#depth) continue;
-      if (best === null || t.assigned.size < best.assigned.size) best = t;
+      if (!t.open) continue;
+      if (best === null || t.size < best.size) best = t;
     }
-    if (best !== null && best.assigned.size === 0) return best;
+    if (best !== null && best.size === 0) return best;
     if (live < this.#maxThreads) return this.#spawn();
     return best;
   }
 
   #spawn(): PoolThread {
-    const t = new PoolThread({ module: this.#module, results: this.#results.handle, control: this.#control.buffer as SharedArrayBuffer }, this.#depth, this.#bytes, this.#limits);
+    const t = new PoolThread(this.#module, this.#bell.buffer as SharedArrayBuffer, this.#depth, this.#bytes, this.#limits);
     this.#threads.push(t);
     if (!this.#reffed) t.worker.unref();
     t.worker.on("exit", (code) => this.#exited(t, code));
@@ -700,14 +727,19 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   #cancel(job: Job, reason: unknown, outcome: JobOutcome = "cancelled"): void {
     if (job.state === SETTLED) return;
     if (job.state === QUEUED) {
-      const i = this.#queue.indexOf(job);
-      if (i >= 0) this.#queue.splice(i, 1);
+      this.#queue.remove(job);
       this.#settle(job, outcome, reason);
       this.#dispatch();
       return;
     }
     const t = job.thread as PoolThread;
-    if (Atomics.compareExchange(this.#control, job.slot, SLOT_QUEUED, SLOT_CANCELLED) !== SLOT_QUEUED) {
+    // A result already published settles it: a finished job does not cost its thread.
+    if (this.#drain(t)) {
+      this.#dispatch();
+      if (job.state === SETTLED) return;
+    }
+    // Not started: its thread will skip it and report it SKIPPED.
+    if (t.swap(job.slot, SLOT_QUEUED, SLOT_CANCELLED) !== SLOT_QUEUED) {
       job.started = true;
       if (!t.terminating) {
         // Running: only terminating its thread stops it.
@@ -759,31 +791,43 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     this.#onError(job.error, info(job));
   };
 
-  #freeSlot(slot: number): void {
-    Atomics.store(this.#control, slot, SLOT_FREE);
-    this.#bySlot[slot] = null;
-    this.#freeSlots.push(slot);
-  }
-
-  /** Drains the results channel; ends when the pool closes it. */
+  /** Sleeps on the bell and drains every result ring each time it rings; ends when the pool is closed. */
   async #pump(): Promise<void> {
+    const bell = this.#bell;
     for (;;) {
-      // Not holding the process open: threads do that while there is work.
-      const r = await run(this.#resultCase, this.#resultChans, null, false);
-      if (!r.ok) return;
-      this.#report(r.value as JobReport);
-      for (let more = this.#results.tryRecv(); more !== undefined && more.ok; more = this.#results.tryRecv()) {
-        this.#report(more.value);
+      const seq = Atomics.load(bell, BELL);
+      this.#drainAll();
+      if (this.#closed) return;
+      Atomics.store(bell, MAIN_WAITING, 1);
+      if (Atomics.load(bell, BELL) === seq) {
+        // Not holding the process open: threads do that while there is work.
+        const r = waitAsync(bell, BELL, seq, WATCHDOG_MS);
+        if (r.async) await r.value;
       }
-      this.#dispatch();
+      Atomics.store(bell, MAIN_WAITING, 0);
     }
   }
 
-  #report([, slot, status, payload]: JobReport): void {
-    const job = this.#bySlot[slot];
-    this.#freeSlot(slot);
-    if (job == null) return;
-    job.thread?.assigned.delete(job);
+  /** Takes every published report of every thread, then hands out jobs. */
+  #drainAll(): void {
+    let any = false;
+    for (const t of this.#threads) if (this.#drain(t)) any = true;
+    if (any) this.#dispatch();
+  }
+
+  /** Takes thread `t`'s published reports; whether there were any. */
+  #drain(t: PoolThread): boolean {
+    const r = t.results;
+    if (!r.next()) return false;
+    do this.#report(t, r.a, r.b, r.value);
+    while (r.next());
+    t.drained();
+    return true;
+  }
+
+  #report(t: PoolThread, slot: number, status: number, payload: unknown): void {
+    const job = t.take(slot);
+    if (job === null) return;
     job.slot = -1;
     if (status === DONE || status === FAILED) job.started ||= job.state !== SETTLED;
     if (status === DONE) this.#settle(job, "succeeded", payload);
@@ -792,53 +836,47 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       if (error instanceof Error && name !== undefined && error.name !== name) error.name = name;
       this.#settle(job, "failed", error);
     }
+    // SKIPPED: cancelled before it started, settled then.
   }
 
   #exited(t: PoolThread, code: number): void {
     threadExited(t.threadId);
     const i = this.#threads.indexOf(t);
     if (i >= 0) this.#threads.splice(i, 1);
-    // Reports it sent before dying are still in the results channel.
-    for (let r = this.#results.tryRecv(); r !== undefined && r.ok; r = this.#results.tryRecv()) this.#report(r.value);
-    // Jobs it never took go back to the head of the queue, in order.
-    const back: Job[] = [];
-    for (let r = t.jobs.tryRecv(); r !== undefined && r.ok; r = t.jobs.tryRecv()) {
-      const slot = r.value[1];
-      const job = this.#bySlot[slot];
-      this.#freeSlot(slot);
-      if (job == null) continue;
-      t.assigned.delete(job);
-      if (job.state === SETTLED) continue; // cancelled before it started
-      job.state = QUEUED;
-      job.thread = null;
-      job.slot = -1;
-      back.push(job);
-    }
-    this.#queue.unshift(...back);
+    // Reports it published before dying count.
+    this.#drain(t);
     const unexpected = !t.retiring && !t.terminating;
     if (unexpected) this.#crashed++;
-    for (const job of t.assigned) {
-      if (job.slot >= 0) {
-        job.started ||= job.state !== SETTLED && Atomics.load(this.#control, job.slot) === SLOT_RUNNING;
-        this.#freeSlot(job.slot);
-      }
+    // Its control words say which of the rest it started (protocol.ts).
+    const back: Job[] = [];
+    for (const job of t.takeAll()) {
+      const started = t.control(job.slot) === SLOT_RUNNING;
       job.slot = -1;
-      this.#settle(job, "failed", new ThreadCrashedError(job.fn, code, t.error));
+      if (job.state === SETTLED) continue; // cancelled, or timed out
+      if (started) {
+        job.started = true;
+        this.#settle(job, "failed", new ThreadCrashedError(job.fn, code, t.error));
+        continue;
+      }
+      // Never started: it goes back to the head of the queue, in order, to run once elsewhere.
+      job.state = QUEUED;
+      job.thread = null;
+      back.push(job);
     }
-    t.assigned.clear();
+    this.#queue.unshift(back);
     this.#dispatch();
   }
 
   #inFlight(): number {
     let n = 0;
-    for (const t of this.#threads) n += t.assigned.size;
+    for (const t of this.#threads) n += t.size;
     return n;
   }
 
   #updateRefs(): void {
     if (this.#draining) return;
     let busy = this.#queue.length > 0;
-    for (const t of this.#threads) if (t.assigned.size > 0) busy = true;
+    for (const t of this.#threads) if (t.size > 0) busy = true;
     if (busy === this.#reffed) return;
     this.#reffed = busy;
     for (const t of this.#threads) {
@@ -864,7 +902,10 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     if (this.#draining && this.#threads.length === 0 && this.#stopResolve !== null) {
       const resolve = this.#stopResolve;
       this.#stopResolve = null;
-      if (!this.#results.closed) this.#results.close();
+      // The pump ends.
+      this.#closed = true;
+      Atomics.add(this.#bell, BELL, 1);
+      Atomics.notify(this.#bell, BELL);
       resolve();
     }
     return this.#stopDone;
@@ -883,6 +924,14 @@ function hook<F>(name: string, f: F | undefined): F | null {
   if (f === undefined) return null;
   if (typeof f !== "function") throw new TypeError(`ThreadPool: ${name} must be a function, got ${typeof f}`);
   return f;
+}
+
+/** A ring's capacity: `bytes` rounded up to a power of two (at least 1 KiB, at most 256 MiB). */
+function ringBytes(bytes: number): number {
+  if (bytes > 1 << 28) throw new RangeError(`ThreadPool: bytes must be at most ${1 << 28}, got ${bytes}`);
+  let cap = 1024;
+  while (cap < bytes) cap *= 2;
+  return cap;
 }
 
 function positive(name: string, v: number): number {

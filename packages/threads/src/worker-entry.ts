@@ -1,21 +1,60 @@
 /**
  * The program of a ThreadPool thread: import the jobs module, then run the
- * jobs of its channel one at a time until the channel is closed.
+ * jobs of its ring one at a time, in order, reporting each to its result
+ * ring, until the pool closes it and the ring is empty. It drains every job
+ * already there without waking anyone; when it has none it blocks briefly
+ * (Atomics.wait, a thread may), then parks without blocking so timers and
+ * I/O a finished job left behind still run (protocol.ts).
  *
  * @module
  */
 import { workerData } from "node:worker_threads";
-import { encode } from "./codec.js";
-import { SharedChan } from "./shared-chan.js";
+import { encode, type Encoded } from "./codec.js";
+import { ValueTooLargeError } from "./errors.js";
+import { holdThread, releaseThread } from "./keep-alive.js";
+import {
+  BELL,
+  CLOSED,
+  DONE,
+  FAILED,
+  HEADER_BYTES,
+  IDLE,
+  IDLE_BLOCK_MS,
+  JOB_HEAD,
+  JOB_TAIL,
+  layout,
+  MAIN_WAITING,
+  NAME_RECORD,
+  RESULT_HEAD,
+  RESULT_TAIL,
+  RESULT_WAIT,
+  SKIPPED,
+  SLOT_QUEUED,
+  SLOT_RUNNING,
+  WAKE,
+  WATCHDOG_MS,
+  type ThreadData,
+} from "./protocol.js";
+import { RingReader, RingWriter } from "./ring.js";
 import { pumpStream, takeStream } from "./stream-pump.js";
 import { released } from "./transfer.js";
-import { DONE, FAILED, SKIPPED, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, type JobEnvelope, type JobReport, type ThreadData } from "./protocol.js";
+
+/** Atomics.waitAsync (ES2024; Node >= 16): typed here so the package builds against ES2022 libs. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(i32: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
 
 const data = workerData as ThreadData;
-const jobs = SharedChan.from<JobEnvelope>(data.jobs);
-const results = SharedChan.from<JobReport>(data.results);
-const control = new Int32Array(data.control);
+const i32 = new Int32Array(data.shared);
+const bell = new Int32Array(data.bell);
+const at = layout(data.depth, data.bytes);
+const jobs = new RingReader(data.shared, JOB_HEAD, JOB_TAIL, at.jobs, data.bytes);
+const results = new RingWriter(data.shared, RESULT_HEAD, RESULT_TAIL, at.results, 4 * data.bytes);
+const control = HEADER_BYTES >> 2;
 const mod = (await import(data.module)) as Record<string, unknown>;
+/** The module's functions by the pool's function index. */
+const fns: unknown[] = [];
+const names: string[] = [];
 
 /** An error as it crosses back: itself if cloneable, else its name, message and stack. */
 function portable(e: unknown): unknown {
@@ -37,32 +76,98 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
-for (;;) {
-  // Take what is already there without a promise hop; park only when idle.
-  const r = jobs.tryRecv() ?? (await jobs.recvOk());
-  if (!r.ok) break;
-  const [id, slot, fn, args] = r.value;
-  if (Atomics.compareExchange(control, slot, SLOT_QUEUED, SLOT_RUNNING) !== SLOT_QUEUED) {
-    // Cancelled before it started: the pool settled it already.
-    if (Atomics.load(control, slot) === SLOT_CANCELLED) {
-      const skipped: JobReport = [id, slot, SKIPPED, undefined];
-      if (!results.trySend(skipped)) await results.send(skipped);
+/** The encoded failure report of `e` (structured clone keeps only built-in error names: the name travels beside it). */
+function failure(e: unknown): Encoded {
+  return encode([portable(e), e instanceof Error ? e.name : undefined]);
+}
+
+/** Publishes a report, waiting (blocking: the pool is draining) while the result ring is full, then rings the pool's bell. */
+function report(slot: number, status: number, payload: Encoded): void {
+  if (payload.size > results.maxPayload) {
+    payload = failure(new ValueTooLargeError(payload.size, results.maxPayload));
+    status = FAILED;
+  }
+  while (!results.write(slot, status, payload)) {
+    Atomics.store(i32, RESULT_WAIT, 1);
+    const head = Atomics.load(i32, RESULT_HEAD);
+    if (!results.write(slot, status, payload)) {
+      ring();
+      Atomics.wait(i32, RESULT_HEAD, head);
+      Atomics.store(i32, RESULT_WAIT, 0);
+      continue;
     }
+    Atomics.store(i32, RESULT_WAIT, 0);
+    break;
+  }
+  ring();
+}
+
+function ring(): void {
+  Atomics.add(bell, BELL, 1);
+  // 1 -> 2: only the first thread to see the pool asleep wakes it (protocol.ts).
+  if (Atomics.compareExchange(bell, MAIN_WAITING, 1, 2) === 1) Atomics.notify(bell, BELL);
+}
+
+/** Waits for a job or the close: blocking briefly, then parked with the event loop running. */
+function idle(): Promise<unknown> | null {
+  Atomics.store(i32, IDLE, 1);
+  const wake = Atomics.load(i32, WAKE);
+  if (!jobs.empty || Atomics.load(i32, CLOSED) === 1) {
+    Atomics.store(i32, IDLE, 0);
+    return null;
+  }
+  if (Atomics.wait(i32, WAKE, wake, IDLE_BLOCK_MS) !== "timed-out") {
+    Atomics.store(i32, IDLE, 0);
+    return null;
+  }
+  const r = waitAsync(i32, WAKE, wake, WATCHDOG_MS);
+  if (!r.async) {
+    Atomics.store(i32, IDLE, 0);
+    return null;
+  }
+  holdThread(); // a pending waitAsync does not keep a thread alive
+  return r.value.then(awake);
+}
+
+function awake(): void {
+  releaseThread();
+  Atomics.store(i32, IDLE, 0);
+}
+
+const UNDEFINED = encode(undefined);
+
+for (;;) {
+  if (!jobs.next()) {
+    if (Atomics.load(i32, CLOSED) === 1 && jobs.empty) break;
+    const parked = idle();
+    if (parked !== null) await parked;
     continue;
   }
-  let report: JobReport;
+  const slot = jobs.a;
+  const fn = jobs.b;
+  if (slot === NAME_RECORD) {
+    names[fn] = jobs.value as string;
+    fns[fn] = mod[names[fn]];
+    continue;
+  }
+  if (Atomics.compareExchange(i32, control + slot, SLOT_QUEUED, SLOT_RUNNING) !== SLOT_QUEUED) {
+    report(slot, SKIPPED, UNDEFINED); // cancelled before it started: the pool settled it already
+    continue;
+  }
+  let status = DONE;
+  let payload: Encoded;
   try {
-    const f = mod[fn];
-    if (typeof f !== "function") throw new TypeError(`the jobs module ${data.module} has no exported function "${fn}"`);
+    const f = fns[fn];
+    if (typeof f !== "function") throw new TypeError(`the jobs module ${data.module} has no exported function "${names[fn]}"`);
+    const args = jobs.value as unknown[];
     const stream = takeStream(args); // a stream job's values go to its channel (stream-pump.ts)
     let value = (f as (...a: unknown[]) => unknown)(...args);
-    if (stream >= 0) value = pumpStream(fn, value, stream);
+    if (stream >= 0) value = pumpStream(names[fn]!, value, stream);
     if (isThenable(value)) value = await value; // a synchronous job costs no promise hop
-    report = [id, slot, DONE, released(value)]; // released: a transfer() result moves its buffers
-    encode(report[3]); // an uncloneable result fails the job, not the thread
+    payload = encode(released(value)); // released: a transfer() result moves its buffers; an uncloneable result fails the job, not the thread
   } catch (e) {
-    // Structured clone keeps only built-in error names: the name travels beside the error.
-    report = [id, slot, FAILED, [portable(e), e instanceof Error ? e.name : undefined]];
+    status = FAILED;
+    payload = failure(e);
   }
-  if (!results.trySend(report)) await results.send(report);
+  report(slot, status, payload);
 }

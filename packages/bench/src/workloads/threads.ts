@@ -2,9 +2,14 @@
  * Threads: @gochan/threads against the worker-thread pools Node users reach
  * for (piscina, tinypool) and against hand-written floors, all at 2 threads:
  * - thread-empty: `count` empty jobs submitted at once, every result awaited
- *   (the pool's per-job overhead);
+ *   (the pool's per-job overhead). Every row has the same contract: one call
+ *   per job returning a promise of its result. The floor keeps that contract
+ *   and drops the threads: each job's promise is made and resolved on this
+ *   thread with the function's result, so it is what any pool pays before
+ *   moving a job anywhere;
  * - thread-cpu: `count` CPU-bound jobs of about 90 us; the "single" peer runs
- *   them one after another on this thread (the speed-up reference);
+ *   them one after another on this thread (the speed-up reference; the floor
+ *   at 2 threads is half of it);
  * - xthread-buffered: `count` numbers sent through a buffered SharedChan (1024)
  *   to a worker that sums them; the floor posts them pipelined through a
  *   MessagePort;
@@ -58,6 +63,12 @@ async function tinypool(): Promise<Submitter> {
   return { run: (fn, i) => pool.run(i, { name: fn }), close: () => pool.destroy() };
 }
 
+/** Floor of thread-empty: a promise per job, resolved on this thread with the job's result (no thread, no copy). */
+async function inline(): Promise<Submitter> {
+  const jobs = (await import(JOBS.href)) as Record<"empty" | "cpu", (i: number) => number>;
+  return { run: (fn, i) => new Promise<number>((resolve) => resolve(jobs[fn](i))), close: () => Promise.resolve() };
+}
+
 /** Expected checksum of `count` cpu jobs (computed once, untimed). */
 let cpuSums: Map<number, number> | null = null;
 async function cpuExpected(count: number): Promise<number> {
@@ -96,6 +107,37 @@ const single: Peer = async (count) => {
     for (let i = 0; i < count; i++) sum += cpu(i);
     return sum;
   });
+};
+
+/**
+ * The ceiling of thread-cpu: the jobs split in halves between bare workers
+ * (no pool, no message per job), each started and warmed before the clock.
+ * It is what this machine gives 2 threads at that moment; no pool can beat it.
+ */
+const bareThreads: Peer = async (count) => {
+  const url = JSON.stringify(JOBS.href);
+  const ws = Array.from({ length: THREADS }, (_, t) =>
+    worker(
+      `const { cpu } = await import(${url});
+       for (let i = 0; i < 8; i++) cpu(i);
+       parentPort.once("message", () => {
+         let sum = 0;
+         for (let i = workerData.from; i < workerData.to; i++) sum += cpu(i);
+         parentPort.postMessage({ sum });
+       });
+       parentPort.postMessage({ ready: true });`,
+      { from: Math.floor((t * count) / THREADS), to: Math.floor(((t + 1) * count) / THREADS) },
+    ),
+  );
+  await Promise.all(ws.map((w) => w.started));
+  const m = await timed(count, "ns/job", await cpuExpected(count), async () => {
+    for (const w of ws) w.w.postMessage("go");
+    let sum = 0;
+    for (const r of await Promise.all(ws.map((w) => w.result))) sum += r;
+    return sum;
+  });
+  await Promise.all(ws.map((w) => w.w.terminate()));
+  return m;
 };
 
 /** A worker (eval'd plain JS) running `body` with `data`; resolves with its first message. */
@@ -206,8 +248,13 @@ export const threads: Family = {
       unit: "ns/job",
       count: { full: 20_000, quick: 500 },
       warmup: true,
-      peers: { "gochan-threads": poolPeer(gochan, "empty"), piscina: poolPeer(piscina, "empty"), tinypool: poolPeer(tinypool, "empty") },
-      note: "Every job submitted at once, then all results awaited; threads started and warmed before timing.",
+      peers: {
+        "gochan-threads": poolPeer(gochan, "empty"),
+        piscina: poolPeer(piscina, "empty"),
+        tinypool: poolPeer(tinypool, "empty"),
+        floor: poolPeer(inline, "empty"),
+      },
+      note: "Every job submitted at once, then all results awaited (one promise per job in every row); threads started and warmed before timing. Floor: the same promise per job, resolved on the main thread without a thread.",
     },
     {
       id: "thread-cpu",
@@ -220,8 +267,9 @@ export const threads: Family = {
         piscina: poolPeer(piscina, "cpu"),
         tinypool: poolPeer(tinypool, "cpu"),
         single: single,
+        "bare-threads": bareThreads,
       },
-      note: '"single" runs the same jobs one after another on the main thread.',
+      note: '"single" runs the same jobs one after another on the main thread; the floor at 2 threads is half its time (2x). "bare-threads" splits the jobs between 2 workers with no pool: what the machine gives 2 threads in that run, the ceiling for every pool.',
     },
     {
       id: "xthread-buffered",
