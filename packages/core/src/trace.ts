@@ -10,6 +10,11 @@
  * @module
  */
 
+// First statement: the module comment above attaches here, not to `BlockedKind`,
+// which stripInternal would otherwise drop from the published declarations
+// (trace.d.ts is reachable from run.d.ts, and would name a missing type).
+const hooks: { hook: TraceHook | null; tasks: TaskHook | null } = { hook: null, tasks: null };
+
 /** What kind of operation is parked. */
 export type BlockedKind = "send" | "recv" | "select";
 
@@ -45,4 +50,4 @@ export interface TaskHook {
 }
 
 /** The installed hooks, or null. */
-export const trace: { hook: TraceHook | null; tasks: TaskHook | null } = { hook: null, tasks: null };
+export const trace: { hook: TraceHook | null; tasks: TaskHook | null } = hooks;
