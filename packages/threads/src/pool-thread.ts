@@ -9,7 +9,7 @@
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { Encoded } from "./codec.js";
 import type { Job } from "./job.js";
-import { CLOSED, IDLE, JOB_HEAD, JOB_TAIL, layout, RESULT_HEAD, RESULT_TAIL, RESULT_WAIT, SLOT_QUEUED, WAKE, HEADER_BYTES, type ThreadData } from "./protocol.js";
+import { CLOSED, IDLE, JOB_HEAD, JOB_TAIL, layout, RESULT_HEAD, RESULT_TAIL, RESULT_WAIT, SLOT_QUEUED, UNRUNG, WAKE, HEADER_BYTES, type ThreadData } from "./protocol.js";
 import { RingReader, RingWriter } from "./ring.js";
 
 const entry = import.meta.url.endsWith(".ts")
@@ -83,6 +83,16 @@ export class PoolThread {
   }
 
   /** Lets a thread blocked on a full result ring go on (after draining it). */
+  /** Whether it published results without ringing the bell (protocol.ts: UNRUNG). */
+  get unrung(): boolean {
+    return Atomics.load(this.i32, UNRUNG) === 1;
+  }
+
+  /** Clears UNRUNG: called before draining, so a result published before the flag is drained. */
+  clearUnrung(): void {
+    Atomics.store(this.i32, UNRUNG, 0);
+  }
+
   drained(): void {
     if (Atomics.load(this.i32, RESULT_WAIT) === 1) Atomics.notify(this.i32, RESULT_HEAD);
   }

@@ -37,6 +37,13 @@
  *   1 -> 2.
  * - a thread whose result ring is full sets RESULT_WAIT, rings BELL and
  *   sleeps on the ring's head word; the pool notifies it after draining.
+ * - a thread that still holds jobs after the one it reports publishes the
+ *   result without ringing and sets UNRUNG (a bell per result cost the pool a
+ *   wake-up per job, as much CPU as a ~30 us job itself); it rings with the
+ *   last job of its ring. The pump clears UNRUNG, then drains (so a result
+ *   published before the flag is seen); while any thread's UNRUNG is set it
+ *   sleeps at most RESULT_POLL_MS, so a result waits at most about that
+ *   long, even behind a long job.
  *
  * @module
  */
@@ -50,6 +57,8 @@ export const IDLE = 4;
 export const WAKE = 5;
 export const CLOSED = 6;
 export const RESULT_WAIT = 7;
+/** Set by a thread that published a result without ringing the bell (see RESULT_POLL_MS); cleared by the pool before it drains. */
+export const UNRUNG = 8;
 /** Bytes of the header; the control words follow. */
 export const HEADER_BYTES = 64;
 
@@ -69,6 +78,9 @@ export const SLOT_CANCELLED = 3;
 export const DONE = 0;
 export const FAILED = 1;
 export const SKIPPED = 2;
+
+/** The longest the pump sleeps while a thread has published results without ringing (UNRUNG). */
+export const RESULT_POLL_MS = 1;
 
 /** How long an idle thread blocks in Atomics.wait before it lets its event loop run. */
 export const IDLE_BLOCK_MS = 2;

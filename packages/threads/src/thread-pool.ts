@@ -30,7 +30,7 @@ import { ThreadCrashedError, ThreadJobTimeoutError, ThreadPoolStoppedError, Thre
 import { DISPATCHED, Job, QUEUED, SETTLED } from "./job.js";
 import { JobQueue } from "./job-queue.js";
 import { PoolThread } from "./pool-thread.js";
-import { BELL, DONE, FAILED, MAIN_WAITING, NAME_RECORD, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, WATCHDOG_MS } from "./protocol.js";
+import { BELL, DONE, FAILED, MAIN_WAITING, NAME_RECORD, RESULT_POLL_MS, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, WATCHDOG_MS } from "./protocol.js";
 import { RECORD_HEADER } from "./ring.js";
 import { StreamHub, ThreadStream, type ThreadStreamOptions } from "./stream.js";
 import { threadExited } from "./thread-exit.js";
@@ -801,11 +801,17 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       Atomics.store(bell, MAIN_WAITING, 1);
       if (Atomics.load(bell, BELL) === seq) {
         // Not holding the process open: threads do that while there is work.
-        const r = waitAsync(bell, BELL, seq, WATCHDOG_MS);
+        const r = waitAsync(bell, BELL, seq, this.#anyUnrung() ? RESULT_POLL_MS : WATCHDOG_MS);
         if (r.async) await r.value;
       }
       Atomics.store(bell, MAIN_WAITING, 0);
     }
+  }
+
+  /** Whether a thread published results without ringing (protocol.ts: UNRUNG). */
+  #anyUnrung(): boolean {
+    for (const t of this.#threads) if (t.unrung) return true;
+    return false;
   }
 
   /** Takes every published report of every thread, then hands out jobs. */
@@ -818,6 +824,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   /** Takes thread `t`'s published reports; whether there were any. */
   #drain(t: PoolThread): boolean {
     const r = t.results;
+    t.clearUnrung(); // before reading: a result published before the flag is then seen below
     if (!r.next()) return false;
     do this.#report(t, r.a, r.b, r.value);
     while (r.next());

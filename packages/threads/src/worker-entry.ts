@@ -31,6 +31,7 @@ import {
   SKIPPED,
   SLOT_QUEUED,
   SLOT_RUNNING,
+  UNRUNG,
   WAKE,
   WATCHDOG_MS,
   type ThreadData,
@@ -99,7 +100,10 @@ function report(slot: number, status: number, payload: Encoded): void {
     Atomics.store(i32, RESULT_WAIT, 0);
     break;
   }
-  ring();
+  // More jobs queued behind this one: the pool polls for this result within
+  // RESULT_POLL_MS instead of being woken for each (protocol.ts).
+  if (jobs.empty) ring();
+  else Atomics.store(i32, UNRUNG, 1);
 }
 
 function ring(): void {
