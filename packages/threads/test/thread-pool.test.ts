@@ -164,3 +164,22 @@ describe("ThreadPool", () => {
     expect(() => p.resize(0)).toThrow(RangeError);
   });
 });
+
+describe("ThreadPool: results published without a bell (a thread with more jobs queued)", () => {
+  it("delivers a finished job's result while the job queued behind it on the same thread still runs", async () => {
+    const p = make({ maxThreads: 1 });
+    const ac = new AbortController();
+    const first = p.submit("add", [1, 2]);
+    const long = p.submit("spin", [120_000], { signal: ac.signal }); // same ring, behind `first`
+    let longSettled = false;
+    long.then(
+      () => (longSettled = true),
+      () => (longSettled = true),
+    );
+    // `first` was reported with `long` still queued, so without a bell: the pool must still see it.
+    expect(await first).toBe(3);
+    expect(longSettled).toBe(false);
+    ac.abort(new Error("done")); // terminates the spinning thread
+    await expect(long).rejects.toThrow("done");
+  });
+});
