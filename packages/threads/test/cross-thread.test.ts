@@ -10,7 +10,7 @@ import type { Worker } from "node:worker_threads";
 import * as api from "@gochan/threads";
 import { SharedChan } from "@gochan/threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, nextMessage, spawn } from "./helpers.ts";
+import { ensureBuilt, nextMessage, numberSends, spawn } from "./helpers.ts";
 // @ts-expect-error: a plain ESM fixture without types
 import { runTask } from "./fixtures/actor.mjs";
 
@@ -51,17 +51,6 @@ function program(nch: number): fc.Arbitrary<Op[][][]> {
   return fc.array(fc.array(task, { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 3 });
 }
 
-/** Gives every send a distinct value, so deliveries can be counted. */
-function number(threads: Op[][][]): void {
-  let next = 1;
-  for (const tasks of threads)
-    for (const ops of tasks)
-      for (const op of ops) {
-        if (op.t === "send") op.v = next++;
-        if (op.t === "select") for (const c of op.cases) if (c.t === "send") c.v = next++;
-      }
-}
-
 describe("shared channels across threads", () => {
   it("no value lost, duplicated or invented; one case per select", async () => {
     await fc.assert(
@@ -71,7 +60,7 @@ describe("shared channels across threads", () => {
         fc.nat(),
         async (caps, closeAfterMs, seed) => {
           const threads = fc.sample(program(caps.length), { seed, numRuns: 1 })[0] as Op[][][];
-          number(threads);
+          numberSends(threads);
           const chans = caps.map((c) => new SharedChan<number>(c, { bytes: 1024 }));
           const handles = chans.map((c) => c.handle);
           const replies = workers.map((w) => nextMessage<Entry[]>(w));

@@ -49,3 +49,17 @@ export function nextMessage<T>(w: Worker): Promise<T> {
 export function exited(w: Worker): Promise<number> {
   return new Promise((resolve) => w.once("exit", resolve));
 }
+
+/** An operation of the cross-thread property tests, as far as numbering its sends goes. */
+type NumberedOp = { t: string; v?: number; cases?: readonly { t: string; v?: number }[] };
+
+/** Gives every send (and every send case of a select) a distinct value, so deliveries can be counted. */
+export function numberSends(threads: readonly (readonly (readonly NumberedOp[])[])[]): void {
+  let next = 1;
+  for (const tasks of threads)
+    for (const ops of tasks)
+      for (const op of ops) {
+        if (op.t === "send") op.v = next++;
+        if (op.t === "select" && op.cases !== undefined) for (const c of op.cases) if (c.t === "send") c.v = next++;
+      }
+}

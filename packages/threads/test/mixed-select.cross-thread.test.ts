@@ -14,7 +14,7 @@ import * as api from "@gochan/threads";
 import { Chan } from "@gochan/core";
 import { SharedChan } from "@gochan/threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, nextMessage, spawn } from "./helpers.ts";
+import { ensureBuilt, nextMessage, numberSends, spawn } from "./helpers.ts";
 // @ts-expect-error: a plain ESM fixture without types
 import { closeAndDrain, runTask } from "./fixtures/mixed-actor.mjs";
 
@@ -58,17 +58,6 @@ function program(n: number): fc.Arbitrary<Op[][][]> {
   return fc.array(fc.array(task, { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 3 });
 }
 
-/** Gives every send a distinct value, so deliveries can be counted. */
-function number(threads: Op[][][]): void {
-  let next = 1;
-  for (const tasks of threads)
-    for (const ops of tasks)
-      for (const op of ops) {
-        if (op.t === "send") op.v = next++;
-        if (op.t === "select") for (const c of op.cases) if (c.t === "send") c.v = next++;
-      }
-}
-
 describe("select mixing shared and local channels, across threads", () => {
   it("no value lost, duplicated or invented; one case per select", async () => {
     await fc.assert(
@@ -79,7 +68,7 @@ describe("select mixing shared and local channels, across threads", () => {
         fc.nat(),
         async (sharedCaps, localCaps, closeAfterMs, seed) => {
           const threads = fc.sample(program(sharedCaps.length + localCaps.length), { seed, numRuns: 1 })[0] as Op[][][];
-          number(threads);
+          numberSends(threads);
           const shared = sharedCaps.map((c) => new SharedChan<number>(c, { bytes: 1024 }));
           const locals = localCaps.map((c) => new Chan<number>(c));
           workers.forEach((w, i) => w.postMessage({ chans: shared.map((c) => c.handle), locals: localCaps, tasks: threads[i + 1] }));
