@@ -31,19 +31,25 @@
  *   after publishing jobs, bumps WAKE and notifies if it swaps IDLE 1 -> 2;
  *   after CLOSED, always.
  * - the pool's pump reads BELL, drains every result ring, sets
- *   MAIN_WAITING, re-reads BELL and, if unchanged, sleeps on it with
- *   Atomics.waitAsync (the main thread never blocks). A thread, after
+ *   MAIN_WAITING to SLEEPING, re-reads BELL and, if unchanged, sleeps on it
+ *   with Atomics.waitAsync (the main thread never blocks): for at most
+ *   WATCHDOG_MS, or, if it then sees a thread's UNRUNG set and swaps
+ *   SLEEPING -> POLLING, for at most RESULT_POLL_MS. A thread, after
  *   publishing a result, bumps BELL and notifies if it swaps MAIN_WAITING
- *   1 -> 2.
+ *   SLEEPING or POLLING -> RUNG.
  * - a thread whose result ring is full sets RESULT_WAIT, rings BELL and
  *   sleeps on the ring's head word; the pool notifies it after draining.
  * - a thread that still holds jobs after the one it reports publishes the
- *   result without ringing and sets UNRUNG (a bell per result cost the pool a
- *   wake-up per job, as much CPU as a ~30 us job itself); it rings with the
+ *   result and sets UNRUNG (a bell per result cost the pool a wake-up per
+ *   job, as much CPU as a ~30 us job itself); it rings only if the pump is
+ *   SLEEPING (a long sleep that would not see the flag), and always with the
  *   last job of its ring. The pump clears UNRUNG, then drains (so a result
- *   published before the flag is seen); while any thread's UNRUNG is set it
- *   sleeps at most RESULT_POLL_MS, so a result waits at most about that
- *   long, even behind a long job.
+ *   published before the flag is seen); it stores SLEEPING before it looks
+ *   at the UNRUNG flags, and a thread stores UNRUNG before it looks at
+ *   MAIN_WAITING, so either the pump sees the flag and polls, or the thread
+ *   sees SLEEPING and rings: a result waits at most about RESULT_POLL_MS,
+ *   even behind a long job, and a busy thread's ring is refilled every
+ *   RESULT_POLL_MS, before it runs dry.
  *
  * @module
  */
@@ -65,6 +71,12 @@ export const HEADER_BYTES = 64;
 /** The pool's words (Int32 indexes of its bell buffer). */
 export const BELL = 0;
 export const MAIN_WAITING = 1;
+
+/** Values of MAIN_WAITING. */
+export const AWAKE = 0;
+export const SLEEPING = 1;
+export const RUNG = 2;
+export const POLLING = 3;
 
 /** The slot of a record that names a function index instead of carrying a job. */
 export const NAME_RECORD = -1;

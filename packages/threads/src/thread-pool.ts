@@ -30,7 +30,7 @@ import { ThreadCrashedError, ThreadJobTimeoutError, ThreadPoolStoppedError, Thre
 import { DISPATCHED, Job, QUEUED, SETTLED } from "./job.js";
 import { JobQueue } from "./job-queue.js";
 import { PoolThread } from "./pool-thread.js";
-import { BELL, DONE, FAILED, MAIN_WAITING, NAME_RECORD, RESULT_POLL_MS, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, WATCHDOG_MS } from "./protocol.js";
+import { AWAKE, BELL, DONE, FAILED, MAIN_WAITING, POLLING, SLEEPING, NAME_RECORD, RESULT_POLL_MS, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, WATCHDOG_MS } from "./protocol.js";
 import { RECORD_HEADER } from "./ring.js";
 import { StreamHub, ThreadStream, type ThreadStreamOptions } from "./stream.js";
 import { threadExited } from "./thread-exit.js";
@@ -796,15 +796,20 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     const bell = this.#bell;
     for (;;) {
       const seq = Atomics.load(bell, BELL);
-      this.#drainAll();
+      const flowing = this.#drainAll();
       if (this.#closed) return;
-      Atomics.store(bell, MAIN_WAITING, 1);
+      // SLEEPING before the UNRUNG flags are read: a thread that raised its
+      // flag too late to be seen here sees SLEEPING and rings (protocol.ts).
+      Atomics.store(bell, MAIN_WAITING, SLEEPING);
+      // Poll while results flow (some came, more are in flight) or wait unrung;
+      // a poll that finds nothing is followed by a long sleep that a result rings.
+      const polling = ((flowing && this.#inFlight() > 0) || this.#anyUnrung()) && Atomics.compareExchange(bell, MAIN_WAITING, SLEEPING, POLLING) === SLEEPING;
       if (Atomics.load(bell, BELL) === seq) {
         // Not holding the process open: threads do that while there is work.
-        const r = waitAsync(bell, BELL, seq, this.#anyUnrung() ? RESULT_POLL_MS : WATCHDOG_MS);
+        const r = waitAsync(bell, BELL, seq, polling ? RESULT_POLL_MS : WATCHDOG_MS);
         if (r.async) await r.value;
       }
-      Atomics.store(bell, MAIN_WAITING, 0);
+      Atomics.store(bell, MAIN_WAITING, AWAKE);
     }
   }
 
@@ -814,11 +819,12 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     return false;
   }
 
-  /** Takes every published report of every thread, then hands out jobs. */
-  #drainAll(): void {
+  /** Takes every published report of every thread, then hands out jobs; whether there were any. */
+  #drainAll(): boolean {
     let any = false;
     for (const t of this.#threads) if (this.#drain(t)) any = true;
     if (any) this.#dispatch();
+    return any;
   }
 
   /** Takes thread `t`'s published reports; whether there were any. */

@@ -15,6 +15,9 @@ import { holdThread, releaseThread } from "./keep-alive.js";
 import {
   BELL,
   CLOSED,
+  POLLING,
+  RUNG,
+  SLEEPING,
   DONE,
   FAILED,
   HEADER_BYTES,
@@ -100,16 +103,25 @@ function report(slot: number, status: number, payload: Encoded): void {
     Atomics.store(i32, RESULT_WAIT, 0);
     break;
   }
-  // More jobs queued behind this one: the pool polls for this result within
-  // RESULT_POLL_MS instead of being woken for each (protocol.ts).
-  if (jobs.empty) ring();
-  else Atomics.store(i32, UNRUNG, 1);
+  if (jobs.empty) {
+    ring();
+    return;
+  }
+  // More jobs queued behind this one: a polling pool takes this result within
+  // RESULT_POLL_MS instead of being woken for each, and only a pool in a long
+  // sleep is woken (protocol.ts: UNRUNG is stored before MAIN_WAITING is read).
+  Atomics.store(i32, UNRUNG, 1);
+  if (Atomics.compareExchange(bell, MAIN_WAITING, SLEEPING, RUNG) === SLEEPING) {
+    Atomics.add(bell, BELL, 1);
+    Atomics.notify(bell, BELL);
+  }
 }
 
+/** Bumps the bell and wakes the pool if it sleeps or polls: only the thread that swaps the flag to RUNG notifies. */
 function ring(): void {
   Atomics.add(bell, BELL, 1);
-  // 1 -> 2: only the first thread to see the pool asleep wakes it (protocol.ts).
-  if (Atomics.compareExchange(bell, MAIN_WAITING, 1, 2) === 1) Atomics.notify(bell, BELL);
+  const was = Atomics.compareExchange(bell, MAIN_WAITING, SLEEPING, RUNG);
+  if (was === SLEEPING || (was === POLLING && Atomics.compareExchange(bell, MAIN_WAITING, POLLING, RUNG) === POLLING)) Atomics.notify(bell, BELL);
 }
 
 /** Waits for a job or the close: blocking briefly, then parked with the event loop running. */
