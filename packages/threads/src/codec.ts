@@ -110,13 +110,18 @@ export function decode(u8: Uint8Array, view: DataView, offset: number, size: num
     case TAG_STRING:
       // TextDecoder refuses views of shared memory: copy first.
       return decoder.decode(u8.slice(offset + 1, offset + size));
-    case TAG_ARRAY: {
-      const bytes = u8.slice(offset + 1, offset + size);
-      reader.view = new DataView(bytes.buffer);
-      reader.bytes = bytes;
-      reader.at = 0;
-      return readArray();
-    }
+    case TAG_ARRAY:
+      // Read in place: a copy would be an ArrayBuffer per value, with backing
+      // memory outside the heap that V8 tracks and sweeps on its own threads.
+      reader.view = view;
+      reader.bytes = u8;
+      reader.at = offset + 1;
+      try {
+        return readArray();
+      } finally {
+        reader.view = NO_VIEW; // keeps no shared memory alive
+        reader.bytes = EMPTY;
+      }
     case TAG_PORTABLE:
       return portableDeserialize(u8.slice(offset + 1, offset + size));
     default:
@@ -201,7 +206,9 @@ function copyOut(n: number): Uint8Array {
 }
 
 const EMPTY = new Uint8Array(0);
-const reader = { view: new DataView(new ArrayBuffer(0)), bytes: EMPTY, at: 0 };
+/** Where readArray reads: the bytes (shared memory or not) and the position. */
+const NO_VIEW: DataView = new DataView(new ArrayBuffer(0));
+const reader: { view: DataView; bytes: Uint8Array; at: number } = { view: NO_VIEW, bytes: EMPTY, at: 0 };
 
 function readArray(): unknown[] {
   const r = reader;
@@ -217,7 +224,8 @@ function readArray(): unknown[] {
         break;
       case TAG_STRING: {
         const len = r.view.getUint32(r.at, true);
-        out[i] = decoder.decode(r.bytes.subarray(r.at + 4, r.at + 4 + len));
+        // TextDecoder refuses views of shared memory: copy (only) the string's bytes.
+        out[i] = decoder.decode(r.bytes.slice(r.at + 4, r.at + 4 + len));
         r.at += 4 + len;
         break;
       }
