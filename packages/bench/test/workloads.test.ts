@@ -157,3 +157,16 @@ describe("runOne", () => {
     expect(e.message).toBe("x could not be imported (not built yet?): Cannot find module 'x/dist/index.js'");
   });
 });
+
+describe("thread-cpu's job size", () => {
+  it("is calibrated once by the first process that loads the workload, and every peer's job uses that count", async () => {
+    const { cpu, CPU_ITERATIONS_ENV, DEFAULT_CPU_ITERATIONS } = await import("../src/workloads/threads-jobs.mjs");
+    const threads = FAMILIES.find((f) => f.name === "threads");
+    const n = Number(process.env[CPU_ITERATIONS_ENV]);
+    expect(Number.isInteger(n) && n >= 1000).toBe(true); // set when main.ts loaded threads.ts
+    expect(threads?.workloads.find((w) => w.id === "thread-cpu")?.note).toContain(`${n.toLocaleString("en-US")} rounds`);
+    // A job called the way every pool calls it (no count) runs the calibrated count, not the default.
+    expect(cpu(12345)).toBe(cpu(12345, n));
+    if (n !== DEFAULT_CPU_ITERATIONS) expect(cpu(12345)).not.toBe(cpu(12345, DEFAULT_CPU_ITERATIONS));
+  });
+});

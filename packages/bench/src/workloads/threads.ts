@@ -23,9 +23,42 @@
 import { Worker } from "node:worker_threads";
 import { load, runIfMain, timed, triangle } from "../child.ts";
 import type { Family, Peer } from "../spec.ts";
+import { cpu, CPU_ITERATIONS_ENV, DEFAULT_CPU_ITERATIONS } from "./threads-jobs.mjs";
 
 const THREADS = 2;
 const JOBS = new URL("./threads-jobs.mjs", import.meta.url);
+
+/** How long one thread-cpu job should take: the issue's "CPU-bound jobs of ~90 us each". */
+const CPU_JOB_US = 90;
+
+/**
+ * The iterations of the cpu job that take {@link CPU_JOB_US} of CPU time on
+ * this thread now: the median of 7 samples of 100 calls, after a warm-up.
+ * CPU time, not wall time, so another process's load does not shorten the job.
+ */
+let calibrationSink = 0;
+function calibrateCpuJob(): number {
+  const probe = DEFAULT_CPU_ITERATIONS;
+  let sink = 0;
+  for (let i = 0; i < 200; i++) sink ^= cpu(i, probe);
+  const perCall: number[] = [];
+  for (let s = 0; s < 7; s++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < 100; i++) sink ^= cpu(i, probe);
+    const c = process.cpuUsage(c0);
+    perCall.push((c.user + c.system) / 100);
+  }
+  perCall.sort((a, b) => a - b);
+  calibrationSink = sink; // the calls' results are used, so none is optimised away
+  const us = Math.max(perCall[3] ?? 1, 1e-3);
+  return Math.max(1_000, Math.round((probe * CPU_JOB_US) / us));
+}
+
+// Calibrated once, by the first process of a run that loads this module (the
+// driver); child processes and their worker threads inherit the variable.
+process.env[CPU_ITERATIONS_ENV] ??= String(calibrateCpuJob());
+/** The iterations of every thread-cpu job in this run. */
+const CPU_ITERATIONS = Number(process.env[CPU_ITERATIONS_ENV]);
 
 interface Submitter {
   run(fn: "empty" | "cpu", i: number): Promise<number>;
@@ -269,7 +302,7 @@ export const threads: Family = {
         single: single,
         "bare-threads": bareThreads,
       },
-      note: '"single" runs the same jobs one after another on the main thread; the floor at 2 threads is half its time (2x). "bare-threads" splits the jobs between 2 workers with no pool: what the machine gives 2 threads in that run, the ceiling for every pool.',
+      note: `Each job is ${CPU_ITERATIONS.toLocaleString("en-US")} rounds of integer mixing, calibrated at the start of the run to take ${CPU_JOB_US} us of CPU on the driver's main thread (the issue's job size), the same count for every peer. "single" runs the same jobs one after another on the main thread; the floor at 2 threads is half its time (2x). "bare-threads" splits the jobs between 2 workers with no pool: what the machine gives 2 threads in that run, the ceiling for every pool.`,
     },
     {
       id: "xthread-buffered",
