@@ -87,6 +87,18 @@ export function encode(value: unknown): Encoded {
   return { tag: v8 === undefined ? TAG_PORTABLE : TAG_V8, num: 0, bytes, size: 1 + bytes.length };
 }
 
+/**
+ * Refuses, naming it, what `value` holds that structured clone would refuse or
+ * silently change, the objects of `moved` (a transfer list: MessagePorts and
+ * the like) allowed. For side-transfer.ts, which moves such values by
+ * postMessage. @internal
+ */
+export function checkMoved(value: unknown, moved: readonly unknown[]): void {
+  const seen = new Set<object>();
+  for (const m of moved) if (typeof m === "object" && m !== null) seen.add(m);
+  visit(value, "value", seen);
+}
+
 /** Writes `e` at `offset` of the shared bytes (which must have e.size bytes free there). */
 export function writeEncoded(u8: Uint8Array, view: DataView, offset: number, e: Encoded): void {
   u8[offset] = e.tag;

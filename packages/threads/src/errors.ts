@@ -189,20 +189,21 @@ export class ThreadJobTimeoutError extends ThreadPoolError {
 }
 
 /**
- * Something in a `transfer` list cannot be moved to a thread: ThreadPool jobs
- * and SharedChan values travel through shared memory, where only an
- * ArrayBuffer can be moved (copied once into shared memory and detached on
- * the sender's side). A MessagePort, a SharedArrayBuffer, a detached buffer
- * or anything else is refused synchronously, naming it; nothing is sent.
- * Hand a MessagePort over with `postMessage` or `workerData` instead.
+ * Something in a ThreadPool job's `transfer` list (or a job's
+ * `transfer()` list) cannot be moved to a thread: a SharedArrayBuffer, a
+ * typed array (list its `.buffer`), an ArrayBuffer or MessagePort already
+ * moved or listed twice, or anything that is not a transferable. Refused
+ * synchronously, naming it (`transfer[0]`, or `transfer` when the platform's
+ * structured clone refused the list); nothing is detached or sent, and the
+ * caller keeps everything it listed.
  *
  * @example
  * ```ts
  * import { ThreadPool, TransferError } from "@gochan/threads";
  * const pool = new ThreadPool({ module: new URL("./jobs.js", import.meta.url) });
- * const { port1 } = new MessageChannel();
+ * const shared = new SharedArrayBuffer(8);
  * try {
- *   void pool.submit("f", [port1], { transfer: [port1 as unknown as ArrayBuffer] });
+ *   pool.go("f", [shared], { transfer: [shared as unknown as ArrayBuffer] });
  * } catch (e) {
  *   if (e instanceof TransferError) console.log(e.path); // "transfer[0]"
  * }
@@ -213,7 +214,7 @@ export class TransferError extends TypeError {
   readonly path: string;
   /** @internal */
   constructor(path: string, what: string) {
-    super(`cannot transfer ${path} (${what}) to a thread: only an ArrayBuffer can be moved through shared memory; hand a MessagePort over with postMessage or workerData`);
+    super(`cannot transfer ${path} (${what}) to a thread: list ArrayBuffers, MessagePorts and other transferables, each once and not already moved`);
     this.name = "TransferError";
     this.path = path;
   }

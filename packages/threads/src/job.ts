@@ -8,6 +8,7 @@
  */
 import type { Encoded } from "./codec.js";
 import type { PoolThread } from "./pool-thread.js";
+import type { SideValue } from "./side-transfer.js";
 import type { JobKind, JobOutcome } from "./thread-events.js";
 import type { GroupCore } from "./thread-group.js";
 
@@ -22,6 +23,8 @@ export class Job {
   state = QUEUED;
   /** Its arguments encoded, while it waits in the queue. */
   encoded: Encoded | null = null;
+  /** Its arguments, when they hold MessagePorts or the like (side-transfer.ts): held here until its thread asks. */
+  side: SideValue | null = null;
   /** Milliseconds from hand-off, if it has a timeout. */
   timeout: number | undefined = undefined;
   /** Control slot in its thread while dispatched, else -1. */

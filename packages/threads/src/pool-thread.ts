@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Worker, type ResourceLimits } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from "node:worker_threads";
 import type { Encoded } from "./codec.js";
 import type { Job } from "./job.js";
 import { CLOSED, IDLE, JOB_HEAD, JOB_TAIL, layout, RESULT_HEAD, RESULT_TAIL, RESULT_WAIT, SLOT_QUEUED, UNRUNG, WAKE, HEADER_BYTES, type ThreadData } from "./protocol.js";
@@ -37,6 +37,8 @@ export class PoolThread {
   terminating = false;
   /** The uncaught error it reported before exiting, if any. */
   error: unknown = undefined;
+  /** Where it posts results holding MessagePorts; read with receiveMessageOnPort only (side-transfer.ts). */
+  readonly side: MessagePort;
 
   constructor(module: string, bell: SharedArrayBuffer, depth: number, bytes: number, resourceLimits: ResourceLimits | undefined) {
     const { jobs, results, total } = layout(depth, bytes);
@@ -45,8 +47,11 @@ export class PoolThread {
     this.jobs = new RingWriter(shared, JOB_HEAD, JOB_TAIL, jobs, bytes);
     this.results = new RingReader(shared, RESULT_HEAD, RESULT_TAIL, results, 4 * bytes);
     this.slots = new Array<Job | null>(depth).fill(null);
-    const workerData: ThreadData = { module, shared, bell, depth, bytes };
-    this.worker = new Worker(entry, resourceLimits === undefined ? { workerData } : { workerData, resourceLimits });
+    const { port1, port2 } = new MessageChannel();
+    this.side = port1;
+    const workerData: ThreadData = { module, shared, bell, depth, bytes, side: port2 };
+    const transferList = [port2];
+    this.worker = new Worker(entry, resourceLimits === undefined ? { workerData, transferList } : { workerData, transferList, resourceLimits });
     this.threadId = this.worker.threadId;
     this.worker.on("error", (e) => {
       this.error = e;

@@ -53,6 +53,7 @@
  *
  * @module
  */
+import type { MessagePort } from "node:worker_threads";
 
 /** Header words of a thread's buffer (Int32 indexes). */
 export const JOB_HEAD = 0;
@@ -115,6 +116,8 @@ export interface ThreadData {
   depth: number;
   /** Capacity of the job ring in bytes; the result ring has 4x. */
   bytes: number;
+  /** Where the thread posts results holding MessagePorts (side-transfer.ts). */
+  side: MessagePort;
 }
 
 /** Byte offsets of a thread's rings in its buffer. */

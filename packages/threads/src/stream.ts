@@ -23,7 +23,7 @@
  * @module
  */
 /// <reference lib="esnext.disposable" preserve="true" />
-import type { Worker } from "node:worker_threads";
+import type { TransferListItem, Worker } from "node:worker_threads";
 import { SharedChan } from "./shared-chan.js";
 import { STREAM_ANSWER, STREAM_ASK, STREAM_TOKEN } from "./stream-pump.js";
 
@@ -41,8 +41,8 @@ export interface ThreadStreamOptions {
   signal?: AbortSignal | undefined;
   /** Milliseconds from hand-off to a thread; then the stream rejects with ThreadJobTimeoutError. */
   timeout?: number | undefined;
-  /** ArrayBuffers in `args` to move rather than copy (see `ThreadJobOptions.transfer`). */
-  transfer?: readonly ArrayBuffer[] | undefined;
+  /** ArrayBuffers and MessagePorts in `args` to move rather than copy (see `ThreadJobOptions.transfer`). */
+  transfer?: readonly TransferListItem[] | undefined;
   /**
    * Values the job may run ahead of the consumer (the channel's capacity).
    * @defaultValue 16

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { TransferListItem } from "node:worker_threads";
 import { ThreadPoolStoppedError } from "./errors.js";
 import type { Job } from "./job.js";
 import type { Callouts, JobOutcome } from "./thread-events.js";
@@ -44,8 +45,8 @@ export interface GroupJobOptions {
   signal?: AbortSignal | undefined;
   /** Milliseconds from hand-off to a thread; then the job fails with ThreadJobTimeoutError. */
   timeout?: number | undefined;
-  /** ArrayBuffers in `args` to move rather than copy (see `ThreadJobOptions.transfer`). */
-  transfer?: readonly ArrayBuffer[] | undefined;
+  /** ArrayBuffers and MessagePorts in `args` to move rather than copy (see `ThreadJobOptions.transfer`). */
+  transfer?: readonly TransferListItem[] | undefined;
 }
 
 /**

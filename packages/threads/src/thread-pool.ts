@@ -24,7 +24,7 @@
  */
 /// <reference lib="esnext.disposable" preserve="true" />
 import { availableParallelism } from "node:os";
-import type { ResourceLimits } from "node:worker_threads";
+import type { ResourceLimits, TransferListItem } from "node:worker_threads";
 import { encode } from "./codec.js";
 import { ThreadCrashedError, ThreadJobTimeoutError, ThreadPoolStoppedError, ThreadQueueFullError, ValueTooLargeError } from "./errors.js";
 import { DISPATCHED, Job, QUEUED, SETTLED } from "./job.js";
@@ -37,6 +37,7 @@ import { threadExited } from "./thread-exit.js";
 import { Callouts, type JobEndEvent, type JobInfo, type JobKind, type JobOutcome, type ThreadPoolEvent } from "./thread-events.js";
 import { GroupCore, ThreadGroup, type GroupHost, type GroupJobOptions, type ThreadGroupOptions } from "./thread-group.js";
 import { checkList, move, type Transferred } from "./transfer.js";
+import { answer as answerSide, discard, DONE_SIDE, drain as drainSide, needsSide, receive as receiveSide, SIDE_ARGS, take as takeSide, type SideValue } from "./side-transfer.js";
 
 /**
  * Options of a {@link ThreadPool}.
@@ -112,11 +113,15 @@ export interface ThreadJobOptions {
   /** Milliseconds from hand-off to a thread; then the job rejects with ThreadJobTimeoutError and its thread is terminated. */
   timeout?: number | undefined;
   /**
-   * ArrayBuffers in `args` to move instead of copy: they are detached here at
-   * once (as with postMessage) and copied once into shared memory; a
-   * MessagePort or anything else is refused with {@link TransferError}.
+   * Objects in `args` to move instead of copy, detached here at once (as with
+   * postMessage). ArrayBuffers are copied once into shared memory; a
+   * MessagePort (or a stream, or anything else postMessage can move) waits
+   * in the job and goes to the thread that starts it, usable there; if the
+   * job settles before a thread starts it (cancelled, dropped by `stop`),
+   * it is closed. What cannot move is refused with {@link TransferError}
+   * and nothing is detached.
    */
-  transfer?: readonly ArrayBuffer[] | undefined;
+  transfer?: readonly TransferListItem[] | undefined;
 }
 
 /**
@@ -525,9 +530,13 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     reject: (e: unknown) => void = ignore,
     made?: (job: Job) => void,
   ): Promise<void> {
+    let side: SideValue | null = null;
     if (options?.transfer !== undefined && options.transfer.length > 0) {
       try {
-        args = move(args, options.transfer); // detached here, now: the caller lost them
+        // Detached here, now: the caller lost them. MessagePorts and the like
+        // wait in the job and go to the thread that starts it (side-transfer.ts).
+        if (needsSide(options.transfer)) side = takeSide(args, options.transfer);
+        else args = move(args, options.transfer as ArrayBuffer[]);
       } catch (e) {
         reject(e);
         if (group === null) return RESOLVED;
@@ -535,7 +544,8 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
         return Promise.reject(e);
       }
     }
-    const job = this.#make(fn, args, options, kind, group, index, resolve, reject);
+    const job = this.#make(fn, side === null ? args : [], options, kind, group, index, resolve, reject);
+    job.side = side;
     made?.(job);
     if (this.#spaceWaiters.length === 0 && this.#hasSpace()) return this.#admitted(job, this.#enqueue(job, options));
     const signal = options?.signal;
@@ -678,7 +688,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
         if (!t.jobs.write(NAME_RECORD, fn, encode(job.fn))) break;
         t.known[fn] = true;
       }
-      if (!t.hand(job, fn, args)) break; // no room in its ring's memory: retried after its next report
+      if (!t.hand(job, job.side === null ? fn : fn | SIDE_ARGS, args)) break; // no room in its ring's memory: retried after its next report
       this.#queue.shift();
       job.encoded = null;
       job.state = DISPATCHED;
@@ -719,7 +729,9 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     this.#threads.push(t);
     if (!this.#reffed) t.worker.unref();
     t.worker.on("exit", (code) => this.#exited(t, code));
-    t.worker.on("message", (m: unknown) => this.#streams.answer(t.worker, m));
+    t.worker.on("message", (m: unknown) => {
+      if (!answerSide(t.worker, t.slots, unsettled, m)) this.#streams.answer(t.worker, m);
+    });
     return t;
   }
 
@@ -758,6 +770,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   #settle(job: Job, outcome: JobOutcome, value: unknown): void {
     const ok = outcome === "succeeded";
     if (!job.settle(ok, value)) return;
+    if (job.side !== null) discard(job.side); // moved ports its thread never asked for are closed (side-transfer.ts)
     job.outcome = outcome;
     if (!ok) job.error = value;
     this.#pending--;
@@ -839,7 +852,12 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   }
 
   #report(t: PoolThread, slot: number, status: number, payload: unknown): void {
+    // A result holding MessagePorts was posted on the side port before this report (side-transfer.ts).
+    const side = status === DONE_SIDE ? receiveSide(t.side) : null;
+    if (side !== null) [status, payload] = [DONE, side.value];
+    else if (status === DONE_SIDE) [status, payload] = [FAILED, [new Error(`thread ${t.threadId} reported a moved result it never posted`), undefined]];
     const job = t.take(slot);
+    if (side !== null && (job === null || job.state === SETTLED)) discard(side); // cancelled while running: nobody takes it
     if (job === null) return;
     job.slot = -1;
     if (status === DONE || status === FAILED) job.started ||= job.state !== SETTLED;
@@ -858,6 +876,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     if (i >= 0) this.#threads.splice(i, 1);
     // Reports it published before dying count.
     this.#drain(t);
+    drainSide(t.side); // moved results it posted and never reported: closed
     const unexpected = !t.retiring && !t.terminating;
     if (unexpected) this.#crashed++;
     // Its control words say which of the rest it started (protocol.ts).
@@ -928,6 +947,10 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
 const RESOLVED: Promise<void> = Promise.resolve();
 
 function ignore(): void {}
+
+function unsettled(job: { state: number }): boolean {
+  return job.state !== SETTLED;
+}
 
 function info(job: Job): JobInfo {
   return { id: job.id, kind: job.kind, fn: job.fn };

@@ -1,19 +1,23 @@
 /**
- * Moving ArrayBuffers instead of copying them, for ThreadPool jobs.
+ * Moving transferables instead of copying them, for ThreadPool jobs.
  *
- * A job's arguments and result travel through shared memory (a SharedChan),
- * not through postMessage, so nothing is ever zero-copy: the bytes are copied
- * once into the channel and once out of it. What `transfer` gives is the
- * other half of postMessage's transfer, ownership: a moved ArrayBuffer is
- * detached on the sending side at once (its `byteLength` becomes 0), so the
- * sender cannot go on writing memory the job reads, and a large buffer is not
- * held twice while the job waits in the queue. Only ArrayBuffers can move;
- * anything else in a transfer list (a MessagePort, a SharedArrayBuffer, a
- * detached buffer) is refused synchronously with a {@link TransferError}
- * naming it.
+ * A job's arguments and result travel through shared memory (its thread's
+ * rings), not through postMessage, so an ArrayBuffer is never zero-copy: the
+ * bytes are copied once into the ring and once out of it. What `transfer`
+ * gives for it is the other half of postMessage's transfer, ownership: a
+ * moved ArrayBuffer is detached on the sending side at once (its
+ * `byteLength` becomes 0), so the sender cannot go on writing memory the job
+ * reads, and a large buffer is not held twice while the job waits in the
+ * queue. A MessagePort (or a stream, or anything else postMessage can move)
+ * cannot live in shared memory: a value whose list holds one travels beside
+ * the ring by postMessage, moved (side-transfer.ts has how, and what becomes
+ * of it when its thread dies or its job is cancelled). A SharedArrayBuffer, a
+ * typed array (list its `.buffer`), a detached buffer or anything that is not
+ * an object is refused synchronously with a {@link TransferError} naming it.
  *
  * @module
  */
+import type { TransferListItem } from "node:worker_threads";
 import { encode } from "./codec.js";
 import { TransferError } from "./errors.js";
 
@@ -22,8 +26,8 @@ const MARK = Symbol.for("@gochan/threads.transferred");
 
 /**
  * A job result marked for transfer by {@link transfer}: the pool's thread
- * moves the listed buffers out of the job (detaching them there) and the
- * caller receives `T`.
+ * moves the listed buffers and ports out of the job (detaching them there)
+ * and the caller receives `T`.
  *
  * @typeParam T - the value the caller receives.
  *
@@ -39,11 +43,11 @@ const MARK = Symbol.for("@gochan/threads.transferred");
 export class Transferred<T> {
   /** The value the caller receives. */
   readonly value: T;
-  /** The buffers moved with it. */
-  readonly list: readonly ArrayBuffer[];
+  /** The buffers and ports moved with it. */
+  readonly list: readonly TransferListItem[];
 
   /** @internal Made by {@link transfer}. */
-  constructor(value: T, list: readonly ArrayBuffer[]) {
+  constructor(value: T, list: readonly TransferListItem[]) {
     this.value = value;
     this.list = list;
     Object.defineProperty(this, MARK, { value: true });
@@ -51,13 +55,16 @@ export class Transferred<T> {
 }
 
 /**
- * Marks a job's result so its ArrayBuffers are moved, not copied: call it as
- * the job's return value. The job's own references to the buffers are
+ * Marks a job's result so its ArrayBuffers and MessagePorts are moved, not
+ * copied: call it as the job's return value. The job's own references are
  * detached once the result is sent; the caller of `pool.submit` receives the
- * value (typed `T`). Checked like the `transfer` option.
+ * value (typed `T`), its ports usable on the caller's thread. Checked like
+ * the `transfer` option; a port in the value but not in `list` fails the job
+ * with UncloneableValueError.
  *
- * @throws {@link TransferError} naming an entry of `list` that is not an
- *   ArrayBuffer that can be moved.
+ * @throws {@link TransferError} naming an entry of `list` that cannot be
+ *   moved (a SharedArrayBuffer, a typed array, a detached buffer, not an
+ *   object).
  *
  * @example
  * ```ts
@@ -68,19 +75,39 @@ export class Transferred<T> {
  *   return transfer(out, [out.buffer]);
  * }
  * ```
+ *
+ * @example
+ * ```ts
+ * import type { MessagePort } from "node:worker_threads";
+ * import { transfer } from "@gochan/threads";
+ * // jobs.ts: a job that hands a port back to its caller, moved
+ * export function keep(port: MessagePort) {
+ *   port.postMessage("hello from the job");
+ *   return transfer({ port }, [port]);
+ * }
+ * ```
  */
-export function transfer<T>(value: T, list: readonly ArrayBuffer[]): Transferred<T> {
+export function transfer<T>(value: T, list: readonly TransferListItem[]): Transferred<T> {
   checkList(list);
   return new Transferred(value, list);
 }
 
-/** Throws TransferError for a list (or entry) that cannot be moved. @internal */
-export function checkList(list: unknown): asserts list is readonly ArrayBuffer[] {
+/**
+ * Throws TransferError for a list (or entry) that cannot be moved. Entries
+ * other than ArrayBuffers are left to structuredClone (side-transfer.ts),
+ * which refuses, moving nothing, what it cannot move. @internal
+ */
+export function checkList(list: unknown): asserts list is readonly TransferListItem[] {
   if (!Array.isArray(list)) throw new TransferError("transfer", `${describe(list)}, not an array`);
   for (let i = 0; i < list.length; i++) {
     const b: unknown = list[i];
-    if (!(b instanceof ArrayBuffer)) throw new TransferError(`transfer[${i}]`, describe(b));
-    if (isDetached(b)) throw new TransferError(`transfer[${i}]`, "an ArrayBuffer that is already detached");
+    if (b instanceof ArrayBuffer) {
+      if (isDetached(b)) throw new TransferError(`transfer[${i}]`, "an ArrayBuffer that is already detached");
+      continue;
+    }
+    if (typeof b !== "object" || b === null || ArrayBuffer.isView(b) || (typeof SharedArrayBuffer !== "undefined" && b instanceof SharedArrayBuffer)) {
+      throw new TransferError(`transfer[${i}]`, describe(b));
+    }
   }
 }
 
@@ -96,11 +123,17 @@ export function move<T>(value: T, list: readonly ArrayBuffer[]): T {
   return structuredClone(value, { transfer: list as ArrayBuffer[] });
 }
 
+/** The {@link Transferred} a job returned, or null if it returned anything else. @internal */
+export function marked(value: unknown): Transferred<unknown> | null {
+  if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[MARK] !== true) return null;
+  return value as Transferred<unknown>;
+}
+
 /** What a job returned, with a {@link transfer} mark resolved (the buffers moved). @internal */
 export function released(value: unknown): unknown {
   if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[MARK] !== true) return value;
   const t = value as Transferred<unknown>;
-  return move(t.value, t.list);
+  return move(t.value, t.list as ArrayBuffer[]); // a list needing more was sent by side-transfer.ts
 }
 
 function isDetached(b: ArrayBuffer): boolean {

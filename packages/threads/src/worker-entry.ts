@@ -42,6 +42,8 @@ import {
 import { RingReader, RingWriter } from "./ring.js";
 import { pumpStream, takeStream } from "./stream-pump.js";
 import { released } from "./transfer.js";
+import { ask as askSide, DONE_SIDE, SIDE_ARGS, sendResult as sendSideResult } from "./side-transfer.js";
+import { marked } from "./transfer.js";
 
 /** Atomics.waitAsync (ES2024; Node >= 16): typed here so the package builds against ES2022 libs. */
 const waitAsync = (Atomics as unknown as {
@@ -160,7 +162,8 @@ for (;;) {
     continue;
   }
   const slot = jobs.a;
-  const fn = jobs.b;
+  const fn = jobs.b & ~SIDE_ARGS;
+  const sided = (jobs.b & SIDE_ARGS) !== 0; // its arguments hold MessagePorts: asked for once started (side-transfer.ts)
   if (slot === NAME_RECORD) {
     names[fn] = jobs.value as string;
     fns[fn] = mod[names[fn]];
@@ -175,12 +178,14 @@ for (;;) {
   try {
     const f = fns[fn];
     if (typeof f !== "function") throw new TypeError(`the jobs module ${data.module} has no exported function "${names[fn]}"`);
-    const args = jobs.value as unknown[];
+    const args = sided ? await askSide(slot) : (jobs.value as unknown[]);
     const stream = takeStream(args); // a stream job's values go to its channel (stream-pump.ts)
     let value = (f as (...a: unknown[]) => unknown)(...args);
     if (stream >= 0) value = pumpStream(names[fn]!, value, stream);
     if (isThenable(value)) value = await value; // a synchronous job costs no promise hop
-    payload = encode(released(value)); // released: a transfer() result moves its buffers; an uncloneable result fails the job, not the thread
+    // A transfer() result holding MessagePorts goes by the side port (side-transfer.ts).
+    if (sendSideResult(data.side, marked(value))) [status, payload] = [DONE_SIDE, UNDEFINED];
+    else payload = encode(released(value)); // released: a transfer() result moves its buffers; an uncloneable result fails the job, not the thread
   } catch (e) {
     status = FAILED;
     payload = failure(e);
