@@ -11,6 +11,7 @@ export interface PortJobs {
   giveUnlisted(port: MessagePort): Transferred<{ port: MessagePort }>;
   giveBad(): Transferred<number>;
   exitOnMovedArgs(): boolean;
+  countTold(port: MessagePort, n: number): Generator<number>;
 }
 
 export const portJobs = new URL("./fixtures/port-jobs.mjs", import.meta.url);

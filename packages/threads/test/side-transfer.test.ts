@@ -94,6 +94,21 @@ describe("MessagePorts in ThreadPool jobs", () => {
     expect(peer.messages).toEqual(["through the returned port"]);
   });
 
+  it("a group job and a stream job take moved ports like submit", async () => {
+    const p = make(2);
+    const a = channel();
+    const b = channel();
+    const group = p.group();
+    await group.submit("greet", [a.port, "grouped"], { transfer: [a.port] });
+    expect(await group.wait()).toEqual([1]);
+    const seen: number[] = [];
+    for await (const i of p.stream("countTold", [b.port, 3], { transfer: [b.port] })) seen.push(i);
+    expect(seen).toEqual([0, 1, 2]);
+    await Promise.all([a.peer.close(), b.peer.close()]);
+    expect(a.peer.messages).toEqual(["grouped!"]);
+    expect(b.peer.messages).toEqual([0, 1, 2]);
+  });
+
   it("refuses what cannot move synchronously, naming it, with nothing moved or sent", async () => {
     const p = make();
     const first = channel();
