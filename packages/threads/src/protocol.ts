@@ -11,6 +11,11 @@
  * in order, so slot = hand-off number % depth is unique among a thread's jobs
  * in flight and a thread's reports arrive in hand-off order.
  *
+ * Values that shared memory cannot hold (MessagePorts) travel beside the
+ * rings: a job record whose function index has SIDE_ARGS set, and a report
+ * with status DONE_SIDE, carry an empty payload and their value by
+ * postMessage (side-transfer.ts has that path and its invariants).
+ *
  * The control word of a slot settles every race over one job:
  * - QUEUED -> RUNNING: the thread, before it calls the function (only then);
  * - QUEUED -> CANCELLED: the pool, withdrawing a job not started (the thread
