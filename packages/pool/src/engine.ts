@@ -152,6 +152,12 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   private lineDead = 0;
   /** Nesting depth of bulk cancellations (compaction waits for the end). */
   private batch = 0;
+  /**
+   * A job is starting inside the call that submitted it (its start event and
+   * its function's synchronous part are running): jobs submitted meanwhile
+   * start later, never nested inside it.
+   */
+  private starting = false;
 
   readonly outcomes = new Outcomes();
   private nextId = 1;
@@ -233,7 +239,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     }
     const job = this.make("submit", fn, options, KIND_SUBMIT);
     const p = promiseFor<unknown>(job);
-    this.accept(job, true);
+    this.accept(job, true, true);
     return p;
   }
 
@@ -244,7 +250,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     }
     const job = this.make("trySubmit", fn, options, KIND_SUBMIT);
     const p = promiseFor<unknown>(job);
-    if (this.accept(job, false) === FULL) {
+    if (this.accept(job, false, true) === FULL) {
       // Refused: its promise is never handed out, so it must not settle.
       job.resolve = null;
       const error = new QueueFullError(this.maxQueue, this.queuedLive, this.blocked);
@@ -259,7 +265,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       checkJob("go", fn);
       throw new PoolStoppedError("go: the pool is stopped");
     }
-    this.accept(this.make("go", fn, options, KIND_GO), true);
+    this.accept(this.make("go", fn, options, KIND_GO), true, true);
   }
 
   /** A job of a group, validated and numbered but not yet accepted. */
@@ -267,20 +273,28 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     return this.make("group.submit", fn, options, KIND_GROUP, group, index);
   }
 
-  /** Accepts a job made by groupJob; the promise resolves once it is in the queue. */
+  /**
+   * Accepts a job made by groupJob; the promise resolves once it is in the
+   * queue. The job never starts inside this call: groups and maps accept
+   * jobs from inside their own bookkeeping (a map's pull loop), which a job
+   * function run there would re-enter half-way.
+   */
   acceptGroupJob(job: Job): Promise<void> {
     const signal = job.x === null ? null : job.x.signal;
     const reason = signal !== null && signal.aborted ? signal.reason : undefined;
-    if (this.accept(job, true) === CANCELLED) return Promise.reject(reason);
+    if (this.accept(job, true, false) === CANCELLED) return Promise.reject(reason);
     if (job.state !== BLOCKED) return RESOLVED;
     return admission(extras(job, this));
   }
 
   /**
-   * Counts a new job and puts it in the queue or, if `wait`, in the FIFO of
-   * blocked submitters.
+   * Counts a new job and gives it to a free worker or puts it in the queue
+   * or, if `wait`, in the FIFO of blocked submitters. With `now`, a job that
+   * meets a free worker starts inside this call (see "Starting inside
+   * submit"); it is watched and counted before, since its start event and its
+   * function may cancel it, or re-enter the pool.
    */
-  private accept(job: Job, wait: boolean): Accepted {
+  private accept(job: Job, wait: boolean, now: boolean): Accepted {
     this.outcomes.submitted++;
     const signal = job.x === null ? null : job.x.signal;
     if (signal !== null && signal.aborted) {
@@ -289,15 +303,22 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     }
     if (this.idle > 0 && this.blocked === 0) {
       // An idle worker means an empty queue: the job goes straight to it.
-      this.handOff(job);
+      if (signal !== null) this.watches.add(job, signal);
+      this.handOff(job, now);
+    } else if (this.queuedLive === 0 && this.blocked === 0 && this.live < this.maxWorkers) {
+      // Nothing waits and a worker may start: a new one takes the job (the
+      // queue would hand it over at once).
+      if (signal !== null) this.watches.add(job, signal);
+      this.spawn(job, now);
     } else if (this.offer(job)) {
+      if (signal !== null) this.watches.add(job, signal);
       if (this.live < this.maxWorkers) this.dispatch();
     } else if (wait) {
+      if (signal !== null) this.watches.add(job, signal);
       this.block(job);
     } else {
       return FULL;
     }
-    if (signal !== null) this.watches.add(job, signal);
     return ACCEPTED;
   }
 
@@ -393,32 +414,51 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   private dispatch(): void {
     while (this.queuedLive > 0) {
       if (this.idle > 0) {
-        this.handOff(this.dequeue() as Job);
+        this.handOff(this.dequeue() as Job, false);
       } else if (this.live < this.maxWorkers && this.state !== STOPPING) {
-        this.spawn(this.dequeue() as Job);
+        this.spawn(this.dequeue() as Job, false);
       } else {
         return;
       }
     }
   }
 
-  /** Hands a job to an idle worker: through its job channel, taken from workerPool. */
-  private handOff(job: Job): void {
+  /**
+   * Hands a job to an idle worker: through its job channel, taken from
+   * workerPool. The job starts inside this call if `now` and no other job is
+   * starting inside an outer call.
+   */
+  private handOff(job: Job, now: boolean): void {
     const r = this.workerPool.tryRecv();
     if (r === undefined) throw new Error("@gochan/pool: internal error: an idle worker is not registered");
     const jobs = r.value as JobChannel;
     this.assign(jobs.worker, job);
     // The worker is parked in its receive on this unbuffered channel, so the
     // hand-off completes now: it cannot block and cannot be lost.
-    if (!jobs.trySend(job)) throw new Error("@gochan/pool: internal error: a registered worker is not waiting");
+    let sent: boolean;
+    if (now && !this.starting) {
+      this.starting = true;
+      sent = jobs.trySend(job, true);
+      this.starting = false;
+    } else {
+      sent = jobs.trySend(job, false);
+    }
+    if (!sent) throw new Error("@gochan/pool: internal error: a registered worker is not waiting");
   }
 
-  private spawn(job: Job): void {
+  /** Starts a worker for a job: inside this call on the same terms as handOff. */
+  private spawn(job: Job, now: boolean): void {
     const w = new PoolWorker(this);
     this.workers.add(w);
     this.live++;
     this.assign(w, job);
-    void w.run();
+    if (now && !this.starting) {
+      this.starting = true;
+      w.receive(job, true);
+      this.starting = false;
+    } else {
+      w.receive(job, false);
+    }
   }
 
   private assign(w: PoolWorker, job: Job): void {

@@ -7,8 +7,16 @@
  * The seed's idle worker selects between its job channel and a quit channel.
  * Here the only quit is retirement, and retiring closes the job channel (Go's
  * `for job := range jobs`), so an idle worker waits in one receive on its job
- * channel: the dispatcher's hand-off completes that receive directly (one
- * promise, no select to build and withdraw per job), and the close ends it.
+ * channel, and the close ends it.
+ *
+ * A busy spell is one call of {@link PoolWorker.run}: from the job that woke
+ * the worker, through every job it then takes from the queue, until it goes
+ * idle (or leaves). Going idle ends the call: the worker parks in its job
+ * channel's receive with no frame left waiting, and the dispatcher's hand-off
+ * calls {@link PoolWorker.receive}, which starts the next busy spell. So a job
+ * handed to an idle worker can start inside the call that submitted it, with
+ * no promise turn in between (engine.ts, "Starting inside submit"), and an
+ * idle spell costs no promise at all.
  *
  * @internal
  * @module
@@ -57,12 +65,26 @@ export class PoolWorker {
     this.jobs = new JobChannel(this);
   }
 
-  /** The worker's loop, from its first job (already assigned to `job`). */
-  async run(): Promise<void> {
+  /**
+   * A job was sent on the worker's job channel (or the worker was just made
+   * for it): its busy spell starts, inside this call if `now`.
+   */
+  receive(job: Job, now: boolean): void {
+    void this.run(job, now);
+  }
+
+  /**
+   * The worker's loop for one busy spell, from `job` (already assigned to it).
+   * With `now` the job starts inside this call: its start event and the job
+   * function's synchronous part run before the call returns, unless the
+   * fairness budget makes it wait for a turn first. The rest of the job (its
+   * end: counters, hooks, its promise) never runs inside this call, even for
+   * a function that throws synchronously: the throw becomes a rejection that
+   * the loop awaits like any other result.
+   */
+  async run(job: Job | null, now: boolean): Promise<void> {
     const host = this.host;
-    // Never run a job inside the submit call that started this worker.
-    await undefined;
-    let job: Job | null = this.job;
+    if (!now) await undefined;
     while (job !== null) {
       const turn = host.pace();
       if (turn !== null) await turn;
@@ -71,7 +93,7 @@ export class PoolWorker {
       let value: unknown = undefined;
       if (signal !== null) {
         try {
-          value = await (job.fn as JobFunction<unknown>)(signal);
+          value = await call(job.fn as JobFunction<unknown>, signal);
         } catch (error) {
           ok = false;
           value = error;
@@ -81,13 +103,20 @@ export class PoolWorker {
       host.end(this, job, ok, value);
       value = undefined;
       job = host.next(this);
-      if (job === null && this.state === W_IDLE) {
-        // Idle: registered on workerPool by next(); wait for a job, or for
-        // the close that retires it (then the receive yields undefined).
-        // Nothing of the finished job is held while waiting (job, signal and
-        // value were cleared above).
-        job = (await this.jobs.recv()) ?? null;
-      }
     }
+    // Idle (registered on workerPool by next()): park in the job channel's
+    // receive until the dispatcher sends a job, which calls receive(), or the
+    // close that retires the worker. Nothing of the finished job is held: this
+    // frame ends here. (Or gone: next() took it out of the pool.)
+    if (this.state === W_IDLE) this.jobs.recv();
+  }
+}
+
+/** Calls a job function; a synchronous throw becomes a rejected promise, so the caller always awaits. */
+function call(fn: JobFunction<unknown>, signal: AbortSignal): unknown {
+  try {
+    return fn(signal);
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -10,6 +10,9 @@
  * - no job function runs twice; no promise settles twice; a job cancelled
  *   before it started never runs;
  * - trySubmit throws QueueFullError exactly when queued + blocked >= maxQueue;
+ * - a job submitted (submit, trySubmit, go) when a worker is free for it
+ *   (idle, or one may start) and nothing waits has started by the time the
+ *   call returns, its start event first; any other job has not;
  * - submitted counts exactly the calls the pool accepted.
  * And once stopped (after releasing every slow job): every promise settled,
  * succeeded + failed + cancelled + dropped === submitted, one end event per
@@ -88,6 +91,7 @@ function makeJob(real: Real, rec: JobRec): (signal: AbortSignal) => Promise<numb
     if (rec.runs > 1) real.violations.push(`job ${rec.index} ran twice`);
     if (rec.abortedBeforeStart) real.violations.push(`job ${rec.index} ran after being cancelled while waiting`);
     if (real.pool.metrics().running > real.allowed) real.violations.push(`job ${rec.index} started over the limit`);
+    if (rec.poolId >= 0 && rec.starts !== 1) real.violations.push(`job ${rec.index} called before its start event`);
     switch (rec.behavior) {
       case "ok":
         return rec.index;
@@ -200,6 +204,16 @@ class SubmitCommand implements fc.AsyncCommand<Model, Real> {
         if (!refused) model.accepted++;
         break;
       }
+    }
+    // Started inside the call exactly when a worker was free for it and nothing waited ahead of it.
+    const free =
+      !model.stopped &&
+      before.queued === 0 &&
+      before.blockedSubmitters === 0 &&
+      (before.idle > 0 || before.running + before.idle < before.maxWorkers);
+    const startsNow = free && this.via !== "group";
+    if (rec.runs !== (startsNow ? 1 : 0)) {
+      real.violations.push(`${this.toString()}: ${rec.runs === 0 ? "not started" : "started"} inside the call, metrics before ${JSON.stringify(before)}`);
     }
     if (this.abortAtOnce && rec.ctl !== null) {
       if (rec.runs === 0 && rec.outcome === null) rec.abortedBeforeStart = true;
@@ -462,6 +476,73 @@ describe("Pool: interleavings (fc.scheduler)", () => {
         },
       ),
       { numRuns: 200, seed: 42 },
+    );
+  });
+
+  it("submissions at random points, and from jobs' synchronous parts: started inside the call exactly when a worker is free, never nested", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.record({ child: fc.boolean(), fail: fc.boolean() }), { minLength: 1, maxLength: 10 }),
+        async (s, maxWorkers, maxQueue, specs) => {
+          const pool = new Pool({ maxWorkers, maxQueue });
+          const violations: string[] = [];
+          /** Depth of job functions' synchronous parts running now. */
+          let inSync = 0;
+          let running = 0;
+          const all: Promise<unknown>[] = [];
+          const job = (name: string, child: boolean, fail: boolean) => async (): Promise<string> => {
+            if (inSync > 0) violations.push(`${name} started inside another job's synchronous part`);
+            running++;
+            if (running > maxWorkers) violations.push(`${name}: ${running} running`);
+            inSync++;
+            if (child) all.push(submitAndCheck(`${name}'s child`, false, false, true));
+            inSync--;
+            await s.schedule(Promise.resolve(), `${name} body`);
+            running--;
+            if (fail) throw new Error(`${name} failed`);
+            return name;
+          };
+          /** Submits a job, checking that it started inside the call exactly when it should have. */
+          const submitAndCheck = (name: string, child: boolean, fail: boolean, nested: boolean): Promise<unknown> => {
+            const m = pool.metrics();
+            const free = m.queued === 0 && m.blockedSubmitters === 0 && (m.idle > 0 || m.running + m.idle < m.maxWorkers);
+            let started = false;
+            const fn = job(name, child, fail);
+            const p = pool.submit(() => {
+              started = true;
+              return fn();
+            });
+            if (started !== (free && !nested)) {
+              violations.push(`${name}: started inside submit ${started}, free ${free}, nested ${nested}`);
+            }
+            return p.then(
+              () => undefined,
+              () => undefined,
+            );
+          };
+          specs.forEach((spec, i) => {
+            all.push(
+              s.schedule(Promise.resolve(), `submit ${i}`).then(() => submitAndCheck(`job ${i}`, spec.child, spec.fail, false)),
+            );
+          });
+          // Children are pushed while the scheduled submissions run: wait until the list stops growing.
+          let seen = -1;
+          while (seen !== all.length) {
+            seen = all.length;
+            await s.waitFor(Promise.all(all));
+          }
+          await pool.stop();
+          expect(violations).toEqual([]);
+          const m = pool.metrics();
+          expect([m.running, m.queued, m.blockedSubmitters]).toEqual([0, 0, 0]);
+          expect(m.succeeded + m.failed).toBe(m.submitted);
+          expect(m.submitted).toBe(specs.length + specs.filter((x) => x.child).length);
+        },
+      ),
+      { numRuns: 200, seed: 1515 },
     );
   });
 

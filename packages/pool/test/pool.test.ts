@@ -11,6 +11,7 @@ import {
   QueueFullError,
   type JobInfo,
   type PoolEvent,
+  type PoolMetrics,
 } from "@gochan/pool";
 import { configureScheduling, getScheduling } from "@gochan/core";
 import { balanced, deferred, gate, observe, settle, turn } from "./helpers.js";
@@ -69,25 +70,6 @@ describe("submit", () => {
     await pool.stop();
   });
 
-  it("never runs a job inside the submit call", async () => {
-    const pool = new Pool({ maxWorkers: 4, maxQueue: 4 });
-    let ran = false;
-    const p = pool.submit(() => {
-      ran = true;
-    });
-    expect(ran).toBe(false);
-    await p;
-    expect(ran).toBe(true);
-    // Also for a job handed to an idle worker through its job channel.
-    let ran2 = false;
-    const p2 = pool.submit(() => {
-      ran2 = true;
-    });
-    expect(ran2).toBe(false);
-    await p2;
-    await pool.stop();
-  });
-
   it("starts jobs in submission order with one worker, blocked submitters included", async () => {
     const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
     const order: number[] = [];
@@ -134,6 +116,238 @@ describe("submit", () => {
     m = pool.metrics();
     expect([m.running, m.queued, m.blockedSubmitters, m.succeeded]).toEqual([0, 0, 0, 5]);
     await pool.stop();
+  });
+});
+
+/** Microtask turns from now until `p` settles (a then callback registered now runs). */
+async function turnsUntil(p: Promise<unknown>): Promise<number> {
+  let done = false;
+  p.then(
+    () => void (done = true),
+    () => void (done = true),
+  );
+  let n = 0;
+  while (!done) {
+    await undefined;
+    n++;
+  }
+  return n;
+}
+
+/** A minimal pool with a promise per job, calling the job inside submit when a slot is free (the floor's idle path). */
+class MinimalPool {
+  private free: number;
+  constructor(workers: number) {
+    this.free = workers;
+  }
+  submit<R>(fn: () => R | Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.free === 0) throw new Error("MinimalPool: only the idle path is modelled");
+      this.free--;
+      void this.run(fn, resolve, reject);
+    });
+  }
+  private async run<R>(fn: () => R | Promise<R>, resolve: (v: R) => void, reject: (e: unknown) => void): Promise<void> {
+    try {
+      resolve(await fn());
+    } catch (e) {
+      reject(e);
+    }
+    this.free++;
+  }
+}
+
+describe("starting inside submit (the idle path)", () => {
+  it("a job that meets a free worker starts inside submit, the pool already counting it running", async () => {
+    const log: string[] = [];
+    const pool = new Pool({
+      maxWorkers: 2,
+      maxQueue: 4,
+      onEvent: (e) => {
+        if (e.type === "start") log.push(`start ${e.job.id}`);
+      },
+    });
+    const seen: PoolMetrics[] = [];
+    const job = (): number => {
+      log.push("job");
+      seen.push(pool.metrics());
+      return seen.length;
+    };
+    // No worker yet: one is started for the job, inside the call.
+    const first = pool.submit(job);
+    expect(log).toEqual(["start 1", "job"]);
+    expect(seen[0]).toMatchObject({ running: 1, idle: 0, queued: 0, submitted: 1, succeeded: 0 });
+    expect(await first).toBe(1);
+    expect(pool.metrics()).toMatchObject({ running: 0, idle: 1 });
+    // An idle worker: the dispatcher hands the job over through its job channel, inside the call.
+    const second = pool.submit(job);
+    expect(log).toEqual(["start 1", "job", "start 2", "job"]);
+    expect(seen[1]).toMatchObject({ running: 1, idle: 0, queued: 0, submitted: 2, succeeded: 1 });
+    expect(await second).toBe(2);
+    // trySubmit and go too.
+    const third = pool.trySubmit(job);
+    expect(seen).toHaveLength(3);
+    pool.go(job);
+    expect(seen).toHaveLength(4);
+    expect(await third).toBe(3);
+    await pool.stop();
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("a job's result arrives in as many promise turns as from a minimal pool that calls the job inside submit", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    await pool.submit(() => 0); // an idle worker from now on
+    const minimal = new MinimalPool(1);
+    const counts: number[][] = [];
+    for (const job of [() => 1, async () => 1]) {
+      const ours = await turnsUntil(pool.submit(job));
+      const theirs = await turnsUntil(minimal.submit(job));
+      counts.push([ours, theirs]);
+    }
+    expect(counts.map(([ours, theirs]) => ours === theirs)).toEqual([true, true]);
+    await pool.stop();
+  });
+
+  it("a job that waits for a worker, and a group's job, do not start inside the call", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 4 });
+    const g = gate();
+    void pool.submit(g.job);
+    let ran = 0;
+    const queued = pool.submit(() => void ran++);
+    expect(ran).toBe(0);
+    g.release();
+    await queued;
+    expect(ran).toBe(1);
+    // A group submits from inside its own bookkeeping: its jobs start a microtask later.
+    const group = pool.group();
+    void group.submit(() => void ran++);
+    expect(ran).toBe(1);
+    await group.wait();
+    expect(ran).toBe(2);
+    await pool.stop();
+  });
+
+  it("a job that throws synchronously rejects its promise; submit and go never throw it, and its end comes later", async () => {
+    const boom = new Error("boom");
+    const errors: unknown[] = [];
+    const ends: string[] = [];
+    const pool = new Pool({
+      maxWorkers: 1,
+      maxQueue: 1,
+      onError: (e) => errors.push(e),
+      onEvent: (e) => {
+        if (e.type === "end") ends.push(`${e.job.id} ${e.outcome}`);
+      },
+    });
+    await pool.submit(() => 0);
+    let calls = 0;
+    const thrower = (): never => {
+      calls++;
+      throw boom;
+    };
+    const p = observe(pool.submit(thrower));
+    expect(calls).toBe(1); // it started inside submit
+    // Its end (counters, hooks) is not run inside submit.
+    expect(pool.metrics()).toMatchObject({ running: 1, failed: 0 });
+    expect(ends).toEqual(["1 succeeded"]);
+    await settle(1);
+    expect(p.current).toEqual({ state: "rejected", reason: boom });
+    expect(() => pool.go(thrower)).not.toThrow();
+    expect(calls).toBe(2);
+    expect(errors).toEqual([]);
+    await settle(1);
+    expect(errors).toEqual([boom]);
+    expect(ends).toEqual(["1 succeeded", "2 failed", "3 failed"]);
+    expect(pool.metrics()).toMatchObject({ running: 0, idle: 1, failed: 2 });
+    await pool.stop();
+  });
+
+  it("a job submitted from a job's synchronous part, or from its start event, starts after it, never nested", async () => {
+    const log: string[] = [];
+    const pool = new Pool({
+      maxWorkers: 3,
+      maxQueue: 4,
+      onEvent: (e) => {
+        if (e.type !== "start") return;
+        log.push(`start ${e.job.id}`);
+        if (e.job.id === 2) void pool.submit(() => void log.push("from the start event"));
+      },
+    });
+    await pool.submit(() => 0); // job 1
+    await pool.submit(() => 0).then(() => undefined); // job 2 (its start event submits job 3)
+    await settle(1);
+    log.length = 0;
+    // Two idle workers and a third slot: the inner submissions could start nested, but wait for the outer job.
+    const outer = pool.submit(() => {
+      log.push("outer begins");
+      void pool.submit(() => void log.push("inner"));
+      log.push("outer ends its synchronous part");
+    });
+    expect(log).toEqual(["start 4", "outer begins", "outer ends its synchronous part"]);
+    await outer;
+    await settle(1);
+    expect(log).toEqual(["start 4", "outer begins", "outer ends its synchronous part", "start 5", "inner"]);
+    await pool.stop();
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("a job that stops, resizes, cancels itself or fills the queue from its synchronous part sees the truth", async () => {
+    const pool = new Pool({ maxWorkers: 3, maxQueue: 1 });
+    // Three idle workers.
+    await Promise.all([pool.submit(() => 0), pool.submit(() => 0), pool.submit(() => 0)]);
+    expect(pool.metrics()).toMatchObject({ idle: 3, running: 0 });
+
+    // Shrinking from inside: the two other idle workers retire at once; this one keeps running.
+    let inside: PoolMetrics | undefined;
+    await pool.submit(() => {
+      pool.resize(1);
+      inside = pool.metrics();
+    });
+    expect(inside).toMatchObject({ maxWorkers: 1, running: 1, idle: 0 });
+
+    // trySubmit from inside: no worker is free, the queue takes one job, the next is refused.
+    const refused: unknown[] = [];
+    const later: Promise<unknown>[] = [];
+    await pool.submit(() => {
+      later.push(pool.trySubmit(() => "queued"));
+      try {
+        later.push(pool.trySubmit(() => "refused"));
+      } catch (e) {
+        refused.push(e);
+      }
+    });
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toBeInstanceOf(QueueFullError);
+    expect(await Promise.all(later)).toEqual(["queued"]);
+
+    // Aborting its own signal from inside: cancelled at once, its signal aborted for the rest of its run.
+    const ac = new AbortController();
+    let abortedInside: boolean | undefined;
+    const self = observe(
+      pool.submit(
+        (signal) => {
+          ac.abort("changed my mind");
+          abortedInside = signal.aborted;
+          return "ignored";
+        },
+        { signal: ac.signal },
+      ),
+    );
+    await settle(1);
+    expect(abortedInside).toBe(true);
+    expect(self.current).toEqual({ state: "rejected", reason: "changed my mind" });
+
+    // Stopping from inside: the job finishes, later submissions are refused, the stop resolves after the job.
+    let stopped: Promise<void> | undefined;
+    const last = pool.submit(() => {
+      stopped = pool.stop();
+      return pool.metrics().running;
+    });
+    await expect(pool.submit(() => 1)).rejects.toBeInstanceOf(PoolStoppedError);
+    expect(await last).toBe(1);
+    await stopped;
+    expect(pool.metrics()).toMatchObject({ running: 0, idle: 0, cancelled: 1, succeeded: 7, dropped: 1 });
+    expect(balanced(pool.metrics())).toBe(true);
   });
 });
 
@@ -217,24 +431,27 @@ describe("cancellation", () => {
   });
 
   it("a job aborted on its way to a worker (handed over, not yet started) never runs", async () => {
+    // Group jobs are handed over at once but start a microtask later (pool.submit's
+    // would start inside the call): the window where an abort still stops them.
     const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
+    const group = pool.group();
     let ran = 0;
-    // Spawning a worker hands it the job at once; it starts a microtask later.
+    // Starting a worker for the job hands it over at once.
     const ac1 = new AbortController();
-    const first = observe(pool.submit(() => void ran++, { signal: ac1.signal }));
+    void group.submit(() => void ran++, { signal: ac1.signal });
     expect(pool.metrics().running).toBe(1);
     ac1.abort("too late for the queue, too early for the job");
     // Now through an idle worker's job channel.
     await settle();
     expect(pool.metrics().idle).toBe(1);
     const ac2 = new AbortController();
-    const second = observe(pool.submit(() => void ran++, { signal: ac2.signal }));
+    void group.submit(() => void ran++, { signal: ac2.signal });
     expect(pool.metrics().running).toBe(1);
     ac2.abort("again");
-    await settle();
+    const waited = await group.wait().catch((e: unknown) => e);
     expect(ran).toBe(0);
-    expect(first.current).toEqual({ state: "rejected", reason: "too late for the queue, too early for the job" });
-    expect(second.current).toEqual({ state: "rejected", reason: "again" });
+    expect(waited).toBeInstanceOf(AggregateError);
+    expect((waited as AggregateError).errors).toEqual(["too late for the queue, too early for the job", "again"]);
     expect(pool.metrics()).toMatchObject({ running: 0, cancelled: 2, succeeded: 0 });
     await pool.stop();
   });
@@ -727,19 +944,20 @@ describe("metrics and events", () => {
       throw new Error("x");
     });
     const dropped = pool.submit(() => 5).catch(() => "d");
-    // The refusal and the cancellation are reported synchronously; job 1 starts a microtask later.
-    expect(events).toEqual(["end 3 dropped (never ran)", "end 2 cancelled (never ran)"]);
+    // Job 1 met a free worker and started inside its submit; the refusal and
+    // the cancellation are reported synchronously.
+    expect(events).toEqual(["start 1", "end 3 dropped (never ran)", "end 2 cancelled (never ran)"]);
     await turn();
-    expect(events).toEqual(["end 3 dropped (never ran)", "end 2 cancelled (never ran)", "start 1"]);
+    expect(events).toEqual(["start 1", "end 3 dropped (never ran)", "end 2 cancelled (never ran)"]);
     g.release();
     await first;
     await settle();
     const stopped = pool.stop();
     await Promise.all([cancelled, dropped, stopped]);
     expect(events).toEqual([
+      "start 1",
       "end 3 dropped (never ran)",
       "end 2 cancelled (never ran)",
-      "start 1",
       "end 1 succeeded",
       "start 4",
       "end 4 failed",

@@ -1,15 +1,20 @@
 /**
  * Property test: user code that re-enters the pool in the middle of its
- * transitions. Abort listeners of jobs, the onEvent and onError hooks, and
- * `then` methods of thenables that jobs return run random actions: abort the
- * pool's signal, cancel other jobs, fail a fail-fast group, resize, stop,
- * stopAndWait, submit more jobs. Whatever they do:
+ * transitions. Abort listeners of jobs, the onEvent and onError hooks, the
+ * synchronous part of job functions (which may run inside the submit call
+ * that started them), and `then` methods and `then` getters of what jobs
+ * return run random actions: abort the pool's signal, cancel other jobs or
+ * the job itself, fail a fail-fast group, resize, stop, stopAndWait, submit
+ * and trySubmit more jobs. Whatever they do:
  * - every job has exactly one outcome: one end event per job id, and the end
  *   events add up to the pool's counters;
  * - the counters balance and nothing is left running, queued or blocked;
  * - every promise the pool handed out settles (job results, group submits,
  *   group waits, stops);
- * - no job function is called twice.
+ * - no job function is called twice;
+ * - a job function finds the pool's counters consistent when it is called:
+ *   itself counted running, within maxWorkers, no outcome counted twice;
+ *   and once its caller's signal aborts, its own signal is aborted.
  *
  * Fixed seed. POOL_PROPERTY_RUNS raises the number of runs, e.g. ten times:
  *   POOL_PROPERTY_RUNS=1000 node_modules/.bin/vitest run --project pool test/reentrancy.property.test.ts
@@ -29,7 +34,9 @@ type Action =
   | { kind: "resize"; n: number }
   | { kind: "stop" }
   | { kind: "stopAndWait" }
-  | { kind: "submit" };
+  | { kind: "submit" }
+  | { kind: "trySubmit" }
+  | { kind: "abortOwn" };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: "none" } as const) },
@@ -40,9 +47,11 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.constant({ kind: "stop" } as const),
   fc.constant({ kind: "stopAndWait" } as const),
   { weight: 2, arbitrary: fc.constant({ kind: "submit" } as const) },
+  fc.constant({ kind: "trySubmit" } as const),
+  fc.constant({ kind: "abortOwn" } as const),
 );
 
-type Behavior = "ok" | "fail" | "slow" | "slowHonour" | "thenable";
+type Behavior = "ok" | "fail" | "throwSync" | "slow" | "slowHonour" | "thenable" | "thenGetter";
 interface JobSpec {
   via: "submit" | "trySubmit" | "go" | "group";
   behavior: Behavior;
@@ -50,17 +59,28 @@ interface JobSpec {
   timeout: number | undefined;
   onAbort: Action;
   inThen: Action;
+  /** Run first thing in the job function, before it awaits anything. */
+  inBody: Action;
   /** Macrotask turns to let pass before the next submission. */
   pause: number;
 }
 
 const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   via: fc.constantFrom("submit" as const, "trySubmit" as const, "go" as const, "group" as const),
-  behavior: fc.constantFrom("ok" as const, "fail" as const, "slow" as const, "slowHonour" as const, "thenable" as const),
+  behavior: fc.constantFrom(
+    "ok" as const,
+    "fail" as const,
+    "throwSync" as const,
+    "slow" as const,
+    "slowHonour" as const,
+    "thenable" as const,
+    "thenGetter" as const,
+  ),
   withSignal: fc.boolean(),
   timeout: fc.constantFrom(undefined, undefined, 0, 1),
   onAbort: action,
   inThen: action,
+  inBody: action,
   pause: fc.nat(2),
 });
 
@@ -97,7 +117,8 @@ async function run(s: Scenario): Promise<string[]> {
       () => pending.delete(p),
     );
   };
-  const act = (a: Action): void => {
+  /** `own` is the controller of the job whose code runs the action, if any. */
+  const act = (a: Action, own: AbortController | null = null): void => {
     const target = pool as Pool;
     switch (a.kind) {
       case "none":
@@ -129,6 +150,18 @@ async function run(s: Scenario): Promise<string[]> {
       case "submit":
         if (extra++ < 20) watch(target.submit(() => 1));
         return;
+      case "trySubmit":
+        if (extra++ < 20) {
+          try {
+            watch(target.trySubmit(() => 1));
+          } catch {
+            // Full or stopped: refused synchronously.
+          }
+        }
+        return;
+      case "abortOwn":
+        own?.abort(new Error("cancelled itself"));
+        return;
     }
   };
 
@@ -147,29 +180,42 @@ async function run(s: Scenario): Promise<string[]> {
   });
   group = pool.group<unknown>({ failFast: s.failFast });
 
-  const jobFn = (spec: JobSpec, n: number) => async (signal: AbortSignal): Promise<unknown> => {
+  const jobFn = (spec: JobSpec, n: number, own: AbortController) => (signal: AbortSignal): unknown => {
     calls.set(n, (calls.get(n) ?? 0) + 1);
-    signal.addEventListener("abort", () => act(spec.onAbort), { once: true });
+    const m = (pool as Pool).metrics();
+    if (m.running < 1 || m.running > Math.max(m.maxWorkers, 4)) problems.push(`job ${n} called with running ${m.running}`);
+    if (m.succeeded + m.failed + m.cancelled + m.dropped > m.submitted) problems.push(`job ${n} called with ${JSON.stringify(m)}`);
+    signal.addEventListener("abort", () => act(spec.onAbort, own), { once: true });
+    act(spec.inBody, own);
+    if (spec.withSignal && own.signal.aborted && !signal.aborted) problems.push(`job ${n}: its caller's signal aborted, its own did not`);
     switch (spec.behavior) {
       case "ok":
-        return n;
+        return Promise.resolve(n);
       case "fail":
-        throw new Error(`job ${n} failed`);
+        return Promise.reject(new Error(`job ${n} failed`));
+      case "throwSync":
+        throw new Error(`job ${n} threw`);
       case "slow":
-        await release.promise;
-        return n;
+        return release.promise.then(() => n);
       case "slowHonour":
-        await new Promise<void>((resolve, reject) => {
+        return new Promise<void>((resolve, reject) => {
           void release.promise.then(resolve);
           if (signal.aborted) reject(signal.reason);
           signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-        });
-        return n;
+        }).then(() => n);
       case "thenable":
         return {
           then(resolve: (v: unknown) => void): void {
-            act(spec.inThen);
+            act(spec.inThen, own);
             resolve(n);
+          },
+        };
+      case "thenGetter":
+        // Not a thenable, but reading `then` (which awaiting it does, synchronously) runs user code.
+        return {
+          get then(): undefined {
+            act(spec.inThen, own);
+            return undefined;
           },
         };
     }
@@ -180,7 +226,7 @@ async function run(s: Scenario): Promise<string[]> {
     const ctl = new AbortController();
     ctls.push(ctl);
     const options = { signal: spec.withSignal ? ctl.signal : undefined, timeout: spec.timeout };
-    const fn = jobFn(spec, n);
+    const fn = jobFn(spec, n, ctl);
     try {
       if (spec.via === "submit") watch(pool.submit(fn, options));
       else if (spec.via === "trySubmit") watch(pool.trySubmit(fn, options));
