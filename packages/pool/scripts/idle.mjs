@@ -9,13 +9,14 @@
 //   A=$PWD/packages/pool/.ab-old/dist/index.js B=$PWD/packages/pool/dist/index.js \
 //     node packages/pool/scripts/idle.mjs
 // Env: N (jobs, 200000), REPS (samples per workload, 7), ONLY (a regex of
-// workload names). Without A, only B (default: this package's dist) and the
+// workload names), WARM (untimed warm-up runs per sample, 1: on a loaded
+// machine the optimising compiler may need 3 or more to settle). Without A, only B (default: this package's dist) and the
 // peers run.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fastq from "../../bench/node_modules/fastq/queue.js";
 
-const N = Number(process.env.N ?? 200_000), W = 8, REPS = Number(process.env.REPS ?? 7);
+const N = Number(process.env.N ?? 200_000), W = 8, REPS = Number(process.env.REPS ?? 7), WARM = Number(process.env.WARM ?? 1);
 const builds = { B: process.env.B ?? new URL("../dist/index.js", import.meta.url).href };
 if (process.env.A) builds.A = process.env.A;
 const job = async (i) => i;
@@ -52,7 +53,7 @@ work["bare await one at a time"] = async (n) => { let s = 0; for (let i = 0; i <
 if (process.argv[2] === "--child") {
   const f = work[process.argv[3]];
   // Warm up: the optimising compiler needs some 100,000 jobs to settle.
-  await f(N);
+  for (let i = 0; i < WARM; i++) await f(N);
   const t0 = process.cpuUsage();
   const s = await f(N);
   const c = process.cpuUsage(t0);
@@ -70,7 +71,7 @@ if (process.argv[2] === "--child") {
     }
   }
   const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
-  console.log(`N=${N} reps=${REPS} workers=${W} median CPU ns/job (min-max), fresh process per sample, node ${process.version}`);
+  console.log(`N=${N} reps=${REPS} warm-up runs=${WARM} workers=${W} median CPU ns/job (min-max), fresh process per sample, node ${process.version}`);
   for (const name of names) {
     const xs = samples[name];
     console.log(`${name.padEnd(34)} ${med(xs).toFixed(0).padStart(6)}  (${xs[0].toFixed(0)}-${xs[xs.length - 1].toFixed(0)})`);

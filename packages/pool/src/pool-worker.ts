@@ -9,14 +9,18 @@
  * `for job := range jobs`), so an idle worker waits in one receive on its job
  * channel, and the close ends it.
  *
- * A busy spell is one call of {@link PoolWorker.run}: from the job that woke
- * the worker, through every job it then takes from the queue, until it goes
- * idle (or leaves). Going idle ends the call: the worker parks in its job
- * channel's receive with no frame left waiting, and the dispatcher's hand-off
- * calls {@link PoolWorker.receive}, which starts the next busy spell. So a job
+ * The loop is written as its steps, each a method, rather than as one async
+ * function: `start` (the fairness check), `call` (the job function), then,
+ * when its result settles, `finish` (end the job, then take the next queued
+ * job and `start` it, or go idle). An idle worker has no frame parked
+ * anywhere: it parks in its job channel's receive, and the dispatcher's
+ * hand-off calls {@link PoolWorker.receive}, which starts it again. So a job
  * handed to an idle worker can start inside the call that submitted it, with
- * no promise turn in between (engine.ts, "Starting inside submit"), and an
- * idle spell costs no promise at all.
+ * no promise turn in between (engine.ts, "Starting inside submit"); an idle
+ * spell costs no promise, and a job costs one reaction on its result with
+ * handlers made once per worker. (One async function per busy spell, parked on
+ * `await`, cost about a quarter more per job on the idle path: its frame and
+ * promise are allocated per call.)
  *
  * @internal
  * @module
@@ -65,58 +69,64 @@ export class PoolWorker {
     this.jobs = new JobChannel(this);
   }
 
+  /** The job function's outcome handlers, made once per worker: no closure per job. */
+  private readonly onValue = (value: unknown): void => this.finish(true, value);
+  private readonly onError = (error: unknown): void => this.finish(false, error);
+  /** The deferred start of the job assigned to the worker (after a microtask, or the fairness turn). */
+  private readonly onTurn = (): void => this.call(this.job as Job);
+
   /**
    * A job was sent on the worker's job channel (or the worker was just made
-   * for it): its busy spell starts, inside this call if `now`.
+   * for it, the job assigned): its busy spell starts, inside this call if
+   * `now`, else a microtask later.
    */
   receive(job: Job, now: boolean): void {
-    void this.run(job, now);
+    if (now) this.start(job);
+    else void RESOLVED.then(this.onTurn);
+  }
+
+  /** Starts the assigned job now, unless the fairness budget makes it wait for a turn first. */
+  private start(job: Job): void {
+    const turn = this.host.pace();
+    if (turn !== null) void turn.then(this.onTurn);
+    else this.call(job);
   }
 
   /**
-   * The worker's loop for one busy spell, from `job` (already assigned to it).
-   * With `now` the job starts inside this call: its start event and the job
-   * function's synchronous part run before the call returns, unless the
-   * fairness budget makes it wait for a turn first. The rest of the job (its
-   * end: counters, hooks, its promise) never runs inside this call, even for
-   * a function that throws synchronously: the throw becomes a rejection that
-   * the loop awaits like any other result.
+   * Calls the job function (unless the job was settled on its way here),
+   * then waits for its result as `await` would (a thenable is adopted, and a
+   * `then` getter runs now, as part of the call). A synchronous throw becomes
+   * a rejection: the job's end (counters, hooks, its promise) never runs
+   * inside this call, so never inside the submit that started the job.
    */
-  async run(job: Job | null, now: boolean): Promise<void> {
-    const host = this.host;
-    if (!now) await undefined;
-    while (job !== null) {
-      const turn = host.pace();
-      if (turn !== null) await turn;
-      let signal = host.begin(this, job);
-      let ok = true;
-      let value: unknown = undefined;
-      if (signal !== null) {
-        try {
-          value = await call(job.fn as JobFunction<unknown>, signal);
-        } catch (error) {
-          ok = false;
-          value = error;
-        }
-      }
-      signal = null;
-      host.end(this, job, ok, value);
-      value = undefined;
-      job = host.next(this);
+  private call(job: Job): void {
+    const signal = this.host.begin(this, job);
+    if (signal === null) {
+      this.finish(true, undefined);
+      return;
     }
-    // Idle (registered on workerPool by next()): park in the job channel's
-    // receive until the dispatcher sends a job, which calls receive(), or the
-    // close that retires the worker. Nothing of the finished job is held: this
-    // frame ends here. (Or gone: next() took it out of the pool.)
-    if (this.state === W_IDLE) this.jobs.recv();
+    let result: unknown;
+    try {
+      result = (job.fn as JobFunction<unknown>)(signal);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    void Promise.resolve(result).then(this.onValue, this.onError);
+  }
+
+  /**
+   * The job function returned: the worker is free. It takes the next queued
+   * job itself, or, registered on workerPool by next(), parks in its job
+   * channel's receive until the dispatcher sends it a job (which calls
+   * receive) or the close that retires it. Nothing of the finished job is
+   * held while it waits.
+   */
+  private finish(ok: boolean, value: unknown): void {
+    this.host.end(this, this.job as Job, ok, value);
+    const next = this.host.next(this);
+    if (next !== null) this.start(next);
+    else if (this.state === W_IDLE) this.jobs.recv();
   }
 }
 
-/** Calls a job function; a synchronous throw becomes a rejected promise, so the caller always awaits. */
-function call(fn: JobFunction<unknown>, signal: AbortSignal): unknown {
-  try {
-    return fn(signal);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
+const RESOLVED: Promise<void> = Promise.resolve();
