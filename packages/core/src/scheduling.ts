@@ -164,7 +164,24 @@ export function wake(settle: Settle, value: unknown): void {
   else defer(settle, value);
 }
 
-/** Counts an operation that completed synchronously (a try operation). @internal */
+/**
+ * Counts one operation that completed without waiting against the fairness
+ * budget. Core's try operations call it; a library that completes work of
+ * its own without core's channels calls it so that its chains take part in
+ * the same policy (`@gochan/pool` counts every job start). It never yields by
+ * itself: the next operation that settles a promise, a zero `sleep` say,
+ * finds the budget spent and checks the time slice.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from "@gochan/core";
+ * import { countOp } from "@gochan/core/internal";
+ * for (let i = 0; i < 10_000; i++) {
+ *   countOp(); // one unit of work done synchronously
+ *   if (i % 1024 === 1023) await sleep(0); // a macrotask turn once the budget and the time slice are spent
+ * }
+ * ```
+ */
 export function countOp(): void {
   ops++;
 }

@@ -5,8 +5,8 @@
  * The parts are the seed's:
  * - `queue`: the job queue, a `Chan<Job>` of capacity maxQueue (the seed's
  *   `JobQueue`, but one per pool: flaw 8).
- * - `workerPool`: a `Chan<JobChannel>` of capacity maxWorkers holding the job
- *   channel of every idle worker (the seed's `WorkerPool chan chan Job`).
+ * - `workerPool`: the job channel of every idle worker (the seed's
+ *   `WorkerPool chan chan Job`, of capacity maxWorkers), oldest first.
  * - each worker owns an unbuffered job channel; when idle it registers it on
  *   `workerPool` and waits to receive a job from it.
  * - the dispatcher moves each job from the queue to an idle worker's channel.
@@ -28,12 +28,55 @@
  *   the dispatcher takes the idle worker's job channel from `workerPool` and
  *   hands the job over at once. Putting it in the empty queue only to take it
  *   out again would change nothing anyone can observe, and costs two channel
- *   operations per job.
+ *   operations per job. Likewise a job that finds no idle worker but room for
+ *   a new one (and nothing waiting) goes straight to a new worker.
  * - The idle worker waits in one receive on its job channel, not in a select
  *   over its job channel and a quit channel: the only quit is retirement, and
- *   retiring closes the job channel (Go's `for job := range jobs`). One promise
- *   per idle spell instead of a select's record and two waiters (see
- *   job-channel.ts).
+ *   retiring closes the job channel (Go's `for job := range jobs`). The parked
+ *   receive is the worker itself, not a promise: the hand-off runs the worker
+ *   (see job-channel.ts and pool-worker.ts).
+ * - `workerPool` is a FIFO of job channels rather than a `Chan`, for the same
+ *   reason each job channel is a slot: the engine only ever uses it with try
+ *   operations, and it can never be full (at most maxWorkers workers, each
+ *   registered at most once while idle), so a channel reduces to a FIFO.
+ *   Every core channel operation pays for its closed and synctest-bubble
+ *   checks, its waiter queues and, for a receive, a result record: on the
+ *   idle path two such operations per job cost about a fifth of the pool's
+ *   time per job, the difference between trailing fastq and leading it.
+ *   Registration, the dispatcher taking the oldest idle worker's channel and
+ *   the send on it are as in the seed, and the job start still counts on
+ *   core's fairness budget (see `pace`).
+ *
+ * Starting inside submit. A job that `submit`, `trySubmit` or `go` hands to a
+ * free worker (an idle one, or a new one; so nothing waits ahead of it) starts
+ * inside that call: its start event is emitted and its function runs up to its
+ * first `await` before the call returns, as in fastq, p-queue and a minimal
+ * hand-written pool. Why: the alternative, starting it a microtask later,
+ * costs every such job a promise turn (three turns from submit to result
+ * instead of two) and kept this path about 1.4x fastq's cost; and no contract
+ * is lost, since in Go too the worker may run the job before the submitter
+ * goes on. The rules that keep it safe:
+ * - Everything is in place before user code runs: the job is counted
+ *   (submitted, running), its worker is busy and out of `workerPool`, its
+ *   caller signal is watched, its own signal and timeout exist, then the
+ *   start event, then the function. So the start event and the function may
+ *   re-enter (submit, cancel the job or abort its signal, resize, stop, abort
+ *   the pool's signal) and find the truth.
+ * - The job's end (its counters, its end event, `onError`, its promise) never
+ *   runs inside the call: the worker waits for the function's result as
+ *   `await` does, and a synchronous throw becomes a rejection. So `submit`
+ *   never throws the job's error, and returns before anything settles.
+ * - No nesting: while a job starts inside a call (its start event, its
+ *   function's synchronous part, a `then` getter of its result), jobs
+ *   submitted meanwhile start a microtask later (`starting`). Starts inside
+ *   calls never stack up, and start order stays submission order.
+ * - Fairness: every start, inside a call or not, passes `pace`; when core's
+ *   budget calls for a macrotask turn, the job waits for it instead of
+ *   starting inside the call. A loop of submits that each start at once
+ *   yields to timers and I/O as any busy chain does.
+ * - Group and map jobs (acceptGroupJob) start a microtask later: they are
+ *   accepted from inside the group's or map's own bookkeeping, which a job
+ *   function run there would re-enter half-way.
  * - Submitters blocked on a full queue wait in the engine's own FIFO rather
  *   than as senders parked on the channel: the engine needs to know
  *   synchronously which job moved into the queue (for exact metrics and for
@@ -47,7 +90,7 @@
  *   happen in one synchronous step).
  *
  * Invariants (checked by the property tests through the metrics):
- * - `idle === workerPool.len`: exactly the idle workers are registered.
+ * - `idle === workerPool.length`: exactly the idle workers are registered.
  * - `idle > 0` implies `queuedLive === 0` (a queued job meets an idle worker at
  *   once), and `blocked > 0` implies the queue channel is full.
  * - `queuedLive > 0` implies `live >= 1`.
@@ -59,6 +102,7 @@
  * @module
  */
 import { afterFunc, Chan, getScheduling, sleep, type Timer } from "@gochan/core";
+import { countOp } from "@gochan/core/internal";
 import { JobTimeoutError, PoolStoppedError, QueueFullError, reportError, rethrow } from "./errors.js";
 import { Fifo } from "./fifo.js";
 import type { JobChannel } from "./job-channel.js";
@@ -136,7 +180,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   readonly onEvent: ((event: PoolEvent) => void) | null;
 
   readonly queue: Chan<Job>;
-  workerPool: Chan<JobChannel>;
+  readonly workerPool = new Fifo<JobChannel>();
   readonly workers = new Set<PoolWorker>();
 
   state = OPEN;
@@ -194,7 +238,6 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     this.onError = options.onError;
     this.onEvent = options.onEvent;
     this.queue = new Chan<Job>(options.maxQueue, { name: "jobQueue" });
-    this.workerPool = new Chan<JobChannel>(options.maxWorkers, { name: "workerPool" });
     this.yieldEvery = getScheduling().yieldEvery;
     this.signal = options.signal;
     if (this.signal !== null) {
@@ -429,9 +472,8 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
    * starting inside an outer call.
    */
   private handOff(job: Job, now: boolean): void {
-    const r = this.workerPool.tryRecv();
-    if (r === undefined) throw new Error("@gochan/pool: internal error: an idle worker is not registered");
-    const jobs = r.value as JobChannel;
+    const jobs = this.workerPool.shift();
+    if (jobs === undefined) throw new Error("@gochan/pool: internal error: an idle worker is not registered");
     this.assign(jobs.worker, job);
     // The worker is parked in its receive on this unbuffered channel, so the
     // hand-off completes now: it cannot block and cannot be lost.
@@ -551,7 +593,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     // anything else runs.
     w.state = W_IDLE;
     this.idle++;
-    if (!this.workerPool.trySend(w.jobs)) throw new Error("@gochan/pool: internal error: workerPool is full");
+    this.workerPool.push(w.jobs);
     if (this.idleTimeout !== Infinity) {
       const t = setTimeout(onIdleTimeout, this.idleTimeout, w);
       (t as { unref?: () => void }).unref?.();
@@ -584,10 +626,10 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     }
     if (registered) {
       const pool = this.workerPool;
-      const n = pool.len;
+      const n = pool.length;
       for (let i = 0; i < n; i++) {
-        const other = (pool.tryRecv() as { value: JobChannel }).value;
-        if (other !== w.jobs) pool.trySend(other);
+        const other = pool.shift() as JobChannel;
+        if (other !== w.jobs) pool.push(other);
       }
     }
     w.jobs.close();
@@ -597,8 +639,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   /** Retires every idle worker. */
   private retireIdle(): void {
     while (this.idle > 0) {
-      const r = this.workerPool.tryRecv() as { value: JobChannel };
-      this.retire(r.value.worker, false);
+      this.retire((this.workerPool.shift() as JobChannel).worker, false);
     }
   }
 
@@ -712,16 +753,17 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
    * anything. A chain of jobs that never waits for I/O would run on
    * microtasks alone and starve timers and I/O, so the pool takes part in
    * core's fairness policy (scheduling.ts) rather than keeping one of its
-   * own: every job start already counts against core's budget (the queue's
-   * and workerPool's try operations count), and every `yieldEvery` starts the
-   * pool passes a checkpoint, a zero `sleep`, which core completes like any
-   * other operation: at once while its time slice lasts, else after the
-   * macrotask turn core takes for every chain (one turn, one clock, one
-   * count in `getScheduling().yields` for channels and pools alike). While a
-   * checkpoint is pending every worker waits for it, as every chain waits for
-   * core's pending turn.
+   * own: every job start counts as one operation against core's budget
+   * (`countOp`, as core's own try operations do), and every `yieldEvery`
+   * starts the pool passes a checkpoint, a zero `sleep`, which core completes
+   * like any other operation: at once while its budget or its time slice
+   * lasts, else after the macrotask turn core takes for every chain (one
+   * turn, one clock, one count in `getScheduling().yields` for channels and
+   * pools alike). While a checkpoint is pending every worker waits for it, as
+   * every chain waits for core's pending turn.
    */
   pace(): Promise<void> | null {
+    countOp();
     if (this.turn !== null) return this.turn;
     if (++this.ops < this.yieldEvery) return null;
     this.ops = 0;
@@ -732,15 +774,8 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
 
   resize(n: number): void {
     this.maxWorkers = n;
-    if (this.workerPool.cap < n) {
-      const bigger = new Chan<JobChannel>(n, { name: "workerPool" });
-      let r;
-      while ((r = this.workerPool.tryRecv()) !== undefined) bigger.trySend(r.value as JobChannel);
-      this.workerPool = bigger;
-    }
     while (this.live > n && this.idle > 0) {
-      const r = this.workerPool.tryRecv() as { value: JobChannel };
-      this.retire(r.value.worker, false);
+      this.retire((this.workerPool.shift() as JobChannel).worker, false);
     }
     if (this.state !== STOPPING) this.dispatch();
   }

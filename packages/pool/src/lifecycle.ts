@@ -11,8 +11,11 @@
  *   dead entry there, skipped and compacted away.
  * - QUEUED: in the queue channel. Settling it leaves a tombstone there,
  *   skipped on dequeue.
- * - RUNNING: a worker owns it, from the hand-off (a microtask before the job
- *   function is called) until the function returns. Settling it early (its
+ * - RUNNING: a worker owns it, from the hand-off until the function returns.
+ *   The function is called right after the hand-off, inside the submitting
+ *   call, when the job met a free worker there (see engine.ts, "Starting
+ *   inside submit"); otherwise a microtask or a fairness turn later, and a
+ *   job settled in between is never called. Settling it early (its
  *   timeout, a cancel) does not free the worker: the job stays RUNNING until
  *   its function returns, and its end event comes then.
  * - DONE: the pool is finished with it.

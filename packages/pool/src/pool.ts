@@ -31,6 +31,20 @@
  * Both resolve once every worker has exited and every job has settled, leave
  * no timer behind, and return the same promise when called again.
  *
+ * ## When a job starts
+ * A job that `submit`, `trySubmit` or `go` hands to a free worker (an idle
+ * one, or a new one, with nothing waiting ahead of it) starts inside that
+ * call: its `start` event and its function, up to the function's first
+ * `await`, run before the call returns, as in fastq or p-queue, and as a Go
+ * worker may run a job before its submitter goes on. Everything is counted
+ * first (the job is `running`, its signal exists), so the job may call back
+ * into the pool. Its end never runs inside the call: a job that throws
+ * synchronously rejects its promise later, and the call does not throw.
+ * Jobs submitted from inside such a start, jobs that wait for a worker, and
+ * group and map jobs start later (a microtask, or when a worker is free).
+ * When the event loop is due a turn (core's fairness policy), the job waits
+ * for it instead.
+ *
  * ## Errors
  * A job's error rejects its promise (`submit`), goes to `group.wait()`, or, for
  * `go()`, to the `onError` option; without `onError` it is rethrown as an
@@ -115,6 +129,11 @@ export class Pool {
    * the signal's reason if cancelled, with {@link PoolStoppedError} if the pool
    * was stopped before the job ran (or before the call).
    *
+   * If a worker is free and nothing waits, the job starts inside this call:
+   * its function runs up to its first `await` before `submit` returns (see
+   * "When a job starts" in the module notes). Do not rely on it not having
+   * started; a job that throws synchronously still only rejects the promise.
+   *
    * @throws TypeError if `job` is not a function; RangeError/TypeError for bad
    *   options.
    *
@@ -135,7 +154,8 @@ export class Pool {
 
   /**
    * Submits a job only if it can be queued now; never waits. Returns the job's
-   * result promise, like {@link Pool.submit}.
+   * result promise, like {@link Pool.submit}, and like it starts the job
+   * inside the call if a worker is free and nothing waits.
    *
    * @throws {@link QueueFullError} synchronously if the queue is full (or other
    *   submitters are already waiting for space): the job is not accepted, and
@@ -165,8 +185,9 @@ export class Pool {
 
   /**
    * Fire and forget, like Go's `go` statement: runs the job on the pool and
-   * returns nothing. If the queue is full the job waits for space (the caller
-   * does not). If the job fails (throws, rejects, times out), the error goes to
+   * returns nothing. If a worker is free and nothing waits, the job starts
+   * inside the call, like {@link Pool.submit}'s. If the queue is full the job
+   * waits for space (the caller does not). If the job fails (throws, rejects, times out), the error goes to
    * the `onError` option; without one it is rethrown as an uncaught exception
    * on a microtask, which ends a Node process like an unrecovered panic: it is
    * never silently lost. Cancelled and dropped `go` jobs are counted, not
