@@ -11,6 +11,7 @@ import {
   trySelect,
   type SchedulingOptions,
 } from "@gochan/core";
+import { countOp } from "@gochan/core/internal";
 import { deferredCount } from "../src/scheduling.js";
 import { macrotask } from "./helpers.js";
 
@@ -271,6 +272,24 @@ describe("the budget covers every busy chain (issue 12 item 1)", () => {
     // 64 operations counted: the next settlement waits for a macrotask turn.
     let done = false;
     void ch.send(1).then(() => {
+      done = true;
+    });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(done).toBe(false);
+    await macrotask();
+    expect(done).toBe(true);
+  });
+
+  it("countOp (for libraries, on @gochan/core/internal) counts against the same budget", async () => {
+    configureScheduling({ yieldEvery: 1, timeSlice: 0 });
+    const ch = new Chan<number>(1);
+    void ch.send(0);
+    await macrotask(); // a fresh budget
+    configureScheduling({ yieldEvery: 33 });
+    for (let i = 0; i < 32; i++) countOp();
+    // 32 operations counted: the next settlement is the 33rd and waits for a macrotask turn.
+    let done = false;
+    void new Chan<number>(1).send(1).then(() => {
       done = true;
     });
     for (let i = 0; i < 10; i++) await Promise.resolve();
