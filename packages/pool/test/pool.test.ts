@@ -1100,6 +1100,34 @@ describe("event-loop fairness (core's policy: yieldEvery, then the time slice)",
     }
   });
 
+  it("jobs that start a microtask after their hand-off (group jobs) pass the same checkpoint", async () => {
+    const saved = getScheduling();
+    configureScheduling({ yieldEvery: 16, timeSlice: 0 });
+    try {
+      const pool = new Pool({ maxWorkers: 2, maxQueue: 4 });
+      const group = pool.group();
+      let starts = 0;
+      let seen = -1;
+      setImmediate(() => {
+        seen = starts;
+      });
+      for (let i = 0; i < 200; i++) {
+        await new Promise<void>((resolve) => {
+          void group.submit(() => {
+            starts++;
+            resolve();
+          });
+        });
+      }
+      await group.wait();
+      await pool.stop();
+      expect(seen).toBeGreaterThanOrEqual(0);
+      expect(seen).toBeLessThanOrEqual(16);
+    } finally {
+      configureScheduling({ yieldEvery: saved.yieldEvery, timeSlice: saved.timeSlice });
+    }
+  });
+
   it("does not yield while the time slice lasts, as core does not", async () => {
     const saved = getScheduling();
     configureScheduling({ yieldEvery: 16, timeSlice: 60_000 });
