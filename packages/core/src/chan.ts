@@ -16,6 +16,10 @@
  *   the next waiter, so the invariants above hold for the live waiters. A
  *   queue may therefore look ready (`_canRecv`, `_canSend`) and then yield
  *   nothing: `_take` and `_offer` report false, having unlinked the decliners.
+ *   A plain `recv()` refuses a thenable value (see ThenableValueError): it
+ *   judges each sender as the take reaches it, and refuses a thenable sender
+ *   without asking it, since a live one commits when asked; if that sender
+ *   would have declined, the refusal was conservative and nothing was consumed.
  *
  * Every operation climbs the same ladder: nil channel -> another synctest
  * bubble's channel -> aborted -> closed -> hand off directly to a waiting peer ->
@@ -180,6 +184,8 @@ export interface RangeOptions {
 // `_take()` reports the received value through these, so polling allocates nothing.
 let took: unknown;
 let tookOk = false;
+// Set when `_take(true)` refused a thenable (see `_take`).
+let refused = false;
 const NEVER_SETTLES = (): void => {};
 // The waiter the last iterator receive parked, for that iterator to withdraw.
 let parked: Waiter | null = null;
@@ -191,6 +197,12 @@ let parked: Waiter | null = null;
  */
 function isThenable(value: unknown): boolean {
   return (typeof value === "object" && value !== null) || typeof value === "function" ? "then" in value : false;
+}
+
+/** `_take(true)` found a thenable where it would take: it takes nothing. */
+function refuse(): false {
+  refused = true;
+  return false;
 }
 
 /**
@@ -391,13 +403,20 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   /**
    * Receives without blocking into `took`/`tookOk`; false if it would block.
+   * With `plain` (a `recv()`, which cannot resolve to a thenable), a thenable
+   * that would be taken is refused instead: false with `refused` set, nothing
+   * consumed. Each parked sender is judged as the take reaches it, so a
+   * declining sender ahead of a thenable does not hide it; a thenable sender
+   * is refused without being asked, because asking commits it if it is live
+   * (conservative: it may be an external case that would have declined).
    * The caller has checked nil.
    * @internal
    */
-  _take(): boolean {
+  _take(plain?: boolean): boolean {
     const buf = this._buf;
     let s: Waiter | null;
     if (buf !== null && buf.length > 0) {
+      if (plain === true && isThenable(buf.peek())) return refuse();
       took = buf.shift();
       tookOk = true;
       // Buffer was full with senders waiting: the first sender's value moves to
@@ -412,8 +431,10 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
       }
       return true;
     }
-    while ((s = this._sendq.shift()) !== null) {
+    while ((s = this._sendq.head) !== null) {
       const value = s.value;
+      if (plain === true && isThenable(value)) return refuse();
+      this._sendq.shift();
       if (s.complete(undefined, true)) {
         s.value = undefined;
         took = value;
@@ -422,6 +443,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
       }
     }
     if (this._closed) {
+      if (plain === true && isThenable(this._zero)) return refuse();
       took = this._zero;
       tookOk = false;
       return true;
@@ -445,15 +467,6 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     return tookOk;
   }
 
-  /** Whether the value a receive would take now has a `then` (see {@link isThenable}). @internal */
-  _nextIsThenable(): boolean {
-    const buf = this._buf;
-    if (buf !== null && buf.length > 0) return isThenable(buf.peek());
-    const s = this._sendq.head;
-    if (s !== null) return isThenable(s.value);
-    return this._closed && isThenable(this._zero);
-  }
-
   /** Whether a receive can proceed now. @internal */
   _canRecv(): boolean {
     return !this._nil && ((this._buf !== null && this._buf.length > 0) || this._sendq.head !== null || this._closed);
@@ -474,11 +487,14 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
       return failNow(crossBubble("receive", this));
     }
     if (signal != null && signal.aborted) return failNow(signal.reason);
-    if (mode === MODE_VALUE && this._nextIsThenable()) return failNow(new ThenableValueError());
-    if (this._take()) {
+    if (this._take(mode === MODE_VALUE)) {
       const value = took;
       took = undefined;
       return completeNow(mode === MODE_VALUE ? value : shape(mode, value, tookOk));
+    }
+    if (refused) {
+      refused = false;
+      return failNow(new ThenableValueError());
     }
     return park<unknown>(this._recvq, mode, undefined, signal, "recv", this);
   }

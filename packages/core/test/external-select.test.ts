@@ -1,4 +1,4 @@
-import { Chan, recv, select, send, SendOnClosedError, trySelect } from "@gochan/core";
+import { Chan, recv, select, send, SendOnClosedError, ThenableValueError, trySelect } from "@gochan/core";
 import { commitCase, parkCase, pollCase, withdrawCase, type ExternalSelector, type ParkedCase } from "@gochan/core/internal";
 import { describe, expect, it } from "vitest";
 
@@ -72,6 +72,35 @@ describe("external select hook (@gochan/core/internal)", () => {
     await s;
     expect(ch.tryRecv()).toEqual({ value: 2, ok: true });
     expect(ch.tryRecv()).toBeUndefined();
+  });
+
+  it("recv() judges the value it would take: a declining plain sender first does not hide a thenable behind it", async () => {
+    const ch = new Chan<PromiseLike<number> | number>();
+    const t = new Token();
+    parkCase(send(ch, 1), t, 0);
+    t.done = true; // declines: the receive goes on to the next sender
+    const thenable: PromiseLike<number> = { then: (f) => Promise.resolve(2).then(f) };
+    const s = ch.send(thenable);
+    // The sender that would be taken offers a thenable: recv() refuses it and consumes nothing.
+    await expect(ch.recv()).rejects.toBeInstanceOf(ThenableValueError);
+    expect(t.offers).toBe(1); // the decliner was asked once and unlinked
+    expect(ch.tryRecv()).toEqual({ value: thenable, ok: true });
+    await s;
+  });
+
+  it("recv() refuses conservatively when a parked thenable sender may decline: it is never asked", async () => {
+    const ch = new Chan<PromiseLike<number> | number>();
+    const t = new Token();
+    const thenable: PromiseLike<number> = { then: (f) => Promise.resolve(2).then(f) };
+    t.parked.push(parkCase(send(ch, thenable), t, 0));
+    t.done = true; // committed elsewhere, still linked until its select withdraws it
+    const s = ch.send(3);
+    // Asking the parked case would commit it (were it live) and take a value recv() cannot deliver.
+    await expect(ch.recv()).rejects.toBeInstanceOf(ThenableValueError);
+    expect(t.offers).toBe(0);
+    withdrawCase(t.parked[0] as ParkedCase);
+    expect(await ch.recv()).toBe(3);
+    await s;
   });
 
   it("core's select polls again when the case that looked ready had only decliners", () => {
