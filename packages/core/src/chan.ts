@@ -181,6 +181,12 @@ export interface RangeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The queue of a channel direction no waiter has parked in yet: always empty,
+ * shared by every channel, never pushed to (see `Chan._recvq`).
+ */
+const NO_WAITERS = new WaiterQueue();
+
 // `_take()` reports the received value through these, so polling allocates nothing.
 let took: unknown;
 let tookOk = false;
@@ -239,10 +245,17 @@ const CHAN_PROTOCOL = 1;
 export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<T, Z> {
   /** @internal */ readonly _cap: number;
   /** @internal */ readonly _buf: Ring<T> | null;
-  /** @internal */ readonly _recvq = new WaiterQueue();
-  /** @internal */ readonly _sendq = new WaiterQueue();
+  /**
+   * The receive and send queues, or the shared `NO_WAITERS` until a
+   * waiter first parks in them (most channels only ever park one direction, and
+   * many never park: a queue each would be a third of an idle channel's size).
+   * Read them directly only to take waiters out; anything that parks goes
+   * through `_recvq` / `_sendq`, which make the queue.
+   * @internal
+   */
+  _rq: WaiterQueue = NO_WAITERS;
+  /** @internal */ _sq: WaiterQueue = NO_WAITERS;
   /** @internal */ _closed = false;
-  /** @internal */ _nil = false;
   /**
    * The synctest bubble this channel was made in (null: none; NIL_BUBBLE for the
    * nil channel, so one compare with the running bubble routes both the nil
@@ -271,6 +284,23 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     this._buf = capacity > 0 ? new Ring<T>(capacity) : null;
     this._zero = options?.zero as Z;
     this.name = options?.name;
+  }
+
+  /** The receive queue, made on first use: what a parking receiver links into. @internal */
+  get _recvq(): WaiterQueue {
+    const q = this._rq;
+    return q !== NO_WAITERS ? q : (this._rq = new WaiterQueue());
+  }
+
+  /** The send queue, made on first use: what a parking sender links into. @internal */
+  get _sendq(): WaiterQueue {
+    const q = this._sq;
+    return q !== NO_WAITERS ? q : (this._sq = new WaiterQueue());
+  }
+
+  /** Whether this is the nil channel (its bubble is NIL_BUBBLE). @internal */
+  get _nil(): boolean {
+    return this._bubble === NIL_BUBBLE;
   }
 
   get len(): number {
@@ -343,16 +373,16 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     if (this._closed) throw new CloseOfClosedError();
     this._closed = true;
     // A bubble may choose the order in which the released receivers resume.
-    if (this._bubble !== null) this._bubble.reorder(this._recvq);
+    if (this._bubble !== null) this._bubble.reorder(this._rq);
     // Go's closechan: release every receiver, then every sender. Waking a select
     // unlinks its other waiters, possibly from these very queues, so take one
     // waiter at a time from the live queue rather than a detached snapshot.
     let w: Waiter | null;
-    while ((w = this._recvq.shift()) !== null) {
+    while ((w = this._rq.shift()) !== null) {
       if (w.mode === MODE_VALUE && isThenable(this._zero)) w.fail(new ThenableValueError());
       else w.complete(this._zero, false);
     }
-    while ((w = this._sendq.shift()) !== null) w.fail(new SendOnClosedError());
+    while ((w = this._sq.shift()) !== null) w.fail(new SendOnClosedError());
   }
 
   range(options?: RangeOptions): AsyncIterable<T> {
@@ -384,7 +414,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
    */
   _offer(value: T): boolean {
     let r: Waiter | null;
-    while ((r = this._recvq.shift()) !== null) {
+    while ((r = this._rq.shift()) !== null) {
       // A plain recv() cannot take a thenable unchanged: it refuses it, and the
       // value goes on to the next receiver (see ThenableValueError).
       if (r.mode === MODE_VALUE && isThenable(value)) {
@@ -421,7 +451,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
       tookOk = true;
       // Buffer was full with senders waiting: the first sender's value moves to
       // the tail, so the overall order stays FIFO (checklist item 12).
-      while ((s = this._sendq.shift()) !== null) {
+      while ((s = this._sq.shift()) !== null) {
         const value = s.value;
         if (s.complete(undefined, true)) {
           s.value = undefined;
@@ -431,10 +461,11 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
       }
       return true;
     }
-    while ((s = this._sendq.head) !== null) {
+    const sendq = this._sq;
+    while ((s = sendq.head) !== null) {
       const value = s.value;
       if (plain === true && isThenable(value)) return refuse();
-      this._sendq.shift();
+      sendq.shift();
       if (s.complete(undefined, true)) {
         s.value = undefined;
         took = value;
@@ -469,14 +500,14 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
 
   /** Whether a receive can proceed now. @internal */
   _canRecv(): boolean {
-    return !this._nil && ((this._buf !== null && this._buf.length > 0) || this._sendq.head !== null || this._closed);
+    return !this._nil && ((this._buf !== null && this._buf.length > 0) || this._sq.head !== null || this._closed);
   }
 
   /** Whether a send can proceed now (a send on a closed channel "proceeds" to fail). @internal */
   _canSend(): boolean {
     return (
       !this._nil &&
-      (this._closed || this._recvq.head !== null || (this._buf !== null && this._buf.length < this._cap))
+      (this._closed || this._rq.head !== null || (this._buf !== null && this._buf.length < this._cap))
     );
   }
 
@@ -625,7 +656,6 @@ let theNilChan: Chan<unknown, undefined> | null = null;
 export function nilChan<T = never, Z = undefined>(): Chan<T, Z> {
   if (theNilChan === null) {
     theNilChan = new Chan<unknown, undefined>(0, { name: "nil" });
-    theNilChan._nil = true;
     theNilChan._bubble = NIL_BUBBLE;
   }
   return theNilChan as unknown as Chan<T, Z>;

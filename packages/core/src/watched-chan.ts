@@ -58,6 +58,6 @@ class WatchedQueue extends WaiterQueue {
  */
 export function watchedChan<T, Z = undefined>(owner: Watcher, name: string): Chan<T, Z> {
   const ch = new Chan<T, Z>(0, { name });
-  (ch as unknown as { _recvq: WaiterQueue })._recvq = new WatchedQueue(owner);
+  ch._rq = new WatchedQueue(owner);
   return ch;
 }
