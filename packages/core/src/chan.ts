@@ -243,7 +243,6 @@ const CHAN_PROTOCOL = 1;
  * ```
  */
 export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<T, Z> {
-  /** @internal */ readonly _cap: number;
   /** @internal */ readonly _buf: Ring<T> | null;
   /**
    * The receive and send queues, or the shared `NO_WAITERS` until a
@@ -263,15 +262,18 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
    * @internal
    */
   _bubble: BubbleHook | null = currentBubble;
-  /** @internal */ readonly _zero: Z;
+  /**
+   * The zero value and name given in the options, or null if neither was
+   * given (most channels: no field each for them).
+   * @internal
+   */
+  readonly _given: { readonly zero: Z; readonly name: string | undefined } | null;
   /**
    * The generation of run()'s record of channels with blocked operations in
    * which this channel is recorded (see parked-chans.ts); 0: never recorded.
    * @internal
    */
   _seen = 0;
-  /** The name given in {@link ChanOptions.name}, if any. */
-  readonly name: string | undefined;
 
   /**
    * Makes a channel.
@@ -280,10 +282,10 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
    *   or beyond 2^31-1 (Go: "makechan: size out of range").
    */
   constructor(capacity: number = 0, options?: ChanOptions<Z>) {
-    this._cap = checkCapacity(capacity);
-    this._buf = capacity > 0 ? new Ring<T>(capacity) : null;
-    this._zero = options?.zero as Z;
-    this.name = options?.name;
+    this._buf = checkCapacity(capacity) > 0 ? new Ring<T>(capacity) : null;
+    const zero = options?.zero;
+    const name = options?.name;
+    this._given = zero === undefined && name === undefined ? null : { zero: zero as Z, name };
   }
 
   /** The receive queue, made on first use: what a parking receiver links into. @internal */
@@ -303,12 +305,22 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     return this._bubble === NIL_BUBBLE;
   }
 
+  /** The name given in {@link ChanOptions.name}, if any. */
+  get name(): string | undefined {
+    return this._given === null ? undefined : this._given.name;
+  }
+
+  /** The zero value (see {@link ChanOptions.zero}). @internal */
+  get _zero(): Z {
+    return this._given === null ? (undefined as Z) : this._given.zero;
+  }
+
   get len(): number {
     return this._buf === null ? 0 : this._buf.length;
   }
 
   get cap(): number {
-    return this._cap;
+    return this._buf === null ? 0 : this._buf.cap;
   }
 
   /** Whether the channel has been closed (Go cannot ask this; it is for diagnostics). */
@@ -377,10 +389,11 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
     // Go's closechan: release every receiver, then every sender. Waking a select
     // unlinks its other waiters, possibly from these very queues, so take one
     // waiter at a time from the live queue rather than a detached snapshot.
+    const zero = this._zero;
     let w: Waiter | null;
     while ((w = this._rq.shift()) !== null) {
-      if (w.mode === MODE_VALUE && isThenable(this._zero)) w.fail(new ThenableValueError());
-      else w.complete(this._zero, false);
+      if (w.mode === MODE_VALUE && isThenable(zero)) w.fail(new ThenableValueError());
+      else w.complete(zero, false);
     }
     while ((w = this._sq.shift()) !== null) w.fail(new SendOnClosedError());
   }
@@ -404,7 +417,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   toString(): string {
     if (this._nil) return "nil chan";
     const name = this.name === undefined ? "" : `(${this.name})`;
-    return `chan${name} ${this.len}/${this._cap}${this._closed ? " closed" : ""}`;
+    return `chan${name} ${this.len}/${this.cap}${this._closed ? " closed" : ""}`;
   }
 
   /**
@@ -424,7 +437,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
       if (r.complete(value, true)) return true;
     }
     const buf = this._buf;
-    if (buf !== null && buf.length < this._cap) {
+    if (buf !== null && buf.length < buf.cap) {
       buf.push(value);
       return true;
     }
@@ -474,8 +487,9 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
       }
     }
     if (this._closed) {
-      if (plain === true && isThenable(this._zero)) return refuse();
-      took = this._zero;
+      const zero = this._zero;
+      if (plain === true && isThenable(zero)) return refuse();
+      took = zero;
       tookOk = false;
       return true;
     }
@@ -507,7 +521,7 @@ export class Chan<in out T, out Z = undefined> implements SendChan<T>, RecvChan<
   _canSend(): boolean {
     return (
       !this._nil &&
-      (this._closed || this._rq.head !== null || (this._buf !== null && this._buf.length < this._cap))
+      (this._closed || this._rq.head !== null || (this._buf !== null && this._buf.length < this._buf.cap))
     );
   }
 

@@ -11,8 +11,11 @@ export class Ring<T> {
   private head = 0;
   /** Number of buffered items. */
   length = 0;
+  /** The most items it holds: the channel's capacity. */
+  readonly cap: number;
 
   constructor(capacity: number) {
+    this.cap = capacity;
     this.items = new Array<T | undefined>(capacity < 16 ? Math.max(capacity, 1) : 16);
   }
 
