@@ -15,6 +15,7 @@ export type Unit =
   | "ns/value"
   | "ns/task"
   | "ns/request"
+  | "B/channel"
   | "B/receiver"
   | "B/select"
   | "B";

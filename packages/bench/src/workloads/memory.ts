@@ -1,5 +1,6 @@
 /**
- * Memory: bytes per blocked receiver and per blocked 2-case select. `count`
+ * Memory: bytes per unbuffered channel, per blocked receiver and per blocked
+ * 2-case select. `count`
  * operations block at once on the same channel(s); the figure is the heap
  * delta between two full collections divided by `count`. Everything the user
  * must hold to keep the operation alive is kept (the promise; for ts-chan also
@@ -23,6 +24,26 @@ function heapPer(count: number, unit: Unit, park: (i: number) => void): Measurem
   const after = process.memoryUsage().heapUsed;
   return { value: (after - before) / count, unit, ops: count, check: 0, expected: count, extra: { heapDelta: after - before } };
 }
+
+const gochanChan: Peer = async (count) => {
+  const { Chan } = await load<typeof Core>("@gochan/core");
+  const keep = new Array<Core.Chan<number> | null>(count).fill(null);
+  const m = heapPer(count, "B/channel", (i) => {
+    keep[i] = new Chan<number>();
+  });
+  for (const ch of keep) if (ch !== null && ch.trySend(1) === false) m.check++;
+  return m;
+};
+
+const tsChanChan: Peer = async (count) => {
+  const { Chan } = await load<typeof TsChan>("ts-chan");
+  const keep = new Array<TsChan.Chan<number> | null>(count).fill(null);
+  const m = heapPer(count, "B/channel", (i) => {
+    keep[i] = new Chan<number>();
+  });
+  for (const ch of keep) if (ch !== null && ch.trySend(1) === false) m.check++;
+  return m;
+};
 
 const gochanRecv: Peer = async (count) => {
   const { Chan } = await load<typeof Core>("@gochan/core");
@@ -87,6 +108,15 @@ const tsChanSelect2: Peer = async (count) => {
 export const memory: Family = {
   name: "memory",
   workloads: [
+    {
+      id: "mem-chan",
+      title: "Memory per unbuffered channel",
+      unit: "B/channel",
+      count: { full: 10_000, quick: 500 },
+      warmup: false,
+      peers: { gochan: gochanChan, "ts-chan": tsChanChan },
+      note: "Heap delta after gc with 10,000 unbuffered channels made and kept, nothing parked on them, divided by 10,000.",
+    },
     {
       id: "mem-recv",
       title: "Memory per blocked receiver",
