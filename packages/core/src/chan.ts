@@ -20,6 +20,10 @@
  *   judges each sender as the take reaches it, and refuses a thenable sender
  *   without asking it, since a live one commits when asked; if that sender
  *   would have declined, the refusal was conservative and nothing was consumed.
+ * - A direction no waiter has ever parked in has no queue of its own: `_rq` /
+ *   `_sq` is the shared, always-empty `NO_WAITERS`, which only the taking
+ *   paths read. Whatever parks goes through `_recvq` / `_sendq`, which make the
+ *   channel's own queue first, so nothing is ever linked into `NO_WAITERS`.
  *
  * Every operation climbs the same ladder: nil channel -> another synctest
  * bubble's channel -> aborted -> closed -> hand off directly to a waiting peer ->

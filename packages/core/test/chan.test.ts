@@ -195,6 +195,40 @@ describe("creation", () => {
   });
 });
 
+describe("waiter queues made on first park", () => {
+  it("what parks on a fresh channel stays on that channel: another fresh one sees no peer", async () => {
+    const ac = new AbortController();
+    const fresh = (): Chan<number> => new Chan<number>();
+    // Every way an operation parks on a channel that has never had a waiter.
+    const [r, s, rs, ss] = [fresh(), fresh(), fresh(), fresh()];
+    const parked = [r.recv(ac.signal), s.send(1, ac.signal), select([recv(rs)], ac.signal), select([send(ss, 2)], ac.signal)];
+    for (const p of parked) p.catch(() => {});
+    const other = fresh();
+    expect(other.trySend(3)).toBe(false); // no receiver leaked into a shared queue
+    expect(other.tryRecv()).toBeUndefined(); // no sender either
+    expect(trySelect([recv(other), send(other, 4)])).toBeUndefined();
+    // Each parked operation is where it was parked.
+    expect(r.trySend(5)).toBe(true);
+    expect(s.tryRecv()).toEqual({ value: 1, ok: true });
+    expect(rs.trySend(6)).toBe(true);
+    expect(ss.tryRecv()).toEqual({ value: 2, ok: true });
+    expect(await parked[0]).toBe(5);
+    expect(await parked[2]).toEqual({ index: 0, value: 6, ok: true });
+    ac.abort();
+  });
+
+  it("a channel's name and zero value are kept only when given, and read back either way", async () => {
+    const plain = new Chan<number>(2);
+    const named = new Chan<number, number>(0, { name: "jobs", zero: -1 });
+    expect([plain.name, plain.cap, String(plain)]).toEqual([undefined, 2, "chan 0/2"]);
+    expect([named.name, named.cap, String(named)]).toEqual(["jobs", 0, "chan(jobs) 0/0"]);
+    named.close();
+    plain.close();
+    expect(await named.recv()).toBe(-1);
+    expect(await plain.recvOk()).toEqual({ value: undefined, ok: false });
+  });
+});
+
 describe("makeChan (issue 16 item 1)", () => {
   it("makes a channel whose closed, drained receive gives the zero value", async () => {
     const ch = makeChan<number>(2, { zero: 0, name: "counts" });
