@@ -24,6 +24,7 @@ const COUNTS: Record<string, number> = {
   "pool-serial": 500,
   "pool-io": 300,
   "pool-group-io": 300,
+  "mem-chan": 200,
   "mem-recv": 200,
   "mem-select": 200,
   "soak-never": 2000,
