@@ -201,7 +201,13 @@ describe("waiter queues made on first park", () => {
     const fresh = (): Chan<number> => new Chan<number>();
     // Every way an operation parks on a channel that has never had a waiter.
     const [r, s, rs, ss] = [fresh(), fresh(), fresh(), fresh()];
-    const parked = [r.recv(ac.signal), s.send(1, ac.signal), select([recv(rs)], ac.signal), select([send(ss, 2)], ac.signal)];
+    const signal = ac.signal;
+    const parked = [
+      r.recv(signal),
+      s.send(1, signal),
+      select([recv(rs)], { signal }),
+      select([send(ss, 2)], { signal }),
+    ];
     for (const p of parked) p.catch(() => {});
     const other = fresh();
     expect(other.trySend(3)).toBe(false); // no receiver leaked into a shared queue
