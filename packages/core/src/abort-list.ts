@@ -19,20 +19,33 @@ const lists = new WeakMap<AbortSignal, AbortList>();
 
 /** A parked operation an AbortSignal can withdraw: a plain waiter or a select. */
 export interface Abortable {
-  /** The list this entry is linked into, or null. Managed here. */
-  alist: AbortList | null;
-  /** Managed here. */
-  aprev: Abortable | null;
-  /** Managed here. */
-  anext: Abortable | null;
+  /**
+   * Its link in the abort list of the signal it listens to, or null. Managed
+   * here; a separate object, so an operation without a signal (most of them)
+   * pays one field, not three.
+   */
+  alink: AbortLink | null;
   /** The signal aborted. The entry is already unlinked from its list. */
   aborted(reason: unknown): void;
 }
 
+/** One listening operation's place in its signal's list. */
+class AbortLink {
+  prev: AbortLink | null;
+  next: AbortLink | null = null;
+
+  constructor(
+    readonly list: AbortList,
+    readonly owner: Abortable,
+  ) {
+    this.prev = list.tail;
+  }
+}
+
 /** The parked operations listening to one signal, in the order they parked. */
 class AbortList {
-  head: Abortable | null = null;
-  tail: Abortable | null = null;
+  head: AbortLink | null = null;
+  tail: AbortLink | null = null;
   readonly signal: AbortSignal;
 
   constructor(signal: AbortSignal) {
@@ -45,14 +58,14 @@ class AbortList {
     this.detach();
     // Unlink everything before any entry runs: an entry's rejection must find
     // the list already gone, whatever the entries then do.
-    let a = this.head;
+    let l = this.head;
     this.head = this.tail = null;
-    for (let e = a; e !== null; e = e.anext) e.alist = null;
-    while (a !== null) {
-      const next: Abortable | null = a.anext;
-      a.aprev = a.anext = null;
-      a.aborted(reason);
-      a = next;
+    for (let e = l; e !== null; e = e.next) e.owner.alink = null;
+    while (l !== null) {
+      const next: AbortLink | null = l.next;
+      l.prev = l.next = null;
+      l.owner.aborted(reason);
+      l = next;
     }
   }
 
@@ -62,7 +75,6 @@ class AbortList {
   }
 }
 
-
 /** Links `a` into `signal`'s list, adding the signal's listener if it is the first. */
 export function listen(signal: AbortSignal, a: Abortable): void {
   let list = lists.get(signal);
@@ -71,22 +83,23 @@ export function listen(signal: AbortSignal, a: Abortable): void {
     lists.set(signal, list);
     signal.addEventListener("abort", list);
   }
-  a.alist = list;
-  a.anext = null;
-  a.aprev = list.tail;
-  if (list.tail === null) list.head = a;
-  else list.tail.anext = a;
-  list.tail = a;
+  const l = new AbortLink(list, a);
+  a.alink = l;
+  if (list.tail === null) list.head = l;
+  else list.tail.next = l;
+  list.tail = l;
 }
 
 /** Unlinks `a` from its list in O(1); the last one out removes the listener. */
 export function unlisten(a: Abortable): void {
-  const list = a.alist;
-  if (list === null) return;
-  if (a.aprev === null) list.head = a.anext;
-  else a.aprev.anext = a.anext;
-  if (a.anext === null) list.tail = a.aprev;
-  else a.anext.aprev = a.aprev;
-  a.alist = a.aprev = a.anext = null;
+  const l = a.alink;
+  if (l === null) return;
+  const list = l.list;
+  if (l.prev === null) list.head = l.next;
+  else l.prev.next = l.next;
+  if (l.next === null) list.tail = l.prev;
+  else l.next.prev = l.prev;
+  l.prev = l.next = null;
+  a.alink = null;
   if (list.head === null) list.detach();
 }

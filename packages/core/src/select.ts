@@ -391,10 +391,8 @@ class SelectOp implements Selector, Abortable {
   /** The trace hook's record of this parked select (see trace.ts). */
   traced: object | null = null;
   readonly waiters: Waiter[] = [];
-  /** Links in the abort list of the select's own signal. */
-  alist: Abortable["alist"] = null;
-  aprev: Abortable | null = null;
-  anext: Abortable | null = null;
+  /** Its link in the abort list of the select's own signal. */
+  alink: Abortable["alink"] = null;
 
   fire(w: Waiter, value: unknown, ok: boolean): boolean {
     this.finish();
@@ -421,7 +419,7 @@ class SelectOp implements Selector, Abortable {
       const w = ws[i] as Waiter;
       if (w.queue !== null) w.queue.remove(w);
     }
-    if (this.alist !== null) unlisten(this);
+    if (this.alink !== null) unlisten(this);
     if (trace.hook !== null) trace.hook.unpark(this);
   }
 }

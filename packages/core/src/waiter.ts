@@ -120,10 +120,8 @@ export class Waiter implements Abortable {
   sel: Selector | null;
   /** The select case index. */
   index: number;
-  /** Links in the abort list of the signal this plain waiter listens to. */
-  alist: Abortable["alist"] = null;
-  aprev: Abortable | null = null;
-  anext: Abortable | null = null;
+  /** Its link in the abort list of the signal this plain waiter listens to. */
+  alink: Abortable["alink"] = null;
   /** The trace hook's record of this parked operation (see trace.ts). */
   traced: object | null = null;
 
@@ -167,7 +165,7 @@ export class Waiter implements Abortable {
   }
 
   private settle(): void {
-    if (this.alist !== null) unlisten(this);
+    if (this.alink !== null) unlisten(this);
     if (trace.hook !== null) trace.hook.unpark(this);
   }
 }
