@@ -16,8 +16,13 @@
  * far more than the figure above (measured 28 µs each, with the async frames
  * it walks and the stack it keeps alive, in the stateful-goroutine program on
  * a loaded machine): one per 2 ms cost that program ~10% of its CPU time, so
- * the refill is one per 10 ms, a fifth of those captures. Out of credit, a capture attempt costs an increment and
- * a compare; the clock is read once per {@link CHECK_EVERY} attempts.
+ * the refill is one per 10 ms, a fifth of those captures.
+ *
+ * Out of credit, a capture attempt costs a decrement and a compare, and the
+ * clock is read once per {@link CHECK_EVERY} attempts. An attempt is made on
+ * every parked operation and every spawn, so it must cost next to nothing: a
+ * credit check and a counter in a method call each time cost the seed's
+ * dispatcher ~5% of its CPU time.
  *
  * @internal
  * @module
@@ -36,36 +41,50 @@ export type CallSiteMode = "off" | "sampled" | "all";
 /** Captures call sites as `mode` says. */
 export class CallSites {
   readonly mode: CallSiteMode;
+  /**
+   * Attempts left until the next one takes the slow path (which grants a
+   * capture or reads the clock): every other attempt costs one decrement and a
+   * compare. 1 while there is credit (every attempt captures), CHECK_EVERY out
+   * of credit, and never reached when off.
+   */
+  #wait: number;
+  /** What `#wait` was set to last: the attempts since then are `#window - #wait`. */
+  #window: number;
   #credit = BURST;
-  #attempts = 0;
   #last: number;
-  /** Attempts that got no stack. */
-  skipped = 0;
+  /** Attempts that got no stack before the current window. */
+  #skipped = 0;
   readonly #clock: () => number;
 
   constructor(mode: CallSiteMode, clock: () => number = () => performance.now()) {
     this.mode = mode;
     this.#clock = clock;
     this.#last = clock();
+    this.#window = this.#wait = mode === "off" ? Number.MAX_SAFE_INTEGER : 1;
+  }
+
+  /** Attempts that got no stack. */
+  get skipped(): number {
+    return this.#skipped + this.#window - this.#wait;
   }
 
   /** A stack captured here, or null (mode off, or out of credit). */
   capture(): Error | null {
-    if (this.mode === "sampled") {
-      if (this.#credit > 0 || this.#refill()) {
-        this.#credit--;
-        return new Error("call site");
-      }
-      this.skipped++;
-      return null;
+    if (--this.#wait > 0) return null;
+    // The attempts the window let through were skipped; this one is decided here.
+    this.#skipped += this.#window - 1;
+    if (this.mode === "all" || this.#credit > 0 || this.#refill()) {
+      if (this.mode === "sampled") this.#credit--;
+      this.#window = this.#wait = this.mode === "all" || this.#credit > 0 ? 1 : CHECK_EVERY;
+      return new Error("call site");
     }
-    return this.mode === "all" ? new Error("call site") : null;
+    this.#skipped++;
+    this.#window = this.#wait = CHECK_EVERY;
+    return null;
   }
 
   /** Grants what the time since the last refill earned; whether any credit came. */
   #refill(): boolean {
-    if (++this.#attempts < CHECK_EVERY) return false;
-    this.#attempts = 0;
     const now = this.#clock();
     const earned = Math.floor((now - this.#last) / REFILL_MS);
     if (earned <= 0) return false;
