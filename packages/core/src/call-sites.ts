@@ -35,6 +35,9 @@ export const REFILL_MS = 10;
 /** Out of credit, the clock is read once per this many capture attempts. */
 export const CHECK_EVERY = 64;
 
+/** The countdown when off: the largest small integer, so that the counter stays one (V8 keeps a larger number boxed). */
+const OFF_WINDOW = 0x3fffffff;
+
 /** How call sites are captured: never, sampled (the default), or on every operation. */
 export type CallSiteMode = "off" | "sampled" | "all";
 
@@ -45,11 +48,11 @@ export class CallSites {
    * Attempts left until the next one takes the slow path (which grants a
    * capture or reads the clock): every other attempt costs one decrement and a
    * compare. 1 while there is credit (every attempt captures), CHECK_EVERY out
-   * of credit, and never reached when off.
+   * of credit, OFF_WINDOW when off.
    */
-  #wait: number;
+  #wait = 1;
   /** What `#wait` was set to last: the attempts since then are `#window - #wait`. */
-  #window: number;
+  #window = 1;
   #credit = BURST;
   #last: number;
   /** Attempts that got no stack before the current window. */
@@ -60,7 +63,6 @@ export class CallSites {
     this.mode = mode;
     this.#clock = clock;
     this.#last = clock();
-    this.#window = this.#wait = mode === "off" ? Number.MAX_SAFE_INTEGER : 1;
   }
 
   /** Attempts that got no stack. */
@@ -71,15 +73,20 @@ export class CallSites {
   /** A stack captured here, or null (mode off, or out of credit). */
   capture(): Error | null {
     if (--this.#wait > 0) return null;
-    // The attempts the window let through were skipped; this one is decided here.
+    return this.#decide();
+  }
+
+  /** The slow path of {@link capture}: the attempts the window let through were skipped; this one is decided here. */
+  #decide(): Error | null {
     this.#skipped += this.#window - 1;
-    if (this.mode === "all" || this.#credit > 0 || this.#refill()) {
-      if (this.mode === "sampled") this.#credit--;
-      this.#window = this.#wait = this.mode === "all" || this.#credit > 0 ? 1 : CHECK_EVERY;
+    const sampled = this.mode === "sampled";
+    if (this.mode === "all" || (sampled && (this.#credit > 0 || this.#refill()))) {
+      if (sampled) this.#credit--;
+      this.#window = this.#wait = sampled && this.#credit === 0 ? CHECK_EVERY : 1;
       return new Error("call site");
     }
     this.#skipped++;
-    this.#window = this.#wait = CHECK_EVERY;
+    this.#window = this.#wait = sampled ? CHECK_EVERY : OFF_WINDOW;
     return null;
   }
 

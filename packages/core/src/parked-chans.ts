@@ -6,8 +6,9 @@
  * receive queues, in the order they parked (chan.ts). So run() does not keep a
  * second list of operations: it keeps the channels, and reads their queues only
  * when it writes a deadlock report. Parking on a channel that is already
- * recorded costs one compare; nothing is allocated per operation and nothing
- * happens when an operation completes.
+ * recorded costs a compare (after the call-site countdown's); nothing is
+ * allocated per operation, and a plain operation's completion does not call
+ * the hook at all (only what has a `traced` record is unparked).
  *
  * Invariants:
  * - Every channel that holds a waiter parked while the hook was installed is in
@@ -89,6 +90,11 @@ export class ParkedChans implements TraceHook {
   }
 
   park(op: Traced, kind: BlockedKind, target: unknown): void {
+    const site = this.sites.capture();
+    // The common case, made first: a plain operation, no call site granted, on
+    // a channel already recorded (a channel of another copy of core, or the nil
+    // channel, never carries the current generation).
+    if (site === null && kind !== "select" && (target as AnyChan)._seen === this.#gen) return;
     let ch: AnyChan | null;
     if (kind === "select") {
       op.traced = target as object;
@@ -97,7 +103,6 @@ export class ParkedChans implements TraceHook {
       // Not a channel of this copy of core (another package's operation): kept aside.
       ch = target instanceof Chan && !target._nil ? (target as AnyChan) : null;
     }
-    const site = this.sites.capture();
     if (ch === null) {
       op.traced = target as object;
       this.#loose.set(op, { kind, target, site });
@@ -111,8 +116,9 @@ export class ParkedChans implements TraceHook {
   }
 
   unpark(op: Traced): void {
-    // A plain operation on a channel leaves no trace to undo: its waiter has
-    // already left the channel's queue.
+    // Called only for what park() gave a `traced` (a select, a loose
+    // operation): a plain operation on a channel leaves nothing to undo, its
+    // waiter has already left the channel's queue.
     if (op.traced === null) return;
     op.traced = null;
     if (this.#loose.size !== 0) this.#loose.delete(op);

@@ -420,7 +420,7 @@ class SelectOp implements Selector, Abortable {
       if (w.queue !== null) w.queue.remove(w);
     }
     if (this.alink !== null) unlisten(this);
-    if (trace.hook !== null) trace.hook.unpark(this);
+    if (this.traced !== null && trace.hook !== null) trace.hook.unpark(this);
   }
 }
 

@@ -39,7 +39,11 @@ export interface Traced {
 export interface TraceHook {
   /** `op` parked; `target` is the channel (or the cases of a select). */
   park(op: Traced, kind: BlockedKind, target: unknown): void;
-  /** `op` completed, failed or was aborted (whether or not the hook saw it park). */
+  /**
+   * `op`, whose `traced` the hook set when it parked, completed, failed or was
+   * aborted. Never called for an operation whose `traced` is null: a hook that
+   * keeps no record of an operation pays nothing when it completes.
+   */
   unpark(op: Traced): void;
 }
 

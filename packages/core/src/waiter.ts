@@ -166,7 +166,8 @@ export class Waiter implements Abortable {
 
   private settle(): void {
     if (this.alink !== null) unlisten(this);
-    if (trace.hook !== null) trace.hook.unpark(this);
+    // Only a hook that kept a record in `traced` has anything to undo.
+    if (this.traced !== null && trace.hook !== null) trace.hook.unpark(this);
   }
 }
 

@@ -43,6 +43,22 @@ describe("CallSites", () => {
     expect(clock.reads - before).toBe(100);
   });
 
+  it("sampled: counts every attempt that got no stack, also in the middle of a check window", () => {
+    const clock = fakeClock();
+    const sites = new CallSites("sampled", clock.read);
+    captured(sites, BURST);
+    expect(sites.skipped).toBe(0);
+    for (const n of [1, CHECK_EVERY - 2, 1, 1, CHECK_EVERY * 3 + 5]) {
+      const before = sites.skipped;
+      captured(sites, n);
+      expect(sites.skipped - before).toBe(n);
+    }
+    clock.now += REFILL_MS;
+    const before = sites.skipped;
+    expect(captured(sites, CHECK_EVERY)).toBe(1);
+    expect(sites.skipped - before).toBe(CHECK_EVERY - 1);
+  });
+
   it("a captured site is a stack taken at the call", () => {
     const sites = new CallSites("sampled");
     function caller(): Error | null {

@@ -214,6 +214,43 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     );
   });
 
+  it("is not called when a plain operation completes, only for the selects and loose operations it keeps", async () => {
+    const hook = install();
+    let unparked = 0;
+    const unpark = hook.unpark.bind(hook);
+    hook.unpark = (op): void => {
+      unparked++;
+      unpark(op);
+    };
+    const ch = new Chan<number>();
+    const buffered = new Chan<number>(1);
+    // Plain operations that park and complete: hand-offs both ways, through a buffer, on close.
+    for (let i = 0; i < 10; i++) {
+      const got = ch.recv();
+      await ch.send(i);
+      await got;
+      const sent = ch.send(i);
+      await ch.recv();
+      await sent;
+      buffered.trySend(i);
+      const queued = buffered.send(i);
+      await buffered.recv();
+      await queued;
+      await buffered.recv();
+    }
+    const closed = ch.recv();
+    ch.close();
+    await closed;
+    expect(unparked).toBe(0);
+    // A parked select is kept (its cases), so it is unparked once when it fires.
+    const a = new Chan<number>();
+    const fired = select([recv(a), recv(buffered)]);
+    await a.send(1);
+    await fired;
+    expect(unparked).toBe(1);
+    expect([...hook.ops()]).toEqual([]);
+  });
+
   it('callSites "all": every operation gets its own site', () => {
     const hook = install(new CallSites("all"));
     const ch = new Chan<number>(0, { name: "c" });
