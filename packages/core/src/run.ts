@@ -58,14 +58,22 @@ export interface RunOptions {
    * was not sampled is reported with the places where operations of its kind
    * on its channel were seen waiting.
    *
-   * Measured CPU time under `run()` over the same program without it
-   * (`npx --yes pnpm@10.34.9 bench --only "prog-(daisy|stateful|pipeline|dispatcher)" --runs 5`,
-   * Node 20, 2 AMD EPYC cores shared with other jobs at a load average of
-   * 19-30, so noisy): stateful goroutine 0.87x, seed dispatcher 1.06x, daisy
-   * chain 1.19x, gen/sq/merge pipeline 1.50x (1.47x before this design in the
-   * same run; run in one process, alternating, the pipeline measured 0.98x
-   * without call sites and 1.12x with them); prime sieve 1.13x (`--only
-   * prog-sieve --runs 5 --no-go`, load 10-12; 0.98x before, same run).
+   * Per operation, the record costs a decrement and a compare (the sampling
+   * countdown) and, on a channel already recorded, one more compare when the
+   * operation parks; nothing when a plain operation completes (a select: one
+   * call). Counted in instructions (cachegrind, `node --single-threaded`,
+   * clock frozen, one run each, GC makes them vary), the hooks without call
+   * sites cost the seed dispatcher 600-900 instructions a job (975 before the
+   * countdown and the early returns) of some 17,000. In CPU time over the same program without `run()`, alternating
+   * 400 short runs of the dispatcher in one process: 1.07-1.12x with sampled
+   * call sites, 1.02-1.05x without them. In fresh processes
+   * (`npx --yes pnpm@10.34.9 bench --only prog- --runs 5 --no-go`, Node 20, 2
+   * AMD EPYC cores shared with other jobs at a load average of 8-13), before
+   * those changes: prime sieve 1.00x, stateful goroutine 0.93x, daisy chain
+   * 1.07x, gen/sq/merge pipeline 1.11x, seed dispatcher 1.17x; after them,
+   * minutes later: 1.11x, 0.96x, 1.23x, 1.39x, 1.39x. Single runs of one
+   * program varied by up to 2x at that load, so these fresh-process ratios do
+   * not resolve a 10% difference.
    * Capturing every site, the old default, cost 5-30x.
    *
    * `"all"`: capture every call site (exact, but channel-heavy programs then
