@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { Chan, go, setPanicHandler, type PanicHandler } from "@gochan/core";
 
@@ -95,6 +96,49 @@ describe("go(fn, ...args)", () => {
     });
     await settle();
     expect(order).toEqual(["a", "reaction", "b", "spawned by b", "b's reaction"]);
+  });
+
+  it("property: tasks start in exactly the order queueMicrotask would start them, nested spawns and reactions included", async () => {
+    // A program is a tree: each node logs its name, then spawns its children
+    // (with go, or as a promise reaction), in order.
+    type Node = { how: "go" | "reaction" | "throw"; kids: Node[] };
+    const node: fc.Memo<Node> = fc.memo((d) =>
+      fc.record({
+        how: fc.constantFrom<Node["how"]>("go", "go", "reaction", "throw"),
+        kids: d > 1 ? fc.array(node(d - 1), { maxLength: 3 }) : fc.constant([]),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(node(4), { maxLength: 5 }), async (roots) => {
+        capturePanics(); // "throw" tasks fail after spawning their children
+        const run = async (spawn: (f: () => void) => void): Promise<string[]> => {
+          const log: string[] = [];
+          const visit = (n: Node, name: string): void => {
+            log.push(name);
+            n.kids.forEach((k, i) => schedule(k, `${name}.${i}`));
+            if (n.how === "throw") throw new Error(name);
+          };
+          const schedule = (n: Node, name: string): void => {
+            if (n.how === "reaction") void Promise.resolve().then(() => visit(n, name));
+            else
+              spawn(() => {
+                try {
+                  visit(n, name);
+                } catch (e) {
+                  if (spawn !== queueMicrotask) throw e; // go() hands it to the panic handler
+                }
+              });
+          };
+          roots.forEach((n, i) => schedule(n, `${i}`));
+          await settle();
+          return log;
+        };
+        const withGo = await run((f) => go(f));
+        const reference = await run(queueMicrotask);
+        expect(withGo).toEqual(reference);
+      }),
+      { seed: 1515, numRuns: 200 },
+    );
   });
 
   it("non-Error values thrown are passed on as they are", async () => {
