@@ -11,6 +11,7 @@ import { PoolStoppedError } from "./errors.js";
 import type { GroupJob, JobGroup } from "./job.js";
 import type { JobOutcome } from "./metrics.js";
 import { checkJob, type JobFunction, type JobOptions } from "./options.js";
+import { Results } from "./results.js";
 
 type Waiter = [(results: unknown[]) => void, (error: unknown) => void];
 
@@ -18,8 +19,8 @@ type Waiter = [(results: unknown[]) => void, (error: unknown) => void];
 export class GroupCore implements JobGroup {
   readonly failFast: boolean;
   private readonly engine: Engine;
-  /** Results by submission index. */
-  private readonly results: unknown[] = [];
+  /** Results by submission index (results.ts: no array grown per job). */
+  private readonly results = new Results(0);
   /** Errors with their submission index (collect mode). */
   private errors: { index: number; error: unknown }[] = [];
   /** The unsettled jobs, to cancel on the first error (fail-fast mode only). */
@@ -42,13 +43,11 @@ export class GroupCore implements JobGroup {
       checkJob("group.submit", fn);
       if (this.failed) {
         this.count++;
-        this.results.push(undefined);
         return Promise.reject(this.firstError);
       }
       // Refused, but part of the group: wait() reports it.
       const error = new PoolStoppedError("group.submit: the pool is stopped");
       const index = this.count++;
-      this.results.push(undefined);
       if (this.failFast) this.fail(error);
       else this.errors.push({ index, error });
       this.announce(this.failFast, "dropped", error);
@@ -56,7 +55,6 @@ export class GroupCore implements JobGroup {
     }
     const job = this.engine.groupJob(this, this.count, fn, options) as GroupJob;
     this.count++;
-    this.results.push(undefined);
     this.pending++;
     if (this.failFast) this.live.add(job);
     return this.engine.acceptGroupJob(job);
@@ -66,7 +64,7 @@ export class GroupCore implements JobGroup {
     this.pending--;
     if (this.failFast) this.live.delete(job);
     if (outcome === "succeeded") {
-      this.results[job.index] = value;
+      this.results.set(job.index, value);
     } else if (this.failFast) {
       if (!this.failed) {
         this.fail(value);
@@ -136,7 +134,7 @@ export class GroupCore implements JobGroup {
       const errors = this.errors.sort((a, b) => a.index - b.index).map((e) => e.error);
       reject(new AggregateError(errors, `${errors.length} of ${this.count} group job(s) failed`));
     } else {
-      resolve(this.results.slice());
+      resolve(this.results.take(this.count));
     }
   }
 }

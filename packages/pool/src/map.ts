@@ -41,6 +41,7 @@ import { PoolStoppedError } from "./errors.js";
 import { BLOCKED, type GroupJob, type JobGroup } from "./job.js";
 import type { JobOutcome } from "./metrics.js";
 import { checkCount, checkDelay, checkObject, checkSignal, describe, type JobOptions } from "./options.js";
+import { Results } from "./results.js";
 import { MAX_CAPACITY } from "@gochan/core";
 
 /**
@@ -159,6 +160,8 @@ export interface MapPlan<T, R> {
   stopOnError: boolean;
   signal: AbortSignal | null;
   job: JobOptions | undefined;
+  /** How many items the input holds, if known up front (an array): the results are allocated at that size. */
+  size: number;
 }
 
 /**
@@ -216,6 +219,8 @@ export function plan<T, R>(
     stopOnError: stopOnError !== false,
     signal,
     job: timeout === Infinity ? undefined : { timeout },
+    // A hint only: an array may grow or shrink while it is iterated.
+    size: Array.isArray(input) ? input.length : 0,
   };
 }
 
@@ -274,7 +279,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
   private sig: AbortSignal | null = null;
 
   /** map(): the results, and its promise. */
-  private readonly results: unknown[] | null;
+  private readonly results: Results | null;
   private resolveAll: ((results: R[]) => void) | null = null;
   private rejectAll: ((error: unknown) => void) | null = null;
 
@@ -308,7 +313,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
       this.ring = [];
       this.marks = [];
     } else {
-      this.results = [];
+      this.results = new Results(plan.size);
       this.ring = null;
       this.marks = null;
     }
@@ -433,7 +438,6 @@ export class MapRun<T, R> implements JobGroup, Closer {
 
   private submit(item: T): void {
     const index = this.count++;
-    if (this.results !== null) this.results.push(undefined);
     const slot = this.freeSlots.length > 0 ? (this.freeSlots.pop() as number) : this.newSlot();
     this.items[slot] = item;
     this.itemIndex[slot] = index;
@@ -497,7 +501,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
 
   private store(index: number, mark: number, value: unknown): void {
     if (this.results !== null) {
-      if (mark === FILLED) this.results[index] = value;
+      if (mark === FILLED) this.results.set(index, value);
     } else {
       const slot = index % this.lookahead;
       (this.ring as unknown[])[slot] = value;
@@ -530,7 +534,7 @@ export class MapRun<T, R> implements JobGroup, Closer {
       const resolve = this.resolveAll as (results: R[]) => void;
       this.resolveAll = null;
       this.rejectAll = null;
-      resolve(this.results as R[]);
+      resolve(this.results.take(this.count) as R[]);
     } else {
       this.serve();
     }

@@ -38,6 +38,30 @@ describe("groups", () => {
     await pool.stop();
   });
 
+  it("keeps submission order across thousands of jobs finishing out of order; an array wait() gave is never changed", async () => {
+    const pool = new Pool({ maxWorkers: 64, maxQueue: 64 });
+    const group = pool.group<number>();
+    const n = 2500;
+    // Later jobs finish first: each job waits for fewer turns than the one before.
+    for (let i = 0; i < n; i++) {
+      await group.submit(async () => {
+        for (let t = 0; t < (n - i) % 7; t++) await turn();
+        return i;
+      });
+    }
+    const first = await group.wait();
+    expect(first).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(Object.keys(first).length).toBe(n); // no holes
+    await group.submit(() => -1);
+    const second = await group.wait();
+    expect(second.length).toBe(n + 1);
+    expect(second[n]).toBe(-1);
+    expect(first.length).toBe(n);
+    second[0] = 99;
+    expect((await group.wait())[0]).toBe(0);
+    await pool.stop();
+  });
+
   it("group.submit waits for queue space: a producer loop never holds more than the queue (backpressure)", async () => {
     const pool = new Pool({ maxWorkers: 1, maxQueue: 2 });
     const group = pool.group<number>();

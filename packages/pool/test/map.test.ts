@@ -44,6 +44,44 @@ describe("pool.map", () => {
     expect(pool.metrics().succeeded).toBe(5);
   });
 
+  it("keeps input order across thousands of items finishing out of order, from an array or a generator", async () => {
+    const pool = new Pool({ maxWorkers: 64, maxQueue: 64 });
+    const n = 2500;
+    const expected = Array.from({ length: n }, (_, i) => 2 * i);
+    const fn = async (x: number): Promise<number> => {
+      for (let t = 0; t < (n - x) % 7; t++) await turn();
+      return 2 * x;
+    };
+    function* numbers(): Generator<number> {
+      for (let i = 0; i < n; i++) yield i;
+    }
+    const fromArray = await pool.map(Array.from({ length: n }, (_, i) => i), fn);
+    expect(fromArray).toEqual(expected);
+    expect(Object.keys(fromArray).length).toBe(n); // no holes
+    const fromGenerator = await pool.map(numbers(), fn);
+    expect(fromGenerator).toEqual(expected);
+    expect(Object.keys(fromGenerator).length).toBe(n);
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("an array that grows or shrinks while it is mapped: one result per item taken, as for...of takes them", async () => {
+    const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
+    const growing = [0, 1, 2];
+    const grown = await pool.map(growing, (x) => {
+      if (growing.length < 6) growing.push(growing.length);
+      return x * 10;
+    });
+    expect(grown).toEqual([0, 10, 20, 30, 40, 50]);
+    const shrinking = [0, 1, 2, 3, 4, 5];
+    const shrunk = await pool.map(shrinking, (x) => {
+      shrinking.length = 3;
+      return x * 10;
+    });
+    // The iterator took 0 and 1 before the first job ran (2 workers), then stops at the new length.
+    expect(shrunk).toEqual([0, 10, 20]);
+    expect(shrunk.length).toBe(3);
+  });
+
   it("maps an empty input to [] and passes item, index and a signal", async () => {
     const pool = new Pool({ maxWorkers: 2, maxQueue: 2 });
     expect(await pool.map([], (x: number) => x)).toEqual([]);
