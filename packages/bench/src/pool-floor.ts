@@ -10,8 +10,15 @@
  *   promise APIs.
  * - {@link floorMap}: a batch. The results of `count` jobs as an array of plain
  *   values, at most `workers` at once: `workers` loops pulling the next index.
- *   No promise per job, no queue. This is the contract of `pool.group()`,
- *   p-map and Effect.forEach.
+ *   No promise per job, no queue. This is the contract of `pool.map`, p-map
+ *   and Effect.forEach: the whole batch is handed over at once.
+ * - {@link FloorGroup}: a batch submitted one job at a time. The producer
+ *   awaits `submit(job)`, which resolves once the job is in a queue of
+ *   bounded size (backpressure), then `wait()` gives the results as an array
+ *   of plain values. This is the contract of `pool.group()` as the batch
+ *   workloads drive it: the producer's await per job, and the workers parking
+ *   whenever they outrun the producer (they do: a trivial job takes fewer
+ *   microtask turns than the producer's loop), cost what floorMap never pays.
  *
  * A floor with less work than its contract (the batch floor standing in for
  * per-job promises) would make a target unreachable: measured side by side,
@@ -120,3 +127,75 @@ export async function floorMap<R>(count: number, workers: number, job: (i: numbe
   }
   return results;
 }
+
+/**
+ * The minimal group: `submit(job)` resolves once the job is in a queue of at
+ * most `capacity` jobs waiting for a worker; `workers` loops run the jobs, a
+ * loop that finds the queue empty parks until the next submit; `wait()`
+ * resolves with the results in submission order once every job has run.
+ * No options, no cancellation, no errors kept apart (a job's rejection is
+ * stored as its result), no metrics, no stop.
+ */
+export class FloorGroup<R> {
+  private readonly queue: (FloorJob<R> | undefined)[] = [];
+  private head = 0;
+  private readonly results: R[] = [];
+  private pending = 0;
+  private loops = 0;
+  /** Parked loops. */
+  private readonly parked: (() => void)[] = [];
+  /** The submitter waiting for queue space, and the wait() waiting for the end. */
+  private admitted: (() => void) | null = null;
+  private finished: ((results: R[]) => void) | null = null;
+
+  constructor(
+    private readonly workers: number,
+    private readonly capacity: number,
+  ) {}
+
+  submit(job: FloorJob<R>): Promise<void> {
+    this.queue.push(job);
+    this.pending++;
+    const parked = this.parked.pop();
+    if (parked !== undefined) parked();
+    else if (this.loops < this.workers) {
+      this.loops++;
+      void this.loop();
+    }
+    if (this.queue.length - this.head <= this.capacity) return DONE;
+    return new Promise<void>((resolve) => {
+      this.admitted = resolve;
+    });
+  }
+
+  wait(): Promise<R[]> {
+    if (this.pending === 0) return Promise.resolve(this.results);
+    return new Promise<R[]>((resolve) => {
+      this.finished = resolve;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      while (this.head < this.queue.length) {
+        const i = this.head;
+        const job = this.queue[i] as FloorJob<R>;
+        this.queue[this.head++] = undefined;
+        if (this.admitted !== null && this.queue.length - this.head <= this.capacity) {
+          const admitted = this.admitted;
+          this.admitted = null;
+          admitted();
+        }
+        try {
+          this.results[i] = await job();
+        } catch (e) {
+          this.results[i] = e as R;
+        }
+        if (--this.pending === 0 && this.finished !== null) this.finished(this.results);
+      }
+      await new Promise<void>((resolve) => this.parked.push(resolve));
+    }
+  }
+}
+
+const DONE: Promise<void> = Promise.resolve();

@@ -252,7 +252,7 @@ export const COLORS = { ours: "#1f6feb", floor: "#8b949e", go: "#00add8", peer: 
 
 function colorOf(peer: string): string {
   if (peer.startsWith("gochan") || peer === "default" || peer === "yield-off") return COLORS.ours;
-  if (peer === "floor") return COLORS.floor;
+  if (peer === "floor" || peer.startsWith("floor-")) return COLORS.floor;
   if (peer.startsWith("go-")) return COLORS.go;
   return COLORS.peer;
 }

@@ -160,11 +160,11 @@ export function oursOf(w: WorkloadResult): PeerResult | undefined {
 
 /**
  * Whether a peer is another library users pick instead of ours: not ours
- * (gochan*), not a floor, not Go (go-*), not a reference row (a bare await, a
+ * (gochan*), not a floor (floor, floor-*), not Go (go-*), not a reference row (a bare await, a
  * hand-rolled Promise.race, one thread without a pool).
  */
 export function isLibraryPeer(id: string): boolean {
-  return !id.startsWith("gochan") && id !== "floor" && !id.startsWith("go-") && !REFERENCES.has(id);
+  return !id.startsWith("gochan") && id !== "floor" && !id.startsWith("floor-") && !id.startsWith("go-") && !REFERENCES.has(id);
 }
 
 const REFERENCES = new Set(["bare-await", "promise-race", "single", "default", "yield-off", "outside", "bubble"]);

@@ -108,6 +108,19 @@ const POOL_TARGETS: readonly RatioTarget[] = [
       limit: 1,
     },
   ]),
+  // The group's producer awaits a submit per job, which the batch floor
+  // (floorMap) does not: the floor of that producer contract too.
+  ...(["pool-group", "pool-group-io"] as const).map(
+    (id): RatioTarget => ({
+      id: `${id}-floor-group`,
+      text: `Pool, a batch (group${id === "pool-group-io" ? "), I/O-like jobs" : ")"}: <= ${POOL_FLOOR_LIMIT}x the minimal group (a submit awaited per job)`,
+      kind: "ratio",
+      num: [id, "gochan-pool-group"],
+      den: [id, "floor-group"],
+      comparator: "<=",
+      limit: POOL_FLOOR_LIMIT,
+    }),
+  ),
   {
     id: "pool-vs-p-queue",
     text: "Pool, a promise per job, all at once: >= 5x faster than p-queue",

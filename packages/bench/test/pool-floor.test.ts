@@ -2,10 +2,12 @@
 // contract of the rows it is compared with: FloorPool a promise per job (every
 // job's own result or error, at most `workers` running, started in submission
 // order), floorMap a batch (every result in index order, at most `workers`
-// running). Job completions are interleaved by fc.scheduler().
+// running), FloorGroup a batch submitted job by job (submit resolves once the
+// job is in a queue of bounded size; every result in submission order).
+// Job completions are interleaved by fc.scheduler().
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FloorPool, floorMap } from "../src/pool-floor.ts";
+import { FloorGroup, FloorPool, floorMap } from "../src/pool-floor.ts";
 
 describe("FloorPool", () => {
   it("settles every job with its own result or error, never runs more than `workers`, and starts jobs in submission order", async () => {
@@ -95,5 +97,45 @@ describe("floorMap", () => {
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     expect(taken).toEqual([0, 1]);
+  });
+});
+
+describe("FloorGroup", () => {
+  it("gives every result in submission order, runs at most `workers`, and holds at most `capacity` jobs waiting", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 20 }),
+        async (s, workers, capacity, count) => {
+          const group = new FloorGroup<number>(workers, capacity);
+          let running = 0;
+          let most = 0;
+          let submitted = 0;
+          let started = 0;
+          let mostWaiting = 0;
+          const produce = async (): Promise<void> => {
+            for (let i = 0; i < count; i++) {
+              await group.submit(async () => {
+                started++;
+                most = Math.max(most, ++running);
+                await s.schedule(Promise.resolve(), `job ${i}`);
+                running--;
+                return i * 2;
+              });
+              submitted++;
+              // Jobs whose submit resolved and that have not started yet.
+              mostWaiting = Math.max(mostWaiting, submitted - started);
+            }
+          };
+          await s.waitFor(produce());
+          expect(await s.waitFor(group.wait())).toEqual(Array.from({ length: count }, (_, i) => i * 2));
+          expect(most).toBeLessThanOrEqual(workers);
+          expect(mostWaiting).toBeLessThanOrEqual(capacity);
+        },
+      ),
+      { seed: 15_04, numRuns: 100 },
+    );
   });
 });

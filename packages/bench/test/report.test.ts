@@ -32,6 +32,8 @@ describe("targets", () => {
       "redis-per-minute",
       "redis-vs-bullmq",
       ...["pool", "pool-bounded", "pool-serial", "pool-io", "pool-group", "pool-group-io"].flatMap((id) => [`${id}-floor`, `${id}-best`]),
+      "pool-group-floor-group",
+      "pool-group-io-floor-group",
       "pool-vs-p-queue",
       "pool-vs-p-limit",
       "pool-serial-vs-fastq",

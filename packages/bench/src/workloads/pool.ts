@@ -29,7 +29,7 @@ import type * as PLimit from "p-limit";
 import type * as PMap from "p-map";
 import type * as PQueue from "p-queue";
 import { load, runIfMain, timed, triangle } from "../child.ts";
-import { FloorPool, floorMap } from "../pool-floor.ts";
+import { FloorGroup, FloorPool, floorMap } from "../pool-floor.ts";
 import type { Family, Peer, Workload } from "../spec.ts";
 
 /** Workers (the concurrency limit) for every peer. */
@@ -199,6 +199,12 @@ function batchPeers(io: boolean): Record<string, Peer> {
       )(count);
     },
     floor: batch(io, (n, jobOf) => floorMap(n, WORKERS, (i) => jobOf(i)())),
+    "floor-group": batch(io, async (n, jobOf) => {
+      // The group's own producer: a submit awaited per job, a queue of WINDOW.
+      const group = new FloorGroup<number>(WORKERS, WINDOW);
+      for (let i = 0; i < n; i++) await group.submit(jobOf(i));
+      return group.wait();
+    }),
   };
 }
 
@@ -210,6 +216,7 @@ function* indices(n: number): Generator<number> {
 /** Display names of this family's floors, per contract. */
 const PER_JOB_FLOOR = "floor: minimal pool, a promise per job";
 const BATCH_FLOOR = "floor: minimal batch, plain values";
+const GROUP_FLOOR = "floor: minimal group, a submit awaited per job";
 
 const PER_JOB_CONTRACT =
   "Contract: a promise per job. Every peer runs the same producer (src/workloads/pool.ts `produce`) " +
@@ -220,7 +227,9 @@ const BATCH_CONTRACT =
   "Contract: a batch. The results come back as one array of plain values, no promise per job for " +
   `the caller: \`await group.submit(job)\` in a loop (queue of ${WINDOW}) then \`group.wait()\`; ` +
   `\`pMap(indices, fn, { concurrency: ${WORKERS} })\`; \`Effect.forEach(indices, (i) => Effect.promise(job), ` +
-  `{ concurrency: ${WORKERS} })\`; the floor is ${WORKERS} loops pulling the next index (src/pool-floor.ts, floorMap).`;
+  `{ concurrency: ${WORKERS} })\`; the floor is ${WORKERS} loops pulling the next index (src/pool-floor.ts, floorMap). ` +
+  "The group is driven one submit at a time (its producer awaits each), which p-map, Effect and that floor are not: " +
+  "floor-group is the minimal group with that producer (src/pool-floor.ts, FloorGroup).";
 
 function poolWorkload(w: Omit<Workload, "unit" | "warmup">): Workload {
   return { unit: "ns/job", warmup: true, ...w };
@@ -268,7 +277,7 @@ export const pools: Family = {
       contract: BATCH_CONTRACT,
       count: { full: 200_000, quick: 2_000 },
       peers: batchPeers(false),
-      labels: { floor: BATCH_FLOOR },
+      labels: { floor: BATCH_FLOOR, "floor-group": GROUP_FLOOR },
       go: [{ bench: "PoolGroup", peer: "go" }],
       note:
         `Go: errgroup's SetLimit(${WORKERS}) pattern with the standard library (a semaphore channel, a goroutine per job ` +
@@ -303,7 +312,7 @@ export const pools: Family = {
       contract: BATCH_CONTRACT,
       count: { full: 50_000, quick: 1_000 },
       peers: batchPeers(true),
-      labels: { floor: BATCH_FLOOR },
+      labels: { floor: BATCH_FLOOR, "floor-group": GROUP_FLOOR },
       note: "The batch contract with the I/O-like jobs of the row above.",
     }),
   ],
