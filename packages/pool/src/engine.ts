@@ -46,6 +46,16 @@
  *   Registration, the dispatcher taking the oldest idle worker's channel and
  *   the send on it are as in the seed, and the job start still counts on
  *   core's fairness budget (see `pace`).
+ * - A job accepted while a worker is finishing its job (between the job
+ *   function's return and the worker's next(): its outcome's call-outs, where
+ *   a map takes its next item and an end hook may submit) goes straight to
+ *   that worker when nothing waits before it, as it would to an idle worker:
+ *   putting it in the queue only for that worker to take it out next costs
+ *   two channel operations per job of a map, about a sixth of its
+ *   instructions. The worker is free (its job function returned), so for
+ *   stop, resize and the pool's signal the job is one handed to a worker,
+ *   like an idle worker's. It starts when the worker's end step returns
+ *   (next), never inside the call that accepted it.
  *
  * Starting inside submit. A job that `submit`, `trySubmit` or `go` hands to a
  * free worker (an idle one, or a new one; so nothing waits ahead of it) starts
@@ -189,6 +199,8 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
   running = 0;
   queuedLive = 0;
   tombstones = 0;
+  /** The worker whose job just returned, while its outcome is settled: the next job accepted may go straight to it. */
+  private finishing: PoolWorker | null = null;
   /** Live blocked submitters. */
   blocked = 0;
   /** The FIFO of blocked submitters, with `lineDead` cancelled entries still in it. */
@@ -344,7 +356,13 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       settle(this, job, "cancelled", signal.reason);
       return CANCELLED;
     }
-    if (this.idle > 0 && this.blocked === 0) {
+    const finishing = this.finishing;
+    if (finishing !== null && this.queuedLive === 0 && this.blocked === 0 && this.live <= this.maxWorkers) {
+      // Nothing waits before it, and the worker is within the limit: next() would take it from the queue.
+      this.finishing = null;
+      if (signal !== null) this.watches.add(job, signal);
+      this.assign(finishing, job);
+    } else if (this.idle > 0 && this.blocked === 0) {
       // An idle worker means an empty queue: the job goes straight to it.
       if (signal !== null) this.watches.add(job, signal);
       this.handOff(job, now);
@@ -565,16 +583,23 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       this.unlink(job);
       x.ctl = null;
     }
-    if ((job.bits & SETTLED) === 0) {
-      settle(this, job, ok ? "succeeded" : "failed", value);
-    } else if (x !== null) {
-      // Settled earlier (timeout, cancel): its end event comes now, with the worker free.
-      this.ended(job, x.outcome, x.error);
+    this.finishing = w;
+    try {
+      if ((job.bits & SETTLED) === 0) {
+        settle(this, job, ok ? "succeeded" : "failed", value);
+      } else if (x !== null) {
+        // Settled earlier (timeout, cancel): its end event comes now, with the worker free.
+        this.ended(job, x.outcome, x.error);
+      }
+    } finally {
+      this.finishing = null;
     }
   }
 
   /** The worker's next job (fast path), or null: then it is idle (registered) or gone. */
   next(w: PoolWorker): Job | null {
+    // Handed a job while it finished (accept): it runs it, as a worker handed a job while idle does.
+    if (w.job !== null) return w.job;
     if (this.state === STOPPING || this.live > this.maxWorkers) {
       this.exit(w);
       return null;

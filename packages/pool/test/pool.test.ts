@@ -351,6 +351,89 @@ describe("starting inside submit (the idle path)", () => {
   });
 });
 
+describe("a worker finishing its job (the batches' path: a map taking its next item, a group job submitted from an end hook)", () => {
+  /** A pool whose end hook runs `onEnd` once, for job 1. */
+  function hooked(onEnd: (pool: Pool) => void, maxWorkers = 1): Pool {
+    let pool: Pool | null = null;
+    let done = false;
+    pool = new Pool({
+      maxWorkers,
+      maxQueue: 4,
+      onEvent: (e) => {
+        if (e.type === "end" && e.job.id === 1 && !done) {
+          done = true;
+          onEnd(pool as Pool);
+        }
+      },
+    });
+    return pool;
+  }
+
+  it("a job submitted while a worker finishes goes straight to that worker: never queued, and no other worker started", async () => {
+    const seen: [number, number, number][] = [];
+    let second: Promise<number> | null = null;
+    const pool = hooked((p) => {
+      second = p.submit(() => 2);
+      const m = p.metrics();
+      seen.push([m.queued, m.running, m.idle]);
+    }, 2);
+    expect(await pool.submit(() => 1)).toBe(1);
+    expect(await (second as unknown as Promise<number>)).toBe(2);
+    // Running on the finishing worker at once; the pool never grew a second worker.
+    expect(seen).toEqual([[0, 1, 0]]);
+    expect(pool.metrics()).toMatchObject({ running: 0, idle: 1, queued: 0, succeeded: 2 });
+  });
+
+  it("but never ahead of a job already queued: the queued one goes first (FIFO)", async () => {
+    const started: string[] = [];
+    const seen: number[] = [];
+    const pool = hooked((p) => {
+      void p.submit(() => void started.push("late"));
+      seen.push(p.metrics().queued);
+    });
+    const first = pool.submit(() => void started.push("first"));
+    const queued = pool.submit(() => void started.push("queued"));
+    await Promise.all([first, queued]);
+    await settle();
+    expect(seen).toEqual([2]);
+    expect(started).toEqual(["first", "queued", "late"]);
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+
+  it("a stop right after it: the job handed to the finishing worker runs, as one handed to an idle worker does", async () => {
+    let second: Promise<string> | null = null;
+    let stopped: Promise<void> | null = null;
+    const pool = hooked((p) => {
+      second = p.submit(() => "ran");
+      stopped = p.stop();
+    });
+    await pool.submit(() => 1);
+    expect(await (second as unknown as Promise<string>)).toBe("ran");
+    await stopped;
+    expect(pool.metrics()).toMatchObject({ submitted: 2, succeeded: 2, dropped: 0, running: 0, idle: 0 });
+  });
+
+  it("after a resize below the live workers, the finishing worker retires and the job waits for a worker within the limit", async () => {
+    let second: Promise<number> | null = null;
+    const seen: [number, number][] = [];
+    const g = gate();
+    const pool = hooked((p) => {
+      p.resize(1);
+      second = p.submit(() => 2);
+      const m = p.metrics();
+      seen.push([m.queued, m.running]);
+    }, 2);
+    const first = pool.submit(() => 1); // job 1
+    const holding = pool.submit(g.job); // keeps the other worker busy
+    await first;
+    expect(seen).toEqual([[1, 1]]); // queued: the finishing worker is over the new limit
+    g.release();
+    await holding;
+    expect(await (second as unknown as Promise<number>)).toBe(2);
+    expect(balanced(pool.metrics())).toBe(true);
+  });
+});
+
 describe("cancellation", () => {
   it("aborting a blocked submit ends its wait: rejected with the reason, never run, counted cancelled", async () => {
     const pool = new Pool({ maxWorkers: 1, maxQueue: 1 });
