@@ -156,8 +156,11 @@ export class GroupCore implements JobGroup {
  *   PoolStoppedError without aborting its running jobs or {@link Group.signal}
  *   (stop lets running jobs finish); `wait()` then rejects once they have.
  *
- * A group's jobs count in the pool's metrics like any other job. Call `wait()`:
- * a group's errors are only reported there.
+ * A group's jobs count in the pool's metrics like any other job, and share
+ * the pool's workers and its FIFO queue with every other job: a group has no
+ * lane of its own, so it neither runs more than `maxWorkers` jobs nor jumps
+ * ahead of jobs submitted before its own. Call `wait()`: a group's errors are
+ * only reported there.
  *
  * @typeParam R - the result type of the group's jobs.
  *

@@ -29,6 +29,14 @@
  * then `announce`): ended? -> store the result (or collect the error) or end
  * the map -> pull.
  *
+ * Fairness with the pool's other jobs: a map has no lane of its own. Its
+ * next item is taken in the call-outs of the settling job (record/announce,
+ * run by the worker whose job just returned), and the engine hands it to
+ * that worker at once only when no job waits in the pool's queue or line
+ * (engine.ts, `accept`); otherwise it queues behind them like any submit. So
+ * a map never holds a worker past its job against a waiting submitter, and
+ * a submitter never waits for more than the jobs queued before it.
+ *
  * The map is a JobGroup (job.ts) whose jobs are the pool's group jobs, so
  * lifecycle.ts settles them with no special case: their kind in events is
  * "group", and their signal, when nothing else can cancel them, is the map's

@@ -145,6 +145,23 @@ describe("pool.map", () => {
     expect(maxPending).toBe(1);
   });
 
+  it("never starves a submitter: a job submitted while the map runs starts before the map's next item", async () => {
+    const pool = new Pool({ maxWorkers: 1, maxQueue: 10 });
+    const started: string[] = [];
+    const first = deferred();
+    let submitted: Promise<void> | null = null;
+    const p = pool.map([0, 1, 2], async (x) => {
+      started.push(`item ${x}`);
+      if (x === 0) await first.promise;
+    });
+    await turn();
+    submitted = pool.submit(() => void started.push("submitted"));
+    first.resolve();
+    await p;
+    await submitted;
+    expect(started).toEqual(["item 0", "submitted", "item 1", "item 2"]);
+  });
+
   it("shares the pool's worker limit with other submitters", async () => {
     const pool = new Pool({ maxWorkers: 2, maxQueue: 10 });
     const hold = deferred();
