@@ -5,9 +5,9 @@
  * Why not one array grown as jobs are submitted: a batch of 200,000 jobs grew
  * its array by `push(undefined)` per job and copied it on `wait()`, and on
  * Node 20 growing an array that large (each growth allocates a larger backing
- * store in the large-object space and copies the old one) was the single
- * largest cost of a trivial job of a batch: some 40% of a group job's CPU
- * time, more than the job itself. Here the values sit in fixed chunks that
+ * store in the large-object space and copies the old one) was the costliest
+ * line in the CPU profile of a trivial job of a batch, some 15% of the
+ * samples of a group or a map. Here the values sit in fixed chunks that
  * never move, and the array handed over is allocated once, at its final size.
  * When the batch's size is known up front (`pool.map` over an array), the
  * values go straight into an array of that size and nothing is copied.
