@@ -32,8 +32,6 @@ describe("targets", () => {
       "redis-per-minute",
       "redis-vs-bullmq",
       ...["pool", "pool-bounded", "pool-serial", "pool-io", "pool-group", "pool-group-io"].flatMap((id) => [`${id}-floor`, `${id}-best`]),
-      "pool-group-floor-group",
-      "pool-group-io-floor-group",
       "pool-vs-p-queue",
       "pool-vs-p-limit",
       "pool-serial-vs-fastq",
@@ -142,6 +140,20 @@ describe("targets", () => {
     expect(ts.find((t) => t.id === "pool-serial-vs-fastq")?.measured).toBe(1.2);
     // The batch contract has its own rows and its own floor: none of them was run here.
     expect(ts.find((t) => t.id === "pool-group-best")).toMatchObject({ met: null, detail: "not measured: pool-group was not run; pool-group was not run" });
+    // The group rows' producer awaits a submit per job: their floor is the minimal group with
+    // that producer, not the batch floor handed the whole batch (both rows are in the table).
+    const withGroup = [...w];
+    withGroup.push({
+      id: "pool-group",
+      title: "group",
+      family: "pool",
+      unit: "ns/job",
+      count: 100,
+      peers: [ok("gochan-pool-group", 500), ok("p-map", 540), ok("floor", 110), ok("floor-group", 450)],
+    });
+    const groups = evaluateTargets({ workloads: withGroup });
+    expect(groups.find((t) => t.id === "pool-group-floor")).toMatchObject({ met: true, detail: "pool-group/gochan-pool-group 500.0 / pool-group/floor-group 450.0" });
+    expect(groups.find((t) => t.id === "pool-group-best")).toMatchObject({ met: true, detail: "pool-group/gochan-pool-group 500.0 / pool-group/p-map (best) 540.0" });
     // With no library measured, the best peer is missing, not our own row or the floor.
     const alone = [{ ...(w[w.length - 1] as (typeof w)[number]), peers: [ok("gochan-pool", 300), ok("floor", 150)] }];
     expect(evaluateTargets({ workloads: alone }).find((t) => t.id === "pool-serial-best")).toMatchObject({
