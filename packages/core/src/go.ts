@@ -118,6 +118,16 @@ export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A)
  */
 let spawns: unknown[] = [];
 let spawnHead = 0;
+/**
+ * The slots the spawn queue holds now, consumed ones included (for tests).
+ * @internal
+ */
+export function spawnQueueSlots(): number {
+  return spawns.length;
+}
+
+/** Slots consumed before the queue may be compacted (1,024 spawns). */
+const COMPACT_AT = 3 * 1024;
 
 /**
  * The settled promise whose reactions start tasks: a microtask per spawn, as
@@ -139,6 +149,13 @@ function startNext(): void {
   } else {
     q[i] = q[i + 1] = q[i + 2] = undefined; // a started task's arguments are its own
     spawnHead = i + 3;
+    // A queue that is never empty when a task starts (spawns keep coming)
+    // drops its consumed half now and then, so it does not grow for ever.
+    if (spawnHead >= COMPACT_AT && spawnHead * 2 >= q.length) {
+      q.copyWithin(0, spawnHead);
+      q.length -= spawnHead;
+      spawnHead = 0;
+    }
   }
   start(fn, args, site);
 }

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { Chan, go, setPanicHandler, type PanicHandler } from "@gochan/core";
+import { spawnQueueSlots } from "../src/go.ts";
 
 let restore: PanicHandler | null | undefined;
 function capturePanics(): unknown[] {
@@ -139,6 +140,25 @@ describe("go(fn, ...args)", () => {
       }),
       { seed: 1515, numRuns: 200 },
     );
+  });
+
+  it("a spawn queue that never empties (each task spawns the next) stays bounded", async () => {
+    const total = 30_000;
+    let started = 0;
+    let peak = 0;
+    const step = (): void => {
+      peak = Math.max(peak, spawnQueueSlots());
+      if (++started < total) go(step); // spawned before this task ends: the queue always holds two
+    };
+    go(step);
+    go(step); // two chains: when a task starts, the other chain's task is still queued
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (started >= total ? resolve() : void setImmediate(poll));
+      poll();
+    });
+    expect(started).toBeGreaterThanOrEqual(total);
+    // 30,000 spawns would leave 90,000 slots without compaction.
+    expect(peak).toBeLessThan(3 * 2 * 1024 + 6);
   });
 
   it("non-Error values thrown are passed on as they are", async () => {
