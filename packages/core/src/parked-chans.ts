@@ -165,7 +165,8 @@ export class ParkedChans implements TraceHook {
     const gen = ++this.#gen;
     const kept: AnyChan[] = [];
     for (const ch of this.#chans) {
-      if (ch._sendq.head === null && ch._recvq.head === null) continue;
+      // _sq/_rq, not the _sendq/_recvq getters, which make a queue for a direction nothing parked in.
+      if (ch._sq.head === null && ch._rq.head === null) continue;
       ch._seen = gen;
       kept.push(ch);
     }

@@ -36,6 +36,18 @@ function tally(ops: Iterable<BlockedOp>, ids: Map<unknown, number>): Map<string,
 }
 
 describe("ParkedChans: run()'s record of blocked operations", () => {
+  it("a compaction reads the channels' queues without making one for a direction nothing parked in", async () => {
+    install(new CallSites("off"), 4);
+    const chans = Array.from({ length: 12 }, () => new Chan<number>());
+    for (const ch of chans) {
+      void ch.recv(); // recorded; the send direction never had a waiter
+      ch.trySend(1); // and found idle by the next compaction
+    }
+    await macrotask();
+    const unused = new Chan<number>()._sq; // the shared empty queue of a direction nothing parked in
+    for (const ch of chans) expect(ch._sq).toBe(unused);
+  });
+
   it("lists every blocked operation once, with its channel or its select's cases", async () => {
     const hook = install();
     const a = new Chan<number>(0, { name: "a" });
