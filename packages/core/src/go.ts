@@ -5,6 +5,7 @@
  */
 import { currentBubble, type BubbleHook } from "./bubble-hook.js";
 import { describe } from "./errors.js";
+import { Ring } from "./ring.js";
 import { trace } from "./trace.js";
 
 /**
@@ -103,31 +104,30 @@ export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A)
     goInBubble(bubble, fn, args, site);
     return;
   }
-  spawns.push(fn, args, site);
+  spawns.push(fn);
+  spawns.push(args);
+  spawns.push(site);
   started.then(startNext);
 }
 
 /**
  * Tasks spawned and not started yet, as [fn, args, site] triples in spawn
- * order from `spawnHead`. Each spawn queues one reaction of `started`, so the
- * k-th reaction to run starts the k-th task: a task still starts on its own
- * microtask, queued at its go() call (ordered among other reactions as
- * `queueMicrotask` would order it), but a spawn keeps three array slots alive
- * instead of a closure and its context until it starts (a daisy chain spawns
- * 100,000 before the first starts).
+ * order (core's ring, as a buffered channel's elements). Each spawn queues
+ * one reaction of `started`, so the k-th reaction to run starts the k-th
+ * task: a task still starts on its own microtask, queued at its go() call
+ * (ordered among other reactions as `queueMicrotask` would order it), but a
+ * spawn keeps three slots alive instead of a closure and its context until it
+ * starts (a daisy chain spawns 100,000 before the first starts).
  */
-let spawns: unknown[] = [];
-let spawnHead = 0;
+const spawns = new Ring<unknown>(Number.MAX_SAFE_INTEGER);
+
 /**
- * The slots the spawn queue holds now, consumed ones included (for tests).
+ * The slots the spawn queue holds now (for tests).
  * @internal
  */
 export function spawnQueueSlots(): number {
   return spawns.length;
 }
-
-/** Slots consumed before the queue may be compacted (1,024 spawns). */
-const COMPACT_AT = 3 * 1024;
 
 /**
  * The settled promise whose reactions start tasks: a microtask per spawn, as
@@ -138,25 +138,9 @@ const started = Promise.resolve();
 
 /** Starts the oldest task not started yet (one call per spawn, in spawn order). */
 function startNext(): void {
-  const q = spawns;
-  const i = spawnHead;
-  const fn = q[i] as (...a: unknown[]) => unknown;
-  const args = q[i + 1] as unknown[];
-  const site = q[i + 2] as Error | null;
-  if (i + 3 === q.length) {
-    spawns = []; // drained: drop the consumed prefix
-    spawnHead = 0;
-  } else {
-    q[i] = q[i + 1] = q[i + 2] = undefined; // a started task's arguments are its own
-    spawnHead = i + 3;
-    // A queue that is never empty when a task starts (spawns keep coming)
-    // drops its consumed half now and then, so it does not grow for ever.
-    if (spawnHead >= COMPACT_AT && spawnHead * 2 >= q.length) {
-      q.copyWithin(0, spawnHead);
-      q.length -= spawnHead;
-      spawnHead = 0;
-    }
-  }
+  const fn = spawns.shift() as (...a: unknown[]) => unknown;
+  const args = spawns.shift() as unknown[];
+  const site = spawns.shift() as Error | null;
   start(fn, args, site);
 }
 
