@@ -154,35 +154,58 @@ function awake(): void {
 
 const UNDEFINED = encode(undefined);
 
-for (;;) {
-  if (!jobs.next()) {
-    if (Atomics.load(i32, CLOSED) === 1 && jobs.empty) break;
-    const parked = idle();
-    if (parked !== null) await parked;
-    continue;
+/**
+ * Runs the jobs of the ring, in order, while each one finishes synchronously:
+ * the hot path, kept apart from the module's top level (an async module body
+ * with awaits in its loop) so that V8 optimises a small function, once,
+ * instead of recompiling the whole entry loop with everything inlined into it
+ * in each fresh thread. Returns the unfinished job's promise (it reports it
+ * when it settles; the caller awaits it before the next job), or null when the
+ * ring is empty.
+ */
+function runReady(): Promise<void> | null {
+  while (jobs.next()) {
+    const slot = jobs.a;
+    const fn = jobs.b & ~SIDE_ARGS;
+    if (slot === NAME_RECORD) {
+      names[fn] = jobs.value as string;
+      fns[fn] = mod[names[fn]];
+      continue;
+    }
+    if (Atomics.compareExchange(i32, control + slot, SLOT_QUEUED, SLOT_RUNNING) !== SLOT_QUEUED) {
+      report(slot, SKIPPED, UNDEFINED); // cancelled before it started: the pool settled it already
+      continue;
+    }
+    // Its arguments hold MessagePorts: asked for once started (side-transfer.ts).
+    if ((jobs.b & SIDE_ARGS) !== 0) return runAsync(slot, fn, null);
+    const args = jobs.value as unknown[];
+    let value: unknown;
+    try {
+      value = call(fn, args);
+    } catch (e) {
+      report(slot, FAILED, failure(e));
+      continue;
+    }
+    if (isThenable(value)) return runAsync(slot, fn, value); // a synchronous job costs no promise hop
+    finish(slot, value);
   }
-  const slot = jobs.a;
-  const fn = jobs.b & ~SIDE_ARGS;
-  const sided = (jobs.b & SIDE_ARGS) !== 0; // its arguments hold MessagePorts: asked for once started (side-transfer.ts)
-  if (slot === NAME_RECORD) {
-    names[fn] = jobs.value as string;
-    fns[fn] = mod[names[fn]];
-    continue;
-  }
-  if (Atomics.compareExchange(i32, control + slot, SLOT_QUEUED, SLOT_RUNNING) !== SLOT_QUEUED) {
-    report(slot, SKIPPED, UNDEFINED); // cancelled before it started: the pool settled it already
-    continue;
-  }
+  return null;
+}
+
+/** Calls job function `fn` with `args` (a stream job's values go to its channel: stream-pump.ts). */
+function call(fn: number, args: unknown[]): unknown {
+  const f = fns[fn];
+  if (typeof f !== "function") throw new TypeError(`the jobs module ${data.module} has no exported function "${names[fn]}"`);
+  const stream = takeStream(args);
+  const value: unknown = (f as (...a: unknown[]) => unknown)(...args);
+  return stream >= 0 ? pumpStream(names[fn]!, value, stream) : value;
+}
+
+/** Reports a job's result (`value` settled). */
+function finish(slot: number, value: unknown): void {
   let status = DONE;
   let payload: Encoded;
   try {
-    const f = fns[fn];
-    if (typeof f !== "function") throw new TypeError(`the jobs module ${data.module} has no exported function "${names[fn]}"`);
-    const args = sided ? await askSide(slot) : (jobs.value as unknown[]);
-    const stream = takeStream(args); // a stream job's values go to its channel (stream-pump.ts)
-    let value = (f as (...a: unknown[]) => unknown)(...args);
-    if (stream >= 0) value = pumpStream(names[fn]!, value, stream);
-    if (isThenable(value)) value = await value; // a synchronous job costs no promise hop
     // A transfer() result holding MessagePorts goes by the side port (side-transfer.ts).
     if (sendSideResult(data.side, marked(value))) [status, payload] = [DONE_SIDE, UNDEFINED];
     else payload = encode(released(value)); // released: a transfer() result moves its buffers; an uncloneable result fails the job, not the thread
@@ -191,4 +214,28 @@ for (;;) {
     payload = failure(e);
   }
   report(slot, status, payload);
+}
+
+/** The rest of a job that does not finish synchronously: it waits for its moved arguments (`pending` null) or its result. */
+async function runAsync(slot: number, fn: number, pending: unknown): Promise<void> {
+  let value: unknown;
+  try {
+    value = pending === null ? call(fn, await askSide(slot)) : pending;
+    if (isThenable(value)) value = await value;
+  } catch (e) {
+    report(slot, FAILED, failure(e));
+    return;
+  }
+  finish(slot, value);
+}
+
+for (;;) {
+  const unfinished = runReady();
+  if (unfinished !== null) {
+    await unfinished;
+    continue;
+  }
+  if (Atomics.load(i32, CLOSED) === 1 && jobs.empty) break;
+  const parked = idle();
+  if (parked !== null) await parked;
 }
