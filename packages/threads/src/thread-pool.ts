@@ -30,7 +30,7 @@ import { ThreadCrashedError, ThreadJobTimeoutError, ThreadPoolStoppedError, Thre
 import { DISPATCHED, Job, QUEUED, SETTLED } from "./job.js";
 import { JobQueue } from "./job-queue.js";
 import { PoolThread } from "./pool-thread.js";
-import { AWAKE, BELL, DONE, FAILED, MAIN_WAITING, POLLING, SLEEPING, NAME_RECORD, RESULT_POLL_MS, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, WATCHDOG_MS } from "./protocol.js";
+import { AWAKE, BELL, DONE, FAILED, MAIN_WAITING, POLLING, POLL_MS_MAX, SLEEPING, NAME_RECORD, RESULT_POLL_MS, SLOT_CANCELLED, SLOT_QUEUED, SLOT_RUNNING, WATCHDOG_MS } from "./protocol.js";
 import { RECORD_HEADER } from "./ring.js";
 import { StreamHub, ThreadStream, type ThreadStreamOptions } from "./stream.js";
 import { threadExited } from "./thread-exit.js";
@@ -229,6 +229,8 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
   readonly #fnNames: string[] = [];
   /** BELL and MAIN_WAITING (protocol.ts): the threads ring it after publishing results. */
   readonly #bell = new Int32Array(new SharedArrayBuffer(8));
+  /** How long the pump sleeps while results flow: RESULT_POLL_MS to POLL_MS_MAX, adapted in #drainAll (protocol.ts). */
+  #pollMs = RESULT_POLL_MS;
   /** Jobs accepted and not yet settled. */
   #pending = 0;
   #nextId = 1;
@@ -746,7 +748,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     }
     const t = job.thread as PoolThread;
     // A result already published settles it: a finished job does not cost its thread.
-    if (this.#drain(t)) {
+    if (this.#drain(t) > 0) {
       this.#dispatch();
       if (job.state === SETTLED) return;
     }
@@ -819,7 +821,7 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       const polling = ((flowing && this.#inFlight() > 0) || this.#anyUnrung()) && Atomics.compareExchange(bell, MAIN_WAITING, SLEEPING, POLLING) === SLEEPING;
       if (Atomics.load(bell, BELL) === seq) {
         // Not holding the process open: threads do that while there is work.
-        const r = waitAsync(bell, BELL, seq, polling ? RESULT_POLL_MS : WATCHDOG_MS);
+        const r = waitAsync(bell, BELL, seq, polling ? this.#pollMs : WATCHDOG_MS);
         if (r.async) await r.value;
       }
       Atomics.store(bell, MAIN_WAITING, AWAKE);
@@ -832,23 +834,41 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
     return false;
   }
 
-  /** Takes every published report of every thread, then hands out jobs; whether there were any. */
+  /**
+   * Takes every published report of every thread, adapts the poll interval
+   * to how far the threads' rings ran down, then hands out jobs; whether
+   * there were any reports.
+   */
   #drainAll(): boolean {
-    let any = false;
-    for (const t of this.#threads) if (this.#drain(t)) any = true;
-    if (any) this.#dispatch();
-    return any;
+    let most = 0;
+    let least = Infinity;
+    for (const t of this.#threads) {
+      const n = this.#drain(t);
+      if (n === 0) continue;
+      if (n > most) most = n;
+      if (t.size < least) least = t.size;
+    }
+    if (most === 0) return false;
+    // protocol.ts, POLL_MS_MAX: halve it when a ring holds fewer jobs than
+    // one interval took from it (it would run dry before the next poll),
+    // double it while every ring holds 3 intervals' worth or more.
+    if (least < most) this.#pollMs = Math.max(RESULT_POLL_MS, this.#pollMs >> 1);
+    else if (least >= 3 * most) this.#pollMs = Math.min(POLL_MS_MAX, this.#pollMs << 1);
+    this.#dispatch();
+    return true;
   }
 
-  /** Takes thread `t`'s published reports; whether there were any. */
-  #drain(t: PoolThread): boolean {
+  /** Takes thread `t`'s published reports; how many there were. */
+  #drain(t: PoolThread): number {
     const r = t.results;
     t.clearUnrung(); // before reading: a result published before the flag is then seen below
-    if (!r.next()) return false;
-    do this.#report(t, r.a, r.b, r.value);
-    while (r.next());
-    t.drained();
-    return true;
+    let n = 0;
+    while (r.next()) {
+      n++;
+      this.#report(t, r.a, r.b, r.value);
+    }
+    if (n > 0) t.drained();
+    return n;
   }
 
   #report(t: PoolThread, slot: number, status: number, payload: unknown): void {

@@ -20,6 +20,7 @@ vi.mock("../src/protocol.ts", async (importOriginal) => ({
 interface Jobs {
   add(a: number, b: number): number;
   gate(path: string): string;
+  spin(ms: number): number;
 }
 
 const module = new URL("./fixtures/jobs.mjs", import.meta.url);
@@ -57,4 +58,22 @@ describe("ThreadPool: a result published without a bell", () => {
     writeFileSync(join(dir, "held"), "");
     expect(await held).toBe("opened");
   }, 20_000);
+
+  it("a burst long enough to stretch the poll interval to its longest loses no result, and a lone job after it still rings", async () => {
+    // 1 ms jobs, 16 per ring: each poll finds a few results per thread with
+    // most of the ring still queued, so the interval doubles up to POLL_MS_MAX.
+    const p = (pool = new ThreadPool<Jobs>({ module, maxThreads: 2, depth: 16, maxQueue: Infinity }));
+    const burst = await Promise.all(Array.from({ length: 300 }, () => p.submit("spin", [1])));
+    expect(burst.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(await p.submit("add", [20, 22])).toBe(42);
+    // And again with jobs still queued behind a blocked one, after the stretch.
+    const dir = mkdtempSync(join(tmpdir(), "gochan-gate-"));
+    onTestFinished(() => writeFileSync(join(dir, "open"), ""));
+    const behind = Array.from({ length: 40 }, (_, i) => p.submit("add", [i, 1]));
+    const blocked = p.submit("gate", [join(dir, "open")]);
+    expect((await Promise.all(behind)).reduce((a, b) => a + b, 0)).toBe(820);
+    writeFileSync(join(dir, "open"), "");
+    expect(await blocked).toBe("opened");
+    expect(p.metrics().succeeded).toBe(342);
+  }, 30_000);
 });
