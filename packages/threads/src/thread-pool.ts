@@ -621,7 +621,11 @@ export class ThreadPool<M extends object = Record<string, (...args: unknown[]) =
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
     this.#queue.push(job);
-    this.#dispatch();
+    // Behind other queued jobs it cannot be handed out before them, and they
+    // wait because no thread can take one now (#dispatch leaves the queue
+    // non-empty only then; every change that makes room dispatches): a
+    // dispatch per submit would scan the threads for nothing.
+    if (this.#queue.length === 1) this.#dispatch();
     return true;
   }
 
