@@ -53,7 +53,7 @@ function statusText(p: PeerResult): string {
 export function formatMeasured(t: TargetResult): string {
   if (t.measured === null) return "not measured";
   const m = t.unit === "x" ? `${t.measured.toFixed(2)}x` : formatFigure(t.measured, t.unit);
-  const limit = t.unit === "x" ? `${t.limit}x` : formatFigure(t.limit, t.unit);
+  const limit = t.unit === "x" ? `${Number(t.limit.toFixed(2))}x` : formatFigure(t.limit, t.unit);
   return `${m} (target ${t.comparator} ${limit})`;
 }
 
