@@ -14,6 +14,11 @@
  *   been committed (its slot fired) but has not picked the value up yet.
  * - ORPHAN: a RESERVED value whose receiver's thread died before picking it
  *   up: delivered first to the next receiver, never lost.
+ * - ABANDONED: the OFFER of a live sender whose entry a peer removed (close,
+ *   or its select fired elsewhere) when the value is a ticket for moved ports
+ *   (port-hub.ts): kept until its sender withdraws it, because only the
+ *   sender knows whether the ticket is parked again or dropped. Never
+ *   delivered; counted by NABANDONED.
  * - DEAD / PAD: space waiting to be reclaimed from the head / the ring's tail end.
  *
  * Invariants (compare Go's runtime/chan.go):
@@ -40,9 +45,10 @@
  * @module
  */
 import { SendOnClosedError } from "@gochan/core";
-import { decode, writeEncoded, type Encoded } from "./codec.js";
+import { decode, TAG_SIDE, writeEncoded, type Encoded } from "./codec.js";
 import { Domain, FIRED_BASE, H_DEATHS, WAITING } from "./domain.js";
 import { wakeAfterUnlock } from "./lock.js";
+import { dropKey } from "./port-hub.js";
 
 // Header words.
 export const LOCK = 0;
@@ -65,6 +71,9 @@ const DEATHS_SEEN = 15;
 const DOMAIN_ID = 16;
 /** How many senders wait on SPACE (so freeing space notifies only when someone listens). */
 export const SPACE_WAITERS = 17;
+const NABANDONED = 18;
+/** 1 once a ticket for moved ports has been in this channel (try operations then look before they take). */
+const TICKETS = 19;
 const HEADER_INTS = 32;
 const ENTRY = 3;
 
@@ -75,6 +84,7 @@ const K_OFFER = 2;
 const K_RESERVED = 3;
 const K_PAD = 4;
 const K_ORPHAN = 5;
+const K_ABANDONED = 6;
 const REC = 16; // record header bytes
 
 /** The closed bit of a fired state word. */
@@ -193,7 +203,7 @@ export class ChanState {
         this.deliver(rec);
         return true;
       }
-      this.kill(rec); // a select that fired elsewhere: its offer is withdrawn
+      this.removeOffer(rec, slot); // a select that fired elsewhere: its offer is withdrawn
     }
     if (i32[CLOSED] === 1) {
       took = undefined;
@@ -216,7 +226,7 @@ export class ChanState {
         i32[NBUF]!++;
         return;
       }
-      this.kill(rec);
+      this.removeOffer(rec, slot);
     }
   }
 
@@ -307,6 +317,59 @@ export class ChanState {
       if (i32[this.rq + ENTRY * i] === slot) this.removeAt(this.rq, RECVN, i);
       else i++;
     }
+    if (i32[NABANDONED]! > 0) this.killAbandoned(slot, false);
+  }
+
+  /**
+   * A peer (not the sender) removes the offer `rec` of `slot`: a plain value
+   * dies; a ticket is dropped if its sender's thread is dead, else kept
+   * ABANDONED for the sender to withdraw (see port-hub.ts).
+   */
+  private removeOffer(rec: number, slot: number): void {
+    if (this.u8[this.ringAt + rec + REC] !== TAG_SIDE) this.kill(rec);
+    else if (!this.domain.slotAlive(slot)) {
+      dropKey(this.ticketKey(rec));
+      this.kill(rec);
+    } else {
+      this.setKind(rec, K_ABANDONED, slot);
+      this.i32[NABANDONED]!++;
+    }
+  }
+
+  /** Kills the ABANDONED records of `slot` (its sender withdraws), or of every dead sender (`dead`: their tickets are dropped). */
+  private killAbandoned(slot: number, dead: boolean): void {
+    const found: number[] = [];
+    this.forEachRecord((off, kind, owner) => {
+      if (kind === K_ABANDONED && (dead ? !this.domain.slotAlive(owner) : owner === slot)) found.push(off);
+    });
+    for (const off of found) {
+      if (dead) dropKey(this.ticketKey(off));
+      this.i32[NABANDONED]!--;
+      this.kill(off);
+    }
+  }
+
+  private ticketKey(rec: number): number {
+    return this.view.getFloat64(this.ringAt + rec + REC + 1, true);
+  }
+
+  /**
+   * Whether the value a receive would take now is a ticket for moved ports
+   * (a try operation refuses it rather than take it). The caller holds the lock.
+   */
+  frontIsTicket(): boolean {
+    const i32 = this.i32;
+    if (i32[TICKETS] === 0) return false;
+    this.reclaim();
+    let rec = -1;
+    if (i32[NORPHAN]! > 0) rec = this.find(K_ORPHAN, -1);
+    else if (i32[NBUF]! > 0) rec = this.find(K_BUFFERED, -1);
+    else {
+      for (let i = 0, n = i32[SENDN]!; i < n && rec < 0; i++) {
+        if (this.slotState(i32[this.sq + ENTRY * i]!) === WAITING) rec = i32[this.sq + ENTRY * i + 2]!;
+      }
+    }
+    return rec >= 0 && this.u8[this.ringAt + rec + REC] === TAG_SIDE;
   }
 
   /**
@@ -324,7 +387,7 @@ export class ChanState {
     }
     while (i32[SENDN]! > 0) {
       this.fire(i32[this.sq]!, i32[this.sq + 1]!, FIRED_CLOSED);
-      this.kill(i32[this.sq + 2]!);
+      this.removeOffer(i32[this.sq + 2]!, i32[this.sq]!);
       this.removeAt(this.sq, SENDN, 0);
     }
     this.spaceFreed(); // senders waiting for ring space must see the close
@@ -356,6 +419,7 @@ export class ChanState {
       if (!this.domain.slotAlive(i32[this.rq + ENTRY * i]!)) this.removeAt(this.rq, RECVN, i);
       else i++;
     }
+    if (i32[NABANDONED]! > 0) this.killAbandoned(-1, true);
   }
 
   // ---- Waiter slots ----
@@ -415,6 +479,7 @@ export class ChanState {
     i32[TAIL] = off + total === size ? 0 : off + total;
     i32[USED]! += total;
     this.header(off, total, K_DEAD, -1, e.size);
+    if (e.tag === TAG_SIDE) i32[TICKETS] = 1;
     writeEncoded(this.u8, this.view, this.ringAt + off + REC, e);
     return off;
   }

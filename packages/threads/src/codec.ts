@@ -39,6 +39,18 @@ export const TAG_V8 = 6;
 export const TAG_ARRAY = 7;
 /** A value in portable-codec.ts's encoding (where there is no `node:v8`). */
 export const TAG_PORTABLE = 8;
+/** A ticket for a value whose MessagePorts wait in the main thread's hub (port-hub.ts); `num` is its key. */
+export const TAG_SIDE = 9;
+
+/** Turns a ticket's key into what the receiver gets (set by port-hub.ts, which claims the value). */
+let readTicket: (key: number) => unknown = (key) => {
+  throw new Error(`@gochan/threads: internal error: ticket ${key} read with no hub loaded`);
+};
+
+/** @internal */
+export function setTicketReader(f: (key: number) => unknown): void {
+  readTicket = f;
+}
 
 /** An encoded value: a tag, plus a number or bytes. Reused by the caller where it can. */
 export interface Encoded {
@@ -102,7 +114,7 @@ export function checkMoved(value: unknown, moved: readonly unknown[]): void {
 /** Writes `e` at `offset` of the shared bytes (which must have e.size bytes free there). */
 export function writeEncoded(u8: Uint8Array, view: DataView, offset: number, e: Encoded): void {
   u8[offset] = e.tag;
-  if (e.tag === TAG_NUMBER) view.setFloat64(offset + 1, e.num, true);
+  if (e.tag === TAG_NUMBER || e.tag === TAG_SIDE) view.setFloat64(offset + 1, e.num, true);
   else if (e.bytes !== null) u8.set(e.bytes, offset + 1);
 }
 
@@ -119,6 +131,8 @@ export function decode(u8: Uint8Array, view: DataView, offset: number, size: num
       return false;
     case TAG_NUMBER:
       return view.getFloat64(offset + 1, true);
+    case TAG_SIDE:
+      return readTicket(view.getFloat64(offset + 1, true));
     case TAG_STRING:
       // TextDecoder refuses views of shared memory: copy first.
       return decoder.decode(u8.slice(offset + 1, offset + size));

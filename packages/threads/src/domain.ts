@@ -47,6 +47,8 @@ const H_NEXT_CHAN = 4;
 /** Bumped on every thread death; channels compare it to reclaim lazily. */
 export const H_DEATHS = 5;
 const H_HINT = 6;
+/** 1 once the main thread listens for moved ports of this domain's channels (port-hub.ts). */
+export const H_HUB = 7;
 const HEADER = 16;
 
 /** Slot states; FIRED_BASE + 2*case + closed is "fired by a peer". */

@@ -219,3 +219,30 @@ export class TransferError extends TypeError {
     this.path = path;
   }
 }
+
+/**
+ * A value whose MessagePorts were moved through a {@link SharedChan} could not
+ * be handed over: a try operation (`tryRecv`, `trySelect`) met it (its ports
+ * come by message, so they cannot be received synchronously; nothing was
+ * taken, the value is still in the channel), or the receive committed but the
+ * ports could not be fetched from the main thread (the receive fails with this
+ * error and delivers nothing of the value; its ports are closed).
+ *
+ * @example
+ * ```ts
+ * import { MovedValueError, SharedChan } from "@gochan/threads";
+ * const ch = new SharedChan<unknown>(1);
+ * try {
+ *   ch.tryRecv();
+ * } catch (e) {
+ *   if (e instanceof MovedValueError) console.log("receive it with recv()");
+ * }
+ * ```
+ */
+export class MovedValueError extends Error {
+  /** @internal */
+  constructor(message: string) {
+    super(message);
+    this.name = "MovedValueError";
+  }
+}

@@ -14,10 +14,10 @@
  * @packageDocumentation
  */
 export { SharedChan } from "./shared-chan.js";
-export type { SharedChanOptions, SharedChanHandle } from "./shared-chan.js";
+export type { SharedChanOptions, SharedChanHandle, SharedSendOptions } from "./shared-chan.js";
 export { select, trySelect, recv, send, SharedRecvCase, SharedSendCase } from "./select.js";
 export type { SharedSelectCase, SharedSelectResult, SharedCaseResult, SharedSelectOptions } from "./select.js";
-export { UncloneableValueError, ValueTooLargeError, WaiterLimitError } from "./errors.js";
+export { UncloneableValueError, ValueTooLargeError, WaiterLimitError, MovedValueError } from "./errors.js";
 export { threadExited } from "./thread-exit.js";
 export { ThreadPool } from "./thread-pool.js";
 export type { ThreadPoolOptions, ThreadJobOptions, ThreadPoolMetrics, JobName, JobArgs, JobResult, StreamName, StreamYield } from "./thread-pool.js";

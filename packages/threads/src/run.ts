@@ -5,16 +5,24 @@
  * @module
  */
 import type { ChanState } from "./chan-state.js";
-import { attempt, lockAll, NONE, Op, unlockAll, type OpCase, type OpResult } from "./op.js";
+import { attempt, C_RECV, lockAll, NONE, Op, unlockAll, type OpCase, type OpResult } from "./op.js";
+import { tryRefused } from "./port-hub.js";
 
-/** Polls and commits without waiting: a result, or NONE (Go's `default`). */
+/**
+ * Polls and commits without waiting: a result, or NONE (Go's `default`).
+ * Refuses, taking nothing, if a receive case's channel offers a value whose
+ * ports were moved (a try operation cannot wait for them; port-hub.ts).
+ */
 export function tryRun(cases: readonly OpCase[], chans: readonly ChanState[]): OpResult {
+  let ticket = false;
   lockAll(chans);
   try {
-    return attempt(cases, null);
+    for (let i = 0; i < cases.length && !ticket; i++) if (cases[i]!.kind === C_RECV && (cases[i]!.st as ChanState).frontIsTicket()) ticket = true;
+    if (!ticket) return attempt(cases, null);
   } finally {
     unlockAll(chans);
   }
+  throw tryRefused("trySelect");
 }
 
 /**

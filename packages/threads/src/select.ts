@@ -24,9 +24,10 @@ import type { Encoded } from "./codec.js";
 import type { ChanState } from "./chan-state.js";
 import { C_LOCAL, C_NIL, C_PROMISE, C_RECV, C_SEND, C_SIGNAL, lockOrder, NONE, watchPromise, watchSignal, type OpCase, type OpResult } from "./op.js";
 import { run, tryRun } from "./run.js";
-import { SharedChan } from "./shared-chan.js";
+import { SharedChan, type SharedSendOptions } from "./shared-chan.js";
 import { ValueTooLargeError } from "./errors.js";
 import { encode } from "./codec.js";
+import { claimed, drop, encodeSend } from "./port-hub.js";
 
 /**
  * A receive case on a shared channel, made by {@link recv}.
@@ -63,12 +64,15 @@ export class SharedSendCase<in T> {
   readonly kind = "send" as const;
   /** The channel sent on; null for a nil case (never ready). */
   readonly ch: SharedChan<never> | null;
+  /** @internal The encoded value; null when it has a transfer list (moved when the select runs). */
+  readonly _enc: Encoded | null;
+  /** @internal The value and its transfer list, when it has one. */
+  readonly _moved: { value: unknown; list: readonly object[] } | null;
   /** @internal */
-  readonly _enc: Encoded;
-  /** @internal */
-  constructor(ch: SharedChan<T> | null, enc: Encoded) {
+  constructor(ch: SharedChan<T> | null, enc: Encoded | null, moved: { value: unknown; list: readonly object[] } | null = null) {
     this.ch = ch as SharedChan<never> | null;
     this._enc = enc;
+    this._moved = moved;
   }
 }
 
@@ -157,12 +161,17 @@ export function recv<T, Z>(ch: SharedChan<T> | Chan<T, Z> | null | undefined): S
  * console.log(await ch.recv()); // "hello"
  * ```
  */
-export function send<T>(ch: SharedChan<T> | null | undefined, value: T): SharedSendCase<T>;
+export function send<T>(ch: SharedChan<T> | null | undefined, value: T, options?: Pick<SharedSendOptions, "transfer">): SharedSendCase<T>;
 /** A send case on a local core channel: core's `send(ch, value)`. */
 export function send<T, Z>(ch: Chan<T, Z>, value: T): SendCase<T>;
-export function send<T, Z>(ch: SharedChan<T> | Chan<T, Z> | null | undefined, value: T): SharedSendCase<T> | SendCase<T> {
+export function send<T, Z>(
+  ch: SharedChan<T> | Chan<T, Z> | null | undefined,
+  value: T,
+  options?: Pick<SharedSendOptions, "transfer">,
+): SharedSendCase<T> | SendCase<T> {
   if (isChan(ch)) return localSend(ch as Chan<T, Z>, value);
   const c = checkChan(ch as SharedChan<T> | null | undefined, "send");
+  if (options?.transfer !== undefined) return new SharedSendCase<T>(c, null, { value, list: options.transfer });
   const enc = encode(value);
   if (c !== null && enc.size > c._state.maxValue) throw new ValueTooLargeError(enc.size, c._state.maxValue);
   return new SharedSendCase<T>(c, enc);
@@ -180,6 +189,7 @@ function checkChan<T>(ch: SharedChan<T> | null | undefined, kind: string): Share
 
 function toCases(cases: readonly SharedSelectCase[]): OpCase[] {
   const out: OpCase[] = new Array<OpCase>(cases.length);
+  let moved = false;
   for (let i = 0; i < cases.length; i++) {
     const c = cases[i];
     if (c instanceof RecvCase || c instanceof SendCase) {
@@ -188,6 +198,7 @@ function toCases(cases: readonly SharedSelectCase[]): OpCase[] {
       out[i] = c.ch === null ? nil() : { kind: C_RECV, st: c.ch._state, enc: null, watch: null };
     } else if (c instanceof SharedSendCase) {
       out[i] = c.ch === null ? nil() : { kind: C_SEND, st: (c.ch as SharedChan<unknown>)._state, enc: c._enc, watch: null };
+      if (c._moved !== null && c.ch !== null) moved = true;
     } else if (typeof AbortSignal !== "undefined" && c instanceof AbortSignal) {
       out[i] = { kind: C_SIGNAL, st: null, enc: null, watch: watchSignal(c) };
     } else if (c !== null && typeof c === "object" && typeof (c as PromiseLike<unknown>).then === "function") {
@@ -196,7 +207,43 @@ function toCases(cases: readonly SharedSelectCase[]): OpCase[] {
       throw new TypeError(`select: case ${i} must be recv(ch), send(ch, v), a promise or an AbortSignal, got ${c === null ? "null" : typeof c}`);
     }
   }
+  if (moved) moveCases(cases, out);
   return out;
+}
+
+/**
+ * Moves the values of send cases with a transfer list, now that the select
+ * runs (a case made and never selected moves nothing). All or nothing: if one
+ * is refused, the tickets already made are dropped before the error goes up.
+ */
+function moveCases(cases: readonly SharedSelectCase[], ops: OpCase[]): void {
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    const op = ops[i]!;
+    if (!(c instanceof SharedSendCase) || c._moved === null || op.st === null) continue;
+    try {
+      const st = op.st;
+      op.enc = encodeSend(st.domain, c._moved.value, c._moved.list, st.maxValue, (size) => new ValueTooLargeError(size, st.maxValue));
+    } catch (e) {
+      dropUncommitted(ops, -1);
+      throw e;
+    }
+  }
+}
+
+/** Drops the moved values of every send case but the one that committed (`index`, or -1 for none). */
+function dropUncommitted(ops: readonly OpCase[], index: number): void {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (i !== index && op.kind === C_SEND && op.enc !== null) drop(op.enc);
+  }
+}
+
+/** The committed result, a received ticket's value fetched, the other cases' moved values dropped. */
+function settled(ops: readonly OpCase[], r: OpResult): OpResult | Promise<OpResult> {
+  dropUncommitted(ops, r.index);
+  const v = claimed(r.value);
+  return v instanceof Promise ? v.then((value) => ({ index: r.index, value, ok: r.ok })) : r;
 }
 
 /**
@@ -245,8 +292,23 @@ export function select<const C extends readonly SharedSelectCase[]>(
   try {
     const ops = toCases(cases);
     const withBodies = hasBody(ops);
-    const r = run(ops, lockOrder(ops), signal ?? null);
-    const p = r instanceof Promise ? r : Promise.resolve(r);
+    let r: OpResult | Promise<OpResult>;
+    try {
+      r = run(ops, lockOrder(ops), signal ?? null);
+    } catch (e) {
+      dropUncommitted(ops, -1);
+      throw e;
+    }
+    const p =
+      r instanceof Promise
+        ? r.then(
+            (fired) => settled(ops, fired),
+            (e: unknown) => {
+              dropUncommitted(ops, -1);
+              throw e;
+            },
+          )
+        : Promise.resolve(settled(ops, r));
     return (withBodies ? p.then((fired) => runBody(cases, fired)) : p) as Promise<SharedSelectResult<C>>;
   } catch (e) {
     return Promise.reject(e);
@@ -276,7 +338,14 @@ function runBody(cases: readonly SharedSelectCase[], r: OpResult): unknown {
 export function trySelect<const C extends readonly SharedSelectCase[]>(cases: C): SharedSelectResult<C> | undefined {
   const ops = toCases(cases);
   const withBodies = hasBody(ops);
-  const r: OpResult = tryRun(ops, lockOrder(ops) as ChanState[]);
+  let r: OpResult;
+  try {
+    r = tryRun(ops, lockOrder(ops) as ChanState[]);
+  } catch (e) {
+    dropUncommitted(ops, -1);
+    throw e;
+  }
+  dropUncommitted(ops, r.index);
   if (r === NONE) return undefined;
   return (withBodies ? runBody(cases, r) : r) as SharedSelectResult<C>;
 }

@@ -13,6 +13,7 @@ import { Domain } from "./domain.js";
 import { ValueTooLargeError } from "./errors.js";
 import { lock, unlock } from "./lock.js";
 import { C_RECV, C_SEND, type OpCase, type OpResult } from "./op.js";
+import { Claim, drop, encodeSend, installHub, tryRefused } from "./port-hub.js";
 import { run } from "./run.js";
 
 /**
@@ -39,6 +40,35 @@ export interface SharedChanOptions {
    * @defaultValue 64
    */
   waiters?: number;
+}
+
+/**
+ * Options of {@link SharedChan.send} (and the `transfer` of `trySend` and of
+ * a select's `send` case).
+ *
+ * @example
+ * ```ts
+ * import { MessageChannel } from "node:worker_threads";
+ * import { SharedChan } from "@gochan/threads";
+ * const replies = new SharedChan<{ reply: MessagePort }>(1);
+ * const { port1 } = new MessageChannel();
+ * await replies.send({ reply: port1 }, { transfer: [port1] }); // Node >= 22.5
+ * ```
+ */
+export interface SharedSendOptions {
+  /** Aborting it withdraws the send (nothing is sent; moved ports are closed). */
+  signal?: AbortSignal;
+  /**
+   * Objects to move rather than copy, as postMessage's transfer list.
+   * ArrayBuffers are detached for the sender when the send is made (their
+   * bytes still cross by copy), on every platform. MessagePorts and streams
+   * wait with the main thread until a receiver takes the value, then go to it
+   * by message (Node >= 22.5 only; see docs/threads.md, Transferables); they
+   * are closed if the send does not happen. Refused synchronously, nothing
+   * moved, with TransferError (a bad entry; moving ports is not possible
+   * here) or UncloneableValueError (a port in the value but not listed).
+   */
+  transfer?: readonly object[];
 }
 
 /**
@@ -94,8 +124,17 @@ function valueOf<T>(r: Received<T, undefined>): T | undefined {
   return r.value;
 }
 
-function received<T>(r: OpResult): Received<T, undefined> {
+function received<T>(r: OpResult): Received<T, undefined> | Promise<Received<T, undefined>> {
+  if (r.value instanceof Claim) return r.value.value.then((value) => ({ value: value as T, ok: true }));
   return r.ok ? { value: r.value as T, ok: true } : { value: undefined, ok: false };
+}
+
+function isSignal(v: unknown): v is AbortSignal {
+  return typeof AbortSignal !== "undefined" && v instanceof AbortSignal;
+}
+
+function tooLarge(max: number): (size: number) => Error {
+  return (size) => new ValueTooLargeError(size, max);
 }
 
 function checkCapacity(capacity: number): number {
@@ -164,6 +203,7 @@ export class SharedChan<T> implements SendChan<T>, RecvChan<T, undefined> {
     this.#st = st;
     this.#recv = [{ kind: C_RECV, st, enc: null, watch: null }];
     this.#chans = [st];
+    installHub(st.domain);
   }
 
   /**
@@ -226,16 +266,29 @@ export class SharedChan<T> implements SendChan<T>, RecvChan<T, undefined> {
    * Rejects with SendOnClosedError if the channel is or becomes closed (the
    * value is then never delivered). Aborting `signal` withdraws the send.
    *
-   * @throws {@link UncloneableValueError} or {@link ValueTooLargeError},
-   *   synchronously, before anything is sent.
+   * `options` is the signal, or {@link SharedSendOptions} with a `transfer`
+   * list to move ArrayBuffers and MessagePorts instead of copying them.
+   *
+   * @throws {@link UncloneableValueError}, {@link ValueTooLargeError} or
+   *   {@link TransferError}, synchronously, before anything is sent or moved.
    */
-  send(value: T, signal?: AbortSignal): Promise<void> {
-    const enc = this.#encode(value);
-    if (signal?.aborted) return Promise.reject(signal.reason);
+  send(value: T, options?: AbortSignal | SharedSendOptions): Promise<void> {
+    const opts = options === undefined || isSignal(options) ? null : options;
+    const signal = opts === null ? (options as AbortSignal | undefined) : opts.signal;
+    const enc = opts?.transfer === undefined ? this.#encode(value) : this.#encodeMoved(value, opts.transfer);
+    if (signal?.aborted) {
+      drop(enc);
+      return Promise.reject(signal.reason);
+    }
     try {
       const r = run([{ kind: C_SEND, st: this.#st, enc, watch: null }], this.#chans, signal ?? null);
-      return r instanceof Promise ? r.then(toVoid) : Promise.resolve();
+      if (!(r instanceof Promise)) return Promise.resolve();
+      return r.then(toVoid, (e: unknown) => {
+        drop(enc); // not sent: moved ports are closed
+        throw e;
+      });
     } catch (e) {
+      drop(enc);
       return Promise.reject(e);
     }
   }
@@ -244,15 +297,18 @@ export class SharedChan<T> implements SendChan<T>, RecvChan<T, undefined> {
    * Sends without waiting: true if delivered or buffered, false if a send would block.
    * @throws SendOnClosedError if closed; {@link UncloneableValueError} or {@link ValueTooLargeError}.
    */
-  trySend(value: T): boolean {
-    const enc = this.#encode(value);
+  trySend(value: T, options?: Pick<SharedSendOptions, "transfer">): boolean {
+    const enc = options?.transfer === undefined ? this.#encode(value) : this.#encodeMoved(value, options.transfer);
     const st = this.#st;
+    let sent = false;
     lock(st.i32, LOCK);
     try {
-      return st.giveSend(enc);
+      sent = st.giveSend(enc);
     } finally {
       unlock(st.i32, LOCK);
+      if (!sent) drop(enc); // not sent (or closed): moved ports are closed
     }
+    return sent;
   }
 
   /** Receives a value (Go's `<-ch`); `undefined` once closed and drained. */
@@ -271,15 +327,22 @@ export class SharedChan<T> implements SendChan<T>, RecvChan<T, undefined> {
     }
   }
 
-  /** Receives without waiting: the comma-ok result, or `undefined` if a receive would block. */
+  /**
+   * Receives without waiting: the comma-ok result, or `undefined` if a receive would block.
+   * @throws {@link MovedValueError} if the value it would take carries moved
+   *   MessagePorts (they come by message: use `recv`); nothing is taken.
+   */
   tryRecv(): Received<T, undefined> | undefined {
     const st = this.#st;
+    let ticket = false;
     lock(st.i32, LOCK);
     try {
-      if (!st.takeRecv()) return undefined;
+      ticket = st.frontIsTicket();
+      if (!ticket && !st.takeRecv()) return undefined;
     } finally {
       unlock(st.i32, LOCK);
     }
+    if (ticket) throw tryRefused("tryRecv");
     const value = ChanState.took();
     return ChanState.tookOk() ? { value: value as T, ok: true } : { value: undefined, ok: false };
   }
@@ -318,6 +381,10 @@ export class SharedChan<T> implements SendChan<T>, RecvChan<T, undefined> {
   /** `for await (const v of ch)`: see {@link SharedChan.range}. */
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return this.range()[Symbol.asyncIterator]() as AsyncIterator<T, undefined>;
+  }
+
+  #encodeMoved(value: T, list: readonly object[]): Encoded {
+    return encodeSend(this.#st.domain, value, list, this.#st.maxValue, tooLarge(this.#st.maxValue));
   }
 
   #encode(value: T): Encoded {

@@ -53,9 +53,10 @@
  * @module
  */
 import { MessagePort, parentPort, receiveMessageOnPort, type TransferListItem, type Worker } from "node:worker_threads";
-import { checkMoved } from "./codec.js";
-import { TransferError } from "./errors.js";
 import { holdThread, releaseThread } from "./keep-alive.js";
+import { discard, SideValue, take } from "./moved-value.js";
+
+export { discard, SideValue, take };
 
 /** Set on a job record's function index: the arguments come by message, asked for once the job has started. */
 export const SIDE_ARGS = 1 << 30;
@@ -66,60 +67,10 @@ export const DONE_SIDE = 3;
 const SIDE_ASK = "gochan:side-ask";
 const SIDE_ANSWER = "gochan:side-answer";
 
-/** A value with the objects moved in it, held by one owner (see the invariants). */
-export class SideValue {
-  readonly value: unknown;
-  readonly list: readonly TransferListItem[];
-  /** Posted away: no longer this thread's to discard. */
-  sent = false;
-
-  constructor(value: unknown, list: readonly TransferListItem[]) {
-    this.value = value;
-    this.list = list;
-  }
-
-  /** Posts it, moved, to `port`; this thread owns it no more. */
-  postTo(port: { postMessage(m: unknown, transfer: readonly TransferListItem[]): void }, head: unknown[]): void {
-    this.sent = true;
-    port.postMessage([...head, this.value, this.list], this.list);
-  }
-}
-
 /** Whether `list` holds anything an ArrayBuffer-only move cannot take. */
 export function needsSide(list: readonly unknown[]): boolean {
   for (const x of list) if (!(x instanceof ArrayBuffer)) return true;
   return false;
-}
-
-/**
- * Moves `value` and the objects of `list` into a {@link SideValue} owned by
- * this thread, or throws (UncloneableValueError, TransferError) having moved
- * nothing.
- */
-export function take(value: unknown, list: readonly TransferListItem[]): SideValue {
-  checkMoved(value, list); // a class instance, a function, an unlisted port: named, before anything moves
-  let moved: [unknown, TransferListItem[]];
-  try {
-    moved = structuredClone([value, list], { transfer: list as TransferListItem[] } as StructuredSerializeOptions) as [unknown, TransferListItem[]];
-  } catch (e) {
-    throw new TransferError("transfer", e instanceof Error ? e.message : String(e));
-  }
-  return new SideValue(moved[0], moved[1]);
-}
-
-/** Closes what nobody owns any more (see the invariants). */
-export function discard(side: SideValue): void {
-  if (side.sent) return;
-  side.sent = true;
-  for (const x of side.list) {
-    try {
-      if (x instanceof MessagePort) x.close();
-      else if (typeof ReadableStream !== "undefined" && x instanceof ReadableStream) void x.cancel().catch(ignore);
-      else if (typeof WritableStream !== "undefined" && x instanceof WritableStream) void x.abort().catch(ignore);
-    } catch {
-      // closing what is already closed
-    }
-  }
 }
 
 /** The side value a thread posted before the report just read, or null if there is none. */
@@ -185,4 +136,3 @@ export function sendResult(port: MessagePort, marked: { value: unknown; list: re
   return true;
 }
 
-function ignore(): void {}

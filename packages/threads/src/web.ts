@@ -22,7 +22,7 @@
  * @packageDocumentation
  */
 export { SharedChan } from "./shared-chan.js";
-export type { SharedChanOptions, SharedChanHandle } from "./shared-chan.js";
+export type { SharedChanOptions, SharedChanHandle, SharedSendOptions } from "./shared-chan.js";
 export { select, trySelect, recv, send, SharedRecvCase, SharedSendCase } from "./select.js";
 export type { SharedSelectCase, SharedSelectResult, SharedCaseResult, SharedSelectOptions } from "./select.js";
-export { UncloneableValueError, ValueTooLargeError, WaiterLimitError } from "./errors.js";
+export { UncloneableValueError, ValueTooLargeError, WaiterLimitError, MovedValueError } from "./errors.js";
