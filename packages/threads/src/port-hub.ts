@@ -6,7 +6,8 @@
  * A shared channel's receiver is known only at the hand-off and may be on a
  * thread with no port to the sender's, so the value cannot go straight to it.
  * It waits instead with the main thread (the hub, thread id 0), which every
- * thread can reach with `worker_threads.postMessageToThread` (Node >= 22.5)
+ * thread can reach with `worker_threads.postMessageToThread` (Node 20.19+
+ * on the 20.x line, 22.5+)
  * and which outlives every worker:
  * 1. `park` (the sender, inside send/trySend/select): moves the value and its
  *    list into one message to the hub (PARK key value), posted before the
@@ -57,8 +58,9 @@
  *   CLAIM fails; the hub answers a CLAIM as soon as the PARK is there, and the
  *   PARK was queued before the ticket could be claimed.
  *
- * On Node < 22.5 and in browsers there is no postMessageToThread: a send that
- * lists anything but ArrayBuffers is refused with TransferError saying so.
+ * Where there is no postMessageToThread (Node 21 and 22.0-22.4, browsers,
+ * runtimes without it) a send that lists anything but ArrayBuffers is
+ * refused with TransferError saying so.
  *
  * @module
  */
@@ -191,12 +193,16 @@ function toThread(id: number): { postMessage(m: unknown, transfer: readonly neve
  * UncloneableValueError) having moved nothing.
  */
 export function park(domain: Domain, value: unknown, list: readonly unknown[]): Encoded {
-  if (postTo === undefined) {
+  if (postTo === undefined || Atomics.load(domain.i32, H_HUB) !== 1) {
+    let i = 0;
+    while (i < list.length && list[i] instanceof ArrayBuffer) i++;
     const where = proc?.version !== undefined ? `this is Node ${proc.version}` : "this is not Node";
-    throw new TransferError("transfer", `a MessagePort or stream moves through a SharedChan only with worker_threads.postMessageToThread (Node >= 22.5); ${where}`);
-  }
-  if (Atomics.load(domain.i32, H_HUB) !== 1) {
-    throw new TransferError("transfer", "no hub: the main thread has not made or rebuilt a SharedChan of this channel's domain, so nothing can hold moved ports");
+    throw new TransferError(
+      `transfer[${i}]`,
+      postTo === undefined
+        ? `it moves through a SharedChan only with worker_threads.postMessageToThread, in Node 20.19+ on 20.x and 22.5+; ${where}`
+        : "it would wait with the main thread, which has not made or rebuilt a SharedChan of this channel's domain",
+    );
   }
   const side = take(value, list as SideValue["list"]); // checks, then moves all or nothing
   const key = self * THREAD_STRIDE + ++counter;

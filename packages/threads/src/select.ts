@@ -239,11 +239,33 @@ function dropUncommitted(ops: readonly OpCase[], index: number): void {
   }
 }
 
-/** The committed result, a received ticket's value fetched, the other cases' moved values dropped. */
-function settled(ops: readonly OpCase[], r: OpResult): OpResult | Promise<OpResult> {
-  dropUncommitted(ops, r.index);
+/** The result with a received ticket's value fetched (port-hub.ts); `r` itself for any other value. */
+function claimedResult(r: OpResult): OpResult | Promise<OpResult> {
   const v = claimed(r.value);
   return v instanceof Promise ? v.then((value) => ({ index: r.index, value, ok: r.ok })) : r;
+}
+
+/** Whether some send case moves its value (those cases' tickets must be dropped unless they commit). */
+function hasMoved(cases: readonly SharedSelectCase[]): boolean {
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    if (c instanceof SharedSendCase && c._moved !== null) return true;
+  }
+  return false;
+}
+
+/** Waits for `r` with the moved values of `ops` settled: dropped for every case that did not commit. */
+function settleMoved(ops: readonly OpCase[], r: Promise<OpResult>): Promise<OpResult> {
+  return r.then(
+    (fired) => {
+      dropUncommitted(ops, fired.index);
+      return claimedResult(fired);
+    },
+    (e: unknown) => {
+      dropUncommitted(ops, -1);
+      throw e;
+    },
+  );
 }
 
 /**
@@ -292,23 +314,20 @@ export function select<const C extends readonly SharedSelectCase[]>(
   try {
     const ops = toCases(cases);
     const withBodies = hasBody(ops);
+    const moved = hasMoved(cases);
     let r: OpResult | Promise<OpResult>;
     try {
       r = run(ops, lockOrder(ops), signal ?? null);
     } catch (e) {
-      dropUncommitted(ops, -1);
+      if (moved) dropUncommitted(ops, -1);
       throw e;
     }
-    const p =
-      r instanceof Promise
-        ? r.then(
-            (fired) => settled(ops, fired),
-            (e: unknown) => {
-              dropUncommitted(ops, -1);
-              throw e;
-            },
-          )
-        : Promise.resolve(settled(ops, r));
+    let p: Promise<OpResult>;
+    if (r instanceof Promise) p = moved ? settleMoved(ops, r) : r.then(claimedResult);
+    else {
+      if (moved) dropUncommitted(ops, r.index);
+      p = Promise.resolve(claimedResult(r));
+    }
     return (withBodies ? p.then((fired) => runBody(cases, fired)) : p) as Promise<SharedSelectResult<C>>;
   } catch (e) {
     return Promise.reject(e);
@@ -338,14 +357,15 @@ function runBody(cases: readonly SharedSelectCase[], r: OpResult): unknown {
 export function trySelect<const C extends readonly SharedSelectCase[]>(cases: C): SharedSelectResult<C> | undefined {
   const ops = toCases(cases);
   const withBodies = hasBody(ops);
+  const moved = hasMoved(cases);
   let r: OpResult;
   try {
     r = tryRun(ops, lockOrder(ops) as ChanState[]);
   } catch (e) {
-    dropUncommitted(ops, -1);
+    if (moved) dropUncommitted(ops, -1);
     throw e;
   }
-  dropUncommitted(ops, r.index);
+  if (moved) dropUncommitted(ops, r.index);
   if (r === NONE) return undefined;
   return (withBodies ? runBody(cases, r) : r) as SharedSelectResult<C>;
 }

@@ -7,7 +7,7 @@
  */
 import type { Received, RecvChan, SendChan, RangeOptions } from "@gochan/core";
 import { CloseOfClosedError } from "@gochan/core";
-import { encode, type Encoded } from "./codec.js";
+import { encode, TAG_SIDE, type Encoded } from "./codec.js";
 import { ChanState, LOCK } from "./chan-state.js";
 import { Domain } from "./domain.js";
 import { ValueTooLargeError } from "./errors.js";
@@ -52,7 +52,7 @@ export interface SharedChanOptions {
  * import { SharedChan } from "@gochan/threads";
  * const replies = new SharedChan<{ reply: MessagePort }>(1);
  * const { port1 } = new MessageChannel();
- * await replies.send({ reply: port1 }, { transfer: [port1] }); // Node >= 22.5
+ * await replies.send({ reply: port1 }, { transfer: [port1] }); // Node 20.19+ or 22.5+
  * ```
  */
 export interface SharedSendOptions {
@@ -63,7 +63,8 @@ export interface SharedSendOptions {
    * ArrayBuffers are detached for the sender when the send is made (their
    * bytes still cross by copy), on every platform. MessagePorts and streams
    * wait with the main thread until a receiver takes the value, then go to it
-   * by message (Node >= 22.5 only; see docs/threads.md, Transferables); they
+   * by message (Node 20.19+ or 22.5+, which have postMessageToThread; see
+   * docs/threads.md, Transferables); they
    * are closed if the send does not happen. Refused synchronously, nothing
    * moved, with TransferError (a bad entry; moving ports is not possible
    * here) or UncloneableValueError (a port in the value but not listed).
@@ -283,6 +284,7 @@ export class SharedChan<T> implements SendChan<T>, RecvChan<T, undefined> {
     try {
       const r = run([{ kind: C_SEND, st: this.#st, enc, watch: null }], this.#chans, signal ?? null);
       if (!(r instanceof Promise)) return Promise.resolve();
+      if (enc.tag !== TAG_SIDE) return r.then(toVoid);
       return r.then(toVoid, (e: unknown) => {
         drop(enc); // not sent: moved ports are closed
         throw e;

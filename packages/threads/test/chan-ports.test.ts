@@ -1,41 +1,47 @@
 /**
- * MessagePorts moved through SharedChans (port-hub.ts), across real threads
- * under Node >= 22.5: test/fixtures/chan-ports.mjs runs every scenario under
- * that Node (this one if it is new enough, else Node 22 fetched from the npm
- * registry, test/node-22.ts) and prints what it saw; the expectations are here.
+ * MessagePorts moved through SharedChans (port-hub.ts), across real threads:
+ * test/fixtures/chan-ports.mjs runs every scenario as a program and prints
+ * what it saw; the expectations are here. It runs under this Node (it needs
+ * worker_threads.postMessageToThread: Node 20.19+ or 22.5+) and under Node 22
+ * fetched from the npm registry (test/node-22.ts), so both release lines'
+ * worker messaging are covered.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import * as threads from "node:worker_threads";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt } from "./helpers.js";
-import { hasThreadMessaging, nodeWithThreadMessaging } from "./node-22.js";
+import { ensureBuilt } from "./helpers.ts";
+import { NODE_22, node22 } from "./node-22.ts";
 
-/** This Node has postMessageToThread, or the npm registry has one for this platform. */
-const runnable = hasThreadMessaging(process.versions.node) || (process.platform === "linux" && process.arch === "x64");
-let seen: Record<string, unknown> = {};
+const here = typeof (threads as { postMessageToThread?: unknown }).postMessageToThread === "function" ? (): string => process.execPath : (): null => null;
+const runtimes = [
+  { name: `this Node (${process.version})`, bin: here, runnable: here() !== null },
+  { name: `Node ${NODE_22} from the npm registry`, bin: node22, runnable: process.platform === "linux" && process.arch === "x64" },
+];
 
-describe.skipIf(!runnable)("MessagePorts through SharedChans, Node >= 22.5", () => {
+describe.each(runtimes)("MessagePorts through SharedChans, $name", ({ bin, runnable }) => {
+  let seen: Record<string, unknown> = {};
   beforeAll(() => {
+    if (!runnable) return;
     ensureBuilt();
-    const bin = nodeWithThreadMessaging() as string;
     const fixture = fileURLToPath(new URL("./fixtures/chan-ports.mjs", import.meta.url));
-    const out = execFileSync(bin, [fixture], { encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "inherit"] });
+    const out = execFileSync(bin() as string, [fixture], { encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "inherit"] });
     seen = JSON.parse(out) as Record<string, unknown>;
   }, 240_000);
 
-  it("buffered, main to a worker: each port reaches the receiver, which answers and closes it", () => {
+  it.runIf(runnable)("buffered, main to a worker: each port reaches the receiver, which answers and closes it", () => {
     expect(seen["buffered main -> worker"]).toEqual([
       [{ tag: "a", byWorker: true }, "close"],
       [{ tag: "b", byWorker: true }, "close"],
     ]);
   });
 
-  it("unbuffered, worker to worker (no port between them) and worker to main", () => {
+  it.runIf(runnable)("unbuffered, worker to worker (no port between them) and worker to main", () => {
     expect(seen["unbuffered worker -> worker"]).toEqual({ tag: "w2w", byReceiver: true });
     expect(seen["unbuffered worker -> main"]).toEqual({ tag: "w2m", by: 0 });
   });
 
-  it("select commits exactly one send case; the other case's port is closed unanswered", () => {
+  it.runIf(runnable)("select commits exactly one send case; the other case's port is closed unanswered", () => {
     const r = seen["select commits one case; the other send's port is closed"] as { sameCase: boolean; seen: string[]; other: string[] };
     expect(r.sameCase).toBe(true);
     expect(r.seen).toHaveLength(2);
@@ -43,20 +49,20 @@ describe.skipIf(!runnable)("MessagePorts through SharedChans, Node >= 22.5", () 
     expect(r.other).toEqual(["close"]);
   });
 
-  it("a sender that exits right after a buffered send loses nothing: the port is delivered", () => {
+  it.runIf(runnable)("a sender that exits right after a buffered send loses nothing: the port is delivered", () => {
     expect(seen["the sender exits right after sending: the port is still delivered"]).toEqual([{ tag: "orphaned-sender", byReceiver: true }, "close"]);
   });
 
-  it("a receiver that dies before picking its value up: the next receiver gets the port", () => {
+  it.runIf(runnable)("a receiver that dies before picking its value up: the next receiver gets the port", () => {
     expect(seen["the receiver dies before picking the value up: the next receiver gets the port"]).toEqual({ tag: "orphan", seen: ["reached", "close"] });
   });
 
-  it("a sender that dies while parked: its offer is delivered, or closed if the channel closes first", () => {
+  it.runIf(runnable)("a sender that dies while parked: its offer is delivered, or closed if the channel closes first", () => {
     expect(seen["a sender dies while parked: its offer is still delivered"]).toEqual({ tag: "parked", seen: ["reached", "close"] });
     expect(seen["a sender dies while parked, then the channel closes: the port is closed"]).toEqual({ seen: ["close"], drained: { ok: false } });
   });
 
-  it("sends that do not happen close their ports: closed under a live parked sender, aborted, trySend, closed channel", () => {
+  it.runIf(runnable)("sends that do not happen close their ports: closed under a live parked sender, aborted, trySend, closed channel", () => {
     expect(seen["a live sender's parked send fails when another thread closes the channel: the port is closed"]).toEqual({ seen: ["close"], drained: { ok: false } });
     expect(seen["an aborted send closes its port"]).toEqual({ err: "stop", seen: ["close"], len: 0 });
     expect(seen["trySend that cannot send, and a send on a closed channel, close their ports"]).toEqual({
@@ -66,7 +72,7 @@ describe.skipIf(!runnable)("MessagePorts through SharedChans, Node >= 22.5", () 
     });
   });
 
-  it("a port in the value but not in the transfer list is refused synchronously; nothing is moved", () => {
+  it.runIf(runnable)("a port in the value but not in the transfer list is refused synchronously; nothing is moved", () => {
     expect(seen["a port in the value but not in the list is refused synchronously, nothing moved"]).toEqual({
       errs: ["UncloneableValueError value.port", "UncloneableValueError value.b"],
       len: 0,
@@ -77,7 +83,11 @@ describe.skipIf(!runnable)("MessagePorts through SharedChans, Node >= 22.5", () 
     });
   });
 
-  it("tryRecv and trySelect refuse a value with moved ports and leave it for recv", () => {
+  it.runIf(runnable)("a channel made on a worker, in a domain the main thread never saw, refuses ports: nothing could hold them", () => {
+    expect(seen["a channel whose domain the main thread never saw cannot move ports"]).toBe("TransferError transfer[0]");
+  });
+
+  it.runIf(runnable)("tryRecv and trySelect refuse a value with moved ports and leave it for recv", () => {
     expect(seen["try operations refuse a value with moved ports and leave it"]).toEqual({
       errs: ["MovedValueError", "MovedValueError"],
       len: 1,
@@ -86,7 +96,7 @@ describe.skipIf(!runnable)("MessagePorts through SharedChans, Node >= 22.5", () 
     });
   });
 
-  it.each([1, 2, 3])("random interleavings (seed %i): every sent port answered once, every other closed unanswered", (seed) => {
+  it.runIf(runnable).each([1, 2, 3])("random interleavings (seed %i): every sent port answered once, every other closed unanswered", (seed) => {
     expect(seen[`random interleaving, seed ${seed}`]).toEqual({ ports: 36, decided: 36, sentSome: true, failedSome: true, wrong: [] });
   });
 });
