@@ -48,7 +48,7 @@ export interface SharedChanOptions {
  *
  * @example
  * ```ts
- * import { MessageChannel } from "node:worker_threads";
+ * import { MessageChannel, type MessagePort } from "node:worker_threads";
  * import { SharedChan } from "@gochan/threads";
  * const replies = new SharedChan<{ reply: MessagePort }>(1);
  * const { port1 } = new MessageChannel();
