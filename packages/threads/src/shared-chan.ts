@@ -276,11 +276,9 @@ export class SharedChan<T> implements SendChan<T>, RecvChan<T, undefined> {
   send(value: T, options?: AbortSignal | SharedSendOptions): Promise<void> {
     const opts = options === undefined || isSignal(options) ? null : options;
     const signal = opts === null ? (options as AbortSignal | undefined) : opts.signal;
+    if (opts?.transfer !== undefined && signal?.aborted) return Promise.reject(signal.reason); // nothing moved, as select does
     const enc = opts?.transfer === undefined ? this.#encode(value) : this.#encodeMoved(value, opts.transfer);
-    if (signal?.aborted) {
-      drop(enc);
-      return Promise.reject(signal.reason);
-    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
     try {
       const r = run([{ kind: C_SEND, st: this.#st, enc, watch: null }], this.#chans, signal ?? null);
       if (!(r instanceof Promise)) return Promise.resolve();

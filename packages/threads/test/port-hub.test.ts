@@ -7,7 +7,8 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
-import { recv, select, send, SharedChan, TransferError, UncloneableValueError, ValueTooLargeError } from "@gochan/threads";
+import { MovedValueError, recv, select, send, SharedChan, TransferError, UncloneableValueError, ValueTooLargeError } from "@gochan/threads";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ensureBuilt } from "./helpers.ts";
 
@@ -79,4 +80,97 @@ describe("SharedChan send with a transfer list", () => {
     expect(r.len).toBe(0);
     expect(r.echoed).toBe("still usable");
   });
+});
+
+/** Everything a moved port's peer sees until it closes: messages, then "close". */
+function watch(peer: MessagePort): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  peer.on("message", (m: unknown) => seen.push(m));
+  return new Promise((resolve) =>
+    peer.once("close", () => {
+      seen.push("close");
+      resolve(seen);
+    }),
+  );
+}
+
+type Item = { tag: number; port: MessagePort };
+
+describe("MessagePorts through a SharedChan on the main thread (the hub is local)", () => {
+  it("random interleavings of sends, selects, try operations, aborts and close: each port answered once if its send succeeded, else closed unanswered; try operations never take one", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 0, max: 2 }),
+        fc.array(fc.record({ how: fc.constantFrom("send", "select", "trySend"), abort: fc.boolean() }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.constantFrom("recv", "select", "tryRecv"), { maxLength: 6 }),
+        async (s, cap, senders, receivers) => {
+          const ch = new SharedChan<Item>(cap);
+          const never = new SharedChan<Item>(0); // a second select case that never commits
+          const outcome = new Map<number, string>();
+          const peers: Promise<unknown[]>[] = [];
+          const tasks: Promise<void>[] = [];
+          const answer = (v: Item): void => {
+            v.port.postMessage("got");
+            v.port.close();
+          };
+          let tryTook = 0;
+          senders.forEach(({ how, abort }, tag) => {
+            const { port1, port2 } = new MessageChannel();
+            peers.push(watch(port2));
+            const ac = new AbortController();
+            const v = { tag, port: port1 };
+            tasks.push(
+              s.schedule(Promise.resolve(), `send ${tag} by ${how}`).then(async () => {
+                const abortedBefore = ac.signal.aborted;
+                try {
+                  if (how === "trySend") outcome.set(tag, ch.trySend(v, { transfer: [port1] }) ? "sent" : "failed");
+                  else {
+                    if (how === "send") await ch.send(v, { transfer: [port1], signal: ac.signal });
+                    else await select([send(ch, v, { transfer: [port1] }), recv(never)], { signal: ac.signal });
+                    outcome.set(tag, "sent");
+                  }
+                } catch {
+                  if (!abortedBefore) outcome.set(tag, "failed");
+                  else {
+                    // Refused before anything moved: the port is still ours.
+                    outcome.set(tag, "untouched");
+                    port1.postMessage("mine");
+                    port1.close();
+                  }
+                }
+              }),
+            );
+            if (abort) tasks.push(s.schedule(Promise.resolve(), `abort ${tag}`).then(() => ac.abort()));
+          });
+          receivers.forEach((how, i) => {
+            tasks.push(
+              s.schedule(Promise.resolve(), `receive ${i} by ${how}`).then(async () => {
+                if (how === "tryRecv") {
+                  try {
+                    if (ch.tryRecv()?.ok === true) tryTook++;
+                  } catch (e) {
+                    if (!(e instanceof MovedValueError)) throw e;
+                  }
+                  return;
+                }
+                const r = how === "recv" ? await ch.recvOk() : await select([recv(ch), recv(never)]);
+                if (r.ok && r.value !== undefined) answer(r.value as Item);
+              }),
+            );
+          });
+          await s.waitAll();
+          ch.close(); // fails every parked sender, wakes every parked receiver
+          for await (const v of ch) answer(v); // what is still buffered
+          await Promise.all(tasks);
+          // A port nobody closes would leave its peer waiting forever: bound the wait, report it as pending.
+          const seen = await Promise.all(peers.map((p) => Promise.race([p, new Promise((r) => setTimeout(r, 2000, ["pending"]))])));
+          expect(tryTook).toBe(0);
+          const expected = { sent: ["got", "close"], failed: ["close"], untouched: ["mine", "close"] } as Record<string, string[]>;
+          expect(seen).toEqual(senders.map((_, tag) => expected[outcome.get(tag) as string]));
+        },
+      ),
+      { seed: 2207, numRuns: 60 },
+    );
+  }, 60_000);
 });
