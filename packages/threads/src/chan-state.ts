@@ -33,6 +33,12 @@
  *   the record it returns in the same critical section, and a record handed to
  *   a receiver on another thread stays (RESERVED) until that receiver picks it
  *   up or its thread is found dead (then it becomes ORPHAN).
+ * - A ticket for moved ports (port-hub.ts) leaves the ring as any value,
+ *   except that a peer removing the offer of a live sender keeps it ABANDONED
+ *   until the sender withdraws it (and drops the ticket itself); a peer
+ *   removing a dead sender's offer, or reclaim finding a dead sender's
+ *   ABANDONED record, drops the ticket. So each ticket is dropped once, by
+ *   whoever knows its send did not happen.
  * - Once closed, sendq is empty forever and recvq is empty.
  * - A queue entry names a slot that is not FREE (see domain.ts). An entry whose
  *   slot is no longer WAITING belongs to a select that fired elsewhere: it is
@@ -396,8 +402,9 @@ export class ChanState {
 
   /**
    * A thread died since this channel last looked: values reserved for its
-   * receivers become ORPHANs and its parked receivers are dropped. (A dead
-   * thread's parked offers stay: they are still delivered.) It never fires a
+   * receivers become ORPHANs, its parked receivers are dropped, and its
+   * ABANDONED tickets are dropped. (A dead thread's parked offers stay: they
+   * are still delivered.) It never fires a
    * waiter, because it runs while polling: the parked receivers were all woken
    * by the death (Domain.threadExited) and take orphans by polling.
    */
