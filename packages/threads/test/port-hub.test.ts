@@ -141,7 +141,17 @@ describe("MessagePorts through a SharedChan on the main thread (the hub is local
                 }
               }),
             );
-            if (abort) tasks.push(s.schedule(Promise.resolve(), `abort ${tag}`).then(() => ac.abort()));
+            if (abort) {
+              // User code that re-enters while the abort is dispatched: a try receive in the listener.
+              ac.signal.addEventListener("abort", () => {
+                try {
+                  if (ch.tryRecv()?.ok === true) tryTook++;
+                } catch (e) {
+                  if (!(e instanceof MovedValueError)) throw e;
+                }
+              });
+              tasks.push(s.schedule(Promise.resolve(), `abort ${tag}`).then(() => ac.abort()));
+            }
           });
           receivers.forEach((how, i) => {
             tasks.push(
