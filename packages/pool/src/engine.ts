@@ -339,7 +339,7 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
     const reason = signal !== null && signal.aborted ? signal.reason : undefined;
     if (this.accept(job, true, false) === CANCELLED) return Promise.reject(reason);
     if (job.state !== BLOCKED) return RESOLVED;
-    return admission(extras(job, this));
+    return admission(job);
   }
 
   /**
@@ -426,11 +426,10 @@ export class Engine implements SettleHost, WorkerHost, Canceller {
       this.blocked--;
       job.state = QUEUED;
       this.queuedLive++;
-      const x = job.x;
-      if (x !== null && x.admitted !== null) {
-        const admitted = x.admitted;
-        x.admitted = null;
-        x.refused = null;
+      // A group job's resolve is its waiting group.submit (a submit job's is its result).
+      if ((job.bits & KIND) === KIND_GROUP && job.resolve !== null) {
+        const admitted = job.resolve;
+        job.resolve = null;
         admitted(undefined);
       }
     }

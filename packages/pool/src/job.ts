@@ -76,11 +76,17 @@ export class Failure {
   }
 }
 
-/** The promise of a group submission that has to wait for queue space. */
-export function admission(x: JobExtras): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    x.admitted = resolve as Resolve;
-    x.refused = reject as Reject;
+/**
+ * The promise of a group submission that has to wait for queue space. A group
+ * job has no result promise, so its `resolve` holds the admission's: resolved
+ * when the job enters the queue, resolved with a {@link Failure} (rejected)
+ * if it is settled first. In a batch whose producer outruns its workers
+ * (I/O-like jobs) nearly every submission waits, so this is the batch's hot
+ * path: no extras record, one closure.
+ */
+export function admission(job: Job): Promise<void> {
+  return new Promise<void>((resolve) => {
+    job.resolve = resolve as Resolve;
   });
 }
 
@@ -101,9 +107,8 @@ export const STARTED = 64;
 const KINDS: readonly JobKind[] = ["submit", "go", "group"];
 
 /**
- * What only some jobs need: a signal or timeout, its own controller, a group
- * submission waiting for queue space, an outcome decided before the job
- * function returned. Kept apart so that the common job (no options) stays
+ * What only some jobs need: a signal or timeout, its own controller, an
+ * outcome decided before the job function returned. Kept apart so that the common job (no options) stays
  * small: with 200,000 jobs queued at once, the size of the job record is what
  * the garbage collector pays for.
  */
@@ -117,9 +122,6 @@ export class JobExtras {
   ctl: OwnSignal | null = null;
   /** The running job's timeout (core's clock, so a synctest bubble makes it virtual). */
   timer: Timer | undefined = undefined;
-  /** The group.submit promise, while the job waits for queue space. */
-  admitted: Resolve | null = null;
-  refused: Reject | null = null;
   /** Outcome and error decided while the job was still running (for its end event). */
   outcome: JobOutcome = "succeeded";
   error: unknown = undefined;
@@ -138,7 +140,10 @@ export class Job implements JobInfo {
   /** State, kind and flags: see STATE, KIND, SETTLED, STARTED. */
   bits: number;
   fn: JobFunction<unknown> | null;
-  /** Resolves the job's promise (submit/trySubmit); see promiseFor. */
+  /**
+   * Resolves the job's promise (submit/trySubmit, see promiseFor), or, for a
+   * group job waiting for queue space, its group.submit promise (see admission).
+   */
   resolve: Resolve | null = null;
   x: JobExtras | null = null;
 

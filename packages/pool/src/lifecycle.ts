@@ -114,13 +114,11 @@ export function settle(host: SettleHost, job: Job, outcome: JobOutcome, value: u
     job.resolve = null;
     if (resolve !== null) resolve(ok ? value : new Failure(value));
   } else if (group !== null) {
-    const x = job.x;
-    if (x !== null && x.refused !== null) {
+    const refused = job.resolve;
+    if (refused !== null) {
       // Its group.submit was still waiting for queue space: it never got there.
-      const refused = x.refused;
-      x.admitted = null;
-      x.refused = null;
-      refused(value);
+      job.resolve = null;
+      refused(new Failure(value));
     }
     group.announce(first, outcome, value);
   } else if (outcome === "failed") {
