@@ -136,21 +136,26 @@ export class JobExtras {
  * byte of this record is copied by the garbage collector's scavenges.
  */
 export class Job implements JobInfo {
-  readonly id: number;
+  // The fields are `declare`d and set in the constructor: a field declaration
+  // compiles (ES2022) to a define per field on every instance, which for a
+  // record made per job costs about 6% of a trivial group job's instructions.
+  declare readonly id: number;
   /** State, kind and flags: see STATE, KIND, SETTLED, STARTED. */
-  bits: number;
-  fn: JobFunction<unknown> | null;
+  declare bits: number;
+  declare fn: JobFunction<unknown> | null;
   /**
    * Resolves the job's promise (submit/trySubmit, see promiseFor), or, for a
    * group job waiting for queue space, its group.submit promise (see admission).
    */
-  resolve: Resolve | null = null;
-  x: JobExtras | null = null;
+  declare resolve: Resolve | null;
+  declare x: JobExtras | null;
 
   constructor(id: number, kind: number, fn: JobFunction<unknown>) {
     this.id = id;
     this.bits = kind | NEW;
     this.fn = fn;
+    this.resolve = null;
+    this.x = null;
   }
 
   get state(): number {
@@ -178,9 +183,10 @@ export class Job implements JobInfo {
 
 /** A job of a group: it knows where its result goes. */
 export class GroupJob extends Job {
-  readonly group: JobGroup;
+  // Declared, not defined: see Job.
+  declare readonly group: JobGroup;
   /** Position in its group (submission order). */
-  readonly index: number;
+  declare readonly index: number;
 
   constructor(id: number, fn: JobFunction<unknown>, group: JobGroup, index: number) {
     super(id, KIND_GROUP, fn);
