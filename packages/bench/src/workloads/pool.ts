@@ -313,7 +313,10 @@ export const pools: Family = {
       count: { full: 50_000, quick: 1_000 },
       peers: batchPeers(true),
       labels: { floor: BATCH_FLOOR, "floor-group": GROUP_FLOOR },
-      note: "The batch contract with the I/O-like jobs of the row above.",
+      note:
+        "The batch contract with the I/O-like jobs of the row above. The group's producer outruns its workers, so nearly " +
+        "every `group.submit` waits for queue space; every row takes one event-loop turn per 8 jobs (docs/worker-pool.md, " +
+        "\"A group whose jobs wait for I/O\").",
     }),
   ],
 };
