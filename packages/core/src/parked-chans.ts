@@ -11,14 +11,24 @@
  * the hook at all (only what has a `traced` record is unparked).
  *
  * Invariants:
- * - Every channel that holds a waiter parked while the hook was installed is in
- *   `chans` and carries the current generation in `_seen`; the stamp is how a
- *   park knows the channel is recorded without a set lookup.
- * - `chans` holds each channel at most once. It is compacted when it doubles:
- *   the generation moves on, channels whose queues are empty are dropped (their
- *   stamp is now stale, so their next park records them again), the others are
- *   stamped anew. Each compaction scans at most twice what was added since the
- *   last one: O(1) per recorded channel, amortised.
+ * - Every channel that holds a waiter parked while the hook was installed is
+ *   recorded: in the `recent` ring or in `chans` (never both), and carries the
+ *   current stamp in `_seen`; the stamp is how a park knows the channel is
+ *   recorded without a set lookup. Each holds a channel at most once.
+ * - A channel is recorded first in `recent`, a fixed ring of the channels
+ *   recorded last: a store, no allocation. The slot's previous channel is
+ *   evicted: kept in `chans` if it still holds a waiter, otherwise forgotten
+ *   (stamp cleared, so that its next park records it again). A program that
+ *   makes a channel per request (a reply channel) parks on each once,
+ *   briefly: none of them reaches `chans`, which is then neither grown nor
+ *   compacted. A channel is in the ring or in `chans`, never both.
+ * - `chans` is compacted when it doubles: the stamp moves on, channels whose
+ *   queues are empty are dropped (their stamp is now stale), the others and
+ *   those in `recent` are stamped anew. Each compaction scans at most twice
+ *   what was added since the last one, plus the ring: O(1) per recorded
+ *   channel, amortised.
+ * - Stamps come from one counter for every recorder, so a channel stamped by
+ *   one (a test's, or an earlier run's) never looks recorded to another.
  * - A parked select keeps its cases in `op.traced` (read back by the report
  *   from any of its waiters) and is recorded through its first channel case.
  * - The few operations no channel queue holds (on the nil channel, a select with
@@ -41,8 +51,11 @@ import type { Waiter, WaiterQueue } from "./waiter.js";
 /** How many sampled call sites are kept per channel and kind of operation. */
 const EXEMPLARS = 4;
 
-/** Channels recorded before the first compaction (and the least after one). */
+/** The size of the ring of channels recorded last, and the least `chans` is compacted at. */
 const MIN_CHANS = 64;
+
+/** The last stamp handed out (see the module comment); a new channel's `_seen` is 0. */
+let lastStamp = 0;
 
 type AnyChan = Chan<unknown, unknown>;
 
@@ -69,24 +82,30 @@ export function firstChan(cases: readonly unknown[]): AnyChan | null {
 export class ParkedChans implements TraceHook {
   readonly sites: CallSites;
   #chans: AnyChan[] = [];
-  /** Starts above a new channel's 0: no channel is recorded yet. */
-  #gen = 1;
+  /** The channels recorded last, oldest at `#next`; null: a free slot. */
+  readonly #recent: (AnyChan | null)[];
+  #next = 0;
+  /** What `_seen` holds on a recorded channel. */
+  #gen = ++lastStamp;
   readonly #min: number;
   #limit: number;
   readonly #loose = new Map<Traced, BlockedOp>();
   readonly #siteOf = new WeakMap<Traced, Error>();
   readonly #exemplars = new WeakMap<object, Exemplars>();
 
-  /** `minChans`: how many channels to record before the first compaction (and the least after one). */
+  /** `minChans`: the size of the ring, and how many channels `chans` holds before its first compaction (and the least after one). */
   constructor(sites: CallSites, minChans: number = MIN_CHANS) {
     this.sites = sites;
     this.#min = minChans;
     this.#limit = minChans;
+    this.#recent = new Array<AnyChan | null>(minChans).fill(null);
   }
 
-  /** How many channels are recorded now (blocked on, or not yet found idle by a compaction). */
+  /** How many channels are recorded now (blocked on, or not yet found idle). */
   get recorded(): number {
-    return this.#chans.length;
+    let n = this.#chans.length;
+    for (const ch of this.#recent) if (ch !== null) n++;
+    return n;
   }
 
   park(op: Traced, kind: BlockedKind, target: unknown): void {
@@ -127,9 +146,13 @@ export class ParkedChans implements TraceHook {
   /** The operations blocked now: channel by channel, each channel's in the order they parked. */
   *ops(): IterableIterator<BlockedOp> {
     const selects = new Set<Traced>();
-    for (const ch of this.#chans) {
-      yield* this.#queued(ch._sendq, "send", ch, selects);
-      yield* this.#queued(ch._recvq, "recv", ch, selects);
+    // `chans` holds what left the ring, so it was recorded before what the ring holds.
+    const recent = this.#recent;
+    const ordered = [...this.#chans, ...recent.slice(this.#next), ...recent.slice(0, this.#next)];
+    for (const ch of ordered) {
+      if (ch === null) continue;
+      yield* this.#queued(ch._sq, "send", ch, selects);
+      yield* this.#queued(ch._rq, "recv", ch, selects);
     }
     yield* this.#loose.values();
   }
@@ -155,21 +178,34 @@ export class ParkedChans implements TraceHook {
     }
   }
 
+  /** Records `ch` in the ring; the channel it replaces is kept in `chans` if something still waits on it. */
   #record(ch: AnyChan): void {
-    if (this.#chans.length >= this.#limit) this.#compact();
+    const i = this.#next;
+    const old = this.#recent[i] as AnyChan | null;
+    this.#recent[i] = ch;
+    this.#next = i + 1 === this.#recent.length ? 0 : i + 1;
     ch._seen = this.#gen;
-    this.#chans.push(ch);
+    if (old === null) return;
+    // _sq/_rq, not the _sendq/_recvq getters, which make a queue for a direction nothing parked in.
+    if (old._sq.head === null && old._rq.head === null) {
+      old._seen = 0;
+      return;
+    }
+    // A compaction restamps the ring, `ch` included.
+    if (this.#chans.length >= this.#limit) this.#compact();
+    old._seen = this.#gen;
+    this.#chans.push(old);
   }
 
   #compact(): void {
-    const gen = ++this.#gen;
+    const gen = (this.#gen = ++lastStamp);
     const kept: AnyChan[] = [];
     for (const ch of this.#chans) {
-      // _sq/_rq, not the _sendq/_recvq getters, which make a queue for a direction nothing parked in.
-      if (ch._sq.head === null && ch._rq.head === null) continue;
+      if (ch._sq.head === null && ch._rq.head === null) continue; // stamp now stale
       ch._seen = gen;
       kept.push(ch);
     }
+    for (const ch of this.#recent) if (ch !== null) ch._seen = gen;
     this.#chans = kept;
     this.#limit = Math.max(this.#min, 2 * kept.length);
   }
