@@ -61,21 +61,20 @@ export interface RunOptions {
    * Per operation, the record costs a decrement and a compare (the sampling
    * countdown) and, on a channel already recorded, one more compare when the
    * operation parks; nothing when a plain operation completes (a select: one
-   * call). Counted in instructions (cachegrind, `node --single-threaded`,
-   * clock frozen, one run each, GC makes them vary), the hooks without call
-   * sites cost the seed dispatcher 600-900 instructions a job (975 before the
-   * countdown and the early returns) of some 17,000; with sampled call sites
-   * the gen/sq/merge pipeline pays 636 instructions a value (975 before) of
-   * some 10,000, the first 64 captures included. In CPU time over the same program without `run()`, alternating
-   * 400 short runs of the dispatcher in one process: 1.07-1.12x with sampled
-   * call sites, 1.02-1.05x without them. In fresh processes
-   * (`npx --yes pnpm@10.34.9 bench --only prog- --runs 5 --no-go`, Node 20, 2
-   * AMD EPYC cores shared with other jobs at a load average of 8-13), before
-   * those changes: prime sieve 1.00x, stateful goroutine 0.93x, daisy chain
-   * 1.07x, gen/sq/merge pipeline 1.11x, seed dispatcher 1.17x; after them,
-   * minutes later: 1.11x, 0.96x, 1.23x, 1.39x, 1.39x. Single runs of one
-   * program varied by up to 2x at that load, so these fresh-process ratios do
-   * not resolve a 10% difference.
+   * call). Parking on a channel not recorded yet (a fresh reply channel per
+   * request) stores it in a fixed ring of the last 64: some 300 instructions
+   * on Node 20 (400 when every such park grew and compacted a list), most of
+   * them V8's write barrier and the young channels the ring keeps alive.
+   * Counted in instructions (cachegrind, `node --predictable
+   * --single-threaded`, clock frozen so that only the first 64 sites are
+   * captured; repeat runs agree within 0.1%), the stateful goroutine (60,000
+   * requests, a reply channel each, some 5,800 instructions a request without
+   * `run()`) pays 815 more a request, the first 64 captures included: 14%
+   * (1,057 before the ring, 18%); 573 without call sites (790 before). Earlier counts, one run each: the seed
+   * dispatcher 600-900 instructions a job of some 17,000, the gen/sq/merge
+   * pipeline 636 a value of some 10,000 with sampled call sites. CPU time in
+   * fresh processes on this shared machine varies by more than these
+   * differences; see docs/benchmarks.md for the bench's last ratios.
    * Capturing every site, the old default, cost 5-30x.
    *
    * `"all"`: capture every call site (exact, but channel-heavy programs then
