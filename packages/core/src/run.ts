@@ -62,15 +62,15 @@ export interface RunOptions {
    * countdown) and, on a channel already recorded, one more compare when the
    * operation parks; nothing when a plain operation completes (a select: one
    * call). Parking on a channel not recorded yet (a fresh reply channel per
-   * request) stores it in a fixed ring of the last 64: some 300 instructions
+   * request) stores it in a fixed ring of the last 64: some 230 instructions
    * on Node 20 (400 when every such park grew and compacted a list), most of
    * them V8's write barrier and the young channels the ring keeps alive.
    * Counted in instructions (cachegrind, `node --predictable
    * --single-threaded`, clock frozen so that only the first 64 sites are
    * captured; repeat runs agree within 0.1%), the stateful goroutine (60,000
    * requests, a reply channel each, some 5,800 instructions a request without
-   * `run()`) pays 815 more a request, the first 64 captures included: 14%
-   * (1,057 before the ring, 18%); 573 without call sites (790 before). Earlier counts, one run each: the seed
+   * `run()`) pays 742 more a request, the first 64 captures included: 13%
+   * (1,057 before the ring, 18%); 507 without call sites (790 before). Earlier counts, one run each: the seed
    * dispatcher 600-900 instructions a job of some 17,000, the gen/sq/merge
    * pipeline 636 a value of some 10,000 with sampled call sites. CPU time in
    * fresh processes on this shared machine varies by more than these
