@@ -45,7 +45,6 @@
 import { NIL_BUBBLE } from "./bubble-hook.js";
 import { CallSites } from "./call-sites.js";
 import type { Chan } from "./chan.js";
-import { RecvCase, SendCase } from "./select.js";
 import type { BlockedKind, BlockedOp, Traced, TraceHook } from "./trace.js";
 import type { Waiter, WaiterQueue } from "./waiter.js";
 
@@ -67,10 +66,16 @@ interface Exemplars {
   select: Error[];
 }
 
-/** The channel of the first non-nil channel case of a select, if any. */
+/**
+ * The channel of the first non-nil channel case of a select, if any. A case
+ * is a receive or send case (its `ch`: a channel, or null for
+ * the nil channel), a promise or a signal; the channel is told by its stamp
+ * field, not by `instanceof`, which V8 runs here as a generic builtin.
+ */
 export function firstChan(cases: readonly unknown[]): AnyChan | null {
   for (const c of cases) {
-    if ((c instanceof RecvCase || c instanceof SendCase) && c.ch !== null) return c.ch as AnyChan;
+    const ch = typeof c === "object" && c !== null ? (c as { ch?: AnyChan | null }).ch : undefined;
+    if (ch != null && typeof ch._seen === "number") return ch;
   }
   return null;
 }
