@@ -7,6 +7,10 @@
  * last send completed, so every value it sent is in the channel before the
  * pool learns the job is done.
  *
+ * A value yielded with `transfer(value, list)` is sent with that list, so its
+ * ArrayBuffers and MessagePorts move to the consumer (a port not listed fails
+ * the job, as a send does).
+ *
  * The channel's handle holds SharedArrayBuffers, which only postMessage can
  * carry: the job arrives with a token naming its stream, and the thread asks
  * the pool for that stream's handle over its port.
@@ -16,6 +20,7 @@
 import { SendOnClosedError } from "@gochan/core";
 import { parentPort } from "node:worker_threads";
 import { SharedChan } from "./shared-chan.js";
+import { marked } from "./transfer.js";
 
 /** The key of the token a stream job carries as its last argument. @internal */
 export const STREAM_TOKEN = "@gochan/threads.stream";
@@ -69,8 +74,11 @@ export async function pumpStream(fn: string, result: unknown, id: number): Promi
         done = true;
         return n;
       }
+      // A value yielded with transfer() moves its list (ports wait with the
+      // hub until the consumer takes the value: port-hub.ts).
+      const t = marked(r.value);
       try {
-        await ch.send(r.value);
+        await (t === null ? ch.send(r.value) : ch.send(t.value, { transfer: t.list }));
       } catch (e) {
         if (e instanceof SendOnClosedError) return n; // the consumer stopped: not an error
         throw e;

@@ -176,10 +176,12 @@ export type StreamName<M> = {
   [K in keyof M]: M[K] extends (...args: never[]) => Iterable<unknown> | AsyncIterable<unknown> | PromiseLike<Iterable<unknown> | AsyncIterable<unknown>> ? K : never;
 }[keyof M] &
   string;
-/** What job `K` of `M` yields. */
+/** What job `K` of `M` yields (the value inside a {@link Transferred}). */
 export type StreamYield<M, K extends keyof M> = M[K] extends (...args: never[]) => infer R
   ? Awaited<R> extends AsyncIterable<infer Y> | Iterable<infer Y>
-    ? Y
+    ? Y extends Transferred<infer T>
+      ? T
+      : Y
     : never
   : never;
 

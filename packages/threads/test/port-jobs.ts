@@ -12,6 +12,7 @@ export interface PortJobs {
   giveBad(): Transferred<number>;
   exitOnMovedArgs(): boolean;
   countTold(port: MessagePort, n: number): Generator<number>;
+  yieldPorts(n: number, unlisted?: boolean): Generator<Transferred<{ i: number; port: MessagePort }>>;
 }
 
 export const portJobs = new URL("./fixtures/port-jobs.mjs", import.meta.url);

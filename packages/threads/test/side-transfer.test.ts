@@ -109,6 +109,29 @@ describe("MessagePorts in ThreadPool jobs", () => {
     expect(b.peer.messages).toEqual([0, 1, 2]);
   });
 
+  it("a stream job moves the ports of values it yields with transfer() to the consumer", async () => {
+    const p = make();
+    const got: string[] = [];
+    for await (const v of p.stream("yieldPorts", [3])) {
+      const text = await new Promise<unknown>((resolve) => v.port.once("message", resolve));
+      got.push(`${v.i}: ${String(text)}`);
+      v.port.close();
+    }
+    expect(got).toEqual(["0: hello 0", "1: hello 1", "2: hello 2"]);
+    // A port left out of its value's list fails the job, naming it, after the values before it.
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const v of p.stream("yieldPorts", [2, true])) {
+        seen.push(v.i);
+        v.port.close();
+      }
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([0]);
+    // The job's error, rebuilt on this thread with its name and message.
+    expect((err as Error).name).toBe(UncloneableValueError.name);
+    expect((err as Error).message).toMatch(/MessagePort/);
+  });
+
   it("refuses what cannot move synchronously, naming it, with nothing moved or sent", async () => {
     const p = make();
     const first = channel();
