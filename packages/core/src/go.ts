@@ -94,30 +94,50 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * console.log(await results.recv()); // 49
  * ```
  */
-export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+// No rest parameter: a spawn copies its arguments into the spawn queue's slots,
+// where an array of them would be one more object per task held until it starts.
+export function go(fn: Task): void {
   if (typeof fn !== "function") throw new TypeError(`go: expected a function, got ${describe(fn)}`);
   const bubble = currentBubble;
   // run() is in force: it starts and records the task if it samples this spawn.
-  if (bubble === null && trace.tasks !== null && trace.tasks.spawn(fn, args)) return;
+  if (bubble === null && trace.tasks !== null && trace.tasks.spawn(fn, argsOf(arguments))) return;
   const site = spawnSites.enabled ? new Error("go") : null;
   if (bubble !== null) {
-    goInBubble(bubble, fn, args, site);
+    goInBubble(bubble, fn, argsOf(arguments), site);
     return;
   }
+  const n = arguments.length - 1;
   spawns.push(fn);
-  spawns.push(args);
-  spawns.push(site);
+  if (site === null) spawns.push(n);
+  else {
+    spawns.push(~n);
+    spawns.push(site);
+  }
+  for (let i = 1; i <= n; i++) spawns.push(arguments[i]);
   started.then(startNext);
 }
 
+/** A task's function, as the spawn queue holds it. */
+type Task = (...args: unknown[]) => unknown;
+
+/** The arguments after `fn` of a go() call, as an array. */
+function argsOf(args: IArguments): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 1; i < args.length; i++) out.push(args[i]);
+  return out;
+}
+
 /**
- * Tasks spawned and not started yet, as [fn, args, site] triples in spawn
- * order (core's ring, as a buffered channel's elements). Each spawn queues
- * one reaction of `started`, so the k-th reaction to run starts the k-th
- * task: a task still starts on its own microtask, queued at its go() call
- * (ordered among other reactions as `queueMicrotask` would order it), but a
- * spawn keeps three slots alive instead of a closure and its context until it
- * starts (a daisy chain spawns 100,000 before the first starts).
+ * Tasks spawned and not started yet, in spawn order (core's ring, as a
+ * buffered channel's elements). A spawn is `fn`, then its argument count `n`
+ * (`~n` if a call site follows), the site if any, then the `n` arguments:
+ * a daisy chain's link takes four slots and no array until it starts, and
+ * the chain spawns 100,000 before the first starts. Each spawn queues one
+ * reaction of `started`, so the k-th reaction to run starts the k-th task: a
+ * task still starts on its own microtask, queued at its go() call (ordered
+ * among other reactions as `queueMicrotask` would order it), without a
+ * closure and its context per spawn.
  */
 const spawns = new Ring<unknown>(Number.MAX_SAFE_INTEGER);
 
@@ -136,25 +156,44 @@ export function spawnQueueSlots(): number {
  */
 const started = Promise.resolve();
 
-/** Starts the oldest task not started yet (one call per spawn, in spawn order). */
+/**
+ * Starts the oldest task not started yet (one call per spawn, in spawn order).
+ * It takes the task's slots out of the queue before calling it, so a task that
+ * spawns finds the queue consistent; up to three arguments are passed without
+ * making an array of them.
+ */
 function startNext(): void {
-  const fn = spawns.shift() as (...a: unknown[]) => unknown;
-  const args = spawns.shift() as unknown[];
-  const site = spawns.shift() as Error | null;
-  start(fn, args, site);
-}
-
-/** Runs a task; its error, thrown or rejected, becomes a panic. */
-function start<A extends unknown[]>(fn: (...args: A) => unknown, args: A, site: Error | null): void {
+  const fn = spawns.shift() as Task;
+  const head = spawns.shift() as number;
+  const site = head < 0 ? (spawns.shift() as Error) : null;
+  const n = head < 0 ? ~head : head;
+  let result: unknown;
   try {
-    const result = fn(...args);
-    if (isThenable(result)) {
-      // No closure per task unless there is a call site to carry.
-      Promise.resolve(result).then(undefined, site === null ? panicked : (e: unknown) => panic(e, site));
+    if (n === 0) result = fn();
+    else if (n === 1) result = fn(spawns.shift());
+    else if (n === 2) {
+      const a = spawns.shift();
+      result = fn(a, spawns.shift());
+    } else if (n === 3) {
+      const a = spawns.shift();
+      const b = spawns.shift();
+      result = fn(a, b, spawns.shift());
+    } else {
+      const args = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) args[i] = spawns.shift();
+      result = fn(...args);
     }
+    // Inside the try: reading a thenable's `then` can throw too.
+    watch(result, site);
   } catch (e) {
     panic(e, site);
   }
+}
+
+/** A task's error, thrown or rejected later, becomes a panic. */
+function watch(result: unknown, site: Error | null): void {
+  // No closure per task unless there is a call site to carry.
+  if (isThenable(result)) Promise.resolve(result).then(undefined, site === null ? panicked : (e: unknown) => panic(e, site));
 }
 
 /** A task without a recorded call site failed. */

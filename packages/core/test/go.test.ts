@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { Chan, go, setPanicHandler, type PanicHandler } from "@gochan/core";
-import { spawnQueueSlots } from "../src/go.ts";
+import { spawnQueueSlots, spawnSites } from "../src/go.ts";
 
 let restore: PanicHandler | null | undefined;
 function capturePanics(): unknown[] {
@@ -142,6 +142,60 @@ describe("go(fn, ...args)", () => {
     );
   });
 
+  it("property: each task gets exactly its own arguments, however many, with or without a call site, nested spawns and throws included", async () => {
+    // The spawn queue holds a spawn's arguments in its own slots (a count, a
+    // site if any, then the values): a task must see its arguments, their
+    // number and identity, whatever its neighbours in the queue hold.
+    type Spawn = { args: unknown[]; site: boolean; throws: boolean; kids: Spawn[] };
+    const value = fc.oneof(fc.integer(), fc.constant(undefined), fc.constant(null), fc.string(), fc.object());
+    const spawn: fc.Memo<Spawn> = fc.memo((d) =>
+      fc.record({
+        args: fc.array(value, { maxLength: 6 }),
+        site: fc.boolean(),
+        throws: fc.boolean(),
+        kids: d > 1 ? fc.array(spawn(d - 1), { maxLength: 2 }) : fc.constant([]),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(spawn(3), { minLength: 1, maxLength: 5 }), async (roots) => {
+        const panics = capturePanics();
+        const seen: { name: string; args: unknown[] }[] = [];
+        const expected: { name: string; args: unknown[] }[] = [];
+        const thrown = new Map<unknown, boolean>();
+        const schedule = (s: Spawn, name: string): void => {
+          expected.push({ name, args: s.args });
+          spawnSites.enabled = s.site;
+          try {
+            go(function task(...got: unknown[]) {
+              seen.push({ name, args: got });
+              s.kids.forEach((k, i) => schedule(k, `${name}.${i}`));
+              if (s.throws) {
+                const e = new Error(name);
+                thrown.set(e, s.site);
+                throw e;
+              }
+            }, ...s.args);
+          } finally {
+            spawnSites.enabled = false;
+          }
+        };
+        roots.forEach((s, i) => schedule(s, `${i}`));
+        await settle();
+        // Only go() spawns here, so tasks start in spawn order, each with its own values.
+        expect(seen.map((t) => t.name)).toEqual(expected.map((t) => t.name));
+        seen.forEach((t, k) => {
+          expect(t.args.length).toBe(expected[k]?.args.length);
+          t.args.forEach((a, i) => expect(a).toBe(expected[k]?.args[i]));
+        });
+        expect(spawnQueueSlots()).toBe(0);
+        // Every throw is a panic; one spawned with a call site carries it.
+        expect(new Set(panics)).toEqual(new Set(thrown.keys()));
+        for (const [e, site] of thrown) expect(spawnSites.of.has(e as object)).toBe(site);
+      }),
+      { seed: 1517, numRuns: 150 },
+    );
+  });
+
   it("a spawn queue that never empties (each task spawns the next) stays bounded", async () => {
     const total = 30_000;
     let started = 0;
@@ -157,9 +211,10 @@ describe("go(fn, ...args)", () => {
       poll();
     });
     expect(started).toBeGreaterThanOrEqual(total);
-    // Two chains keep two tasks queued: six slots, however many were spawned (a queue
-    // that kept its consumed slots held 90,003 after 30,000 spawns).
-    expect(peak).toBeLessThanOrEqual(6);
+    // Two chains keep two tasks queued: four slots (a function and its argument
+    // count each), however many were spawned (a queue that kept its consumed
+    // slots held 90,003 after 30,000 spawns).
+    expect(peak).toBeLessThanOrEqual(4);
   });
 
   it("non-Error values thrown are passed on as they are", async () => {
