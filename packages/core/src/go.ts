@@ -100,8 +100,15 @@ export function go<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A)
 export function go(fn: Task): void {
   if (typeof fn !== "function") throw new TypeError(`go: expected a function, got ${describe(fn)}`);
   const bubble = currentBubble;
-  // run() is in force: it starts and records the task if it samples this spawn.
-  if (bubble === null && trace.tasks !== null && trace.tasks.spawn(fn, argsOf(arguments))) return;
+  // run() is in force: it starts and records the task if it samples this
+  // spawn (an array of the arguments only then).
+  if (bubble === null && trace.tasks !== null) {
+    const sampled = trace.tasks.sample();
+    if (sampled !== null) {
+      trace.tasks.spawn(fn, argsOf(arguments), sampled);
+      return;
+    }
+  }
   const site = spawnSites.enabled ? new Error("go") : null;
   if (bubble !== null) {
     goInBubble(bubble, fn, argsOf(arguments), site);

@@ -204,9 +204,11 @@ export class Tasks implements TaskHook {
     this.#sites = sites;
   }
 
-  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): boolean {
-    const site = this.#sites.capture();
-    if (site === null) return false;
+  sample(): Error | null {
+    return this.#sites.capture();
+  }
+
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A, site: Error): void {
     const id = ++this.#next;
     const task: LiveTask = {
       [Symbol.toStringTag]: `gochan.task#${id}`,
@@ -220,7 +222,6 @@ export class Tasks implements TaskHook {
     if (this.#head !== null) this.#head.prev = task;
     this.#head = task;
     queueMicrotask(() => void runTask.call(task, fn as (...args: unknown[]) => unknown, args));
-    return true;
   }
 
   /** The task ended: unlink it. @internal */

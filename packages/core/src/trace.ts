@@ -49,8 +49,14 @@ export interface TraceHook {
 
 /** Starts {@link go} tasks in place of go()'s own start. */
 export interface TaskHook {
-  /** Starts `fn(...args)` as a recorded task on a later microtask, or returns false: go() starts it. */
-  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A): boolean;
+  /**
+   * Whether this spawn is recorded: its call site, or null (go() starts the
+   * task itself). Asked first, so an unrecorded spawn costs no array of its
+   * arguments.
+   */
+  sample(): Error | null;
+  /** Starts `fn(...args)` as a recorded task created at `site` (from `sample`), on a later microtask. */
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, args: A, site: Error): void;
 }
 
 /** The installed hooks, or null. */

@@ -288,10 +288,10 @@ describe("the report, formatted in-process", () => {
       await Promise.resolve();
       inside = new Error("parked here");
       await ch.recv();
-    }, []);
+    }, [], tasks.sample()!);
     tasks.spawn(async function other() {
       await ch.recv();
-    }, []);
+    }, [], tasks.sample()!);
     await new Promise((r) => setImmediate(r));
     const site = inside as Error | null;
     expect(site).not.toBeNull();
