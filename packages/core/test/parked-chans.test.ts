@@ -103,6 +103,30 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     expect([...hook.ops()]).toEqual([]);
   });
 
+  it("keeps no channel alive whose operations completed: recording one forgets the idle ones first", async () => {
+    const hook = install();
+    // Reply channels, each parked on once and released before the next parks:
+    // only the last is still recorded (kept alive), not the ring's worth.
+    for (let i = 0; i < 10; i++) {
+      const ch = new Chan<number>();
+      const q = ch.recv();
+      ch.trySend(i);
+      await q;
+    }
+    expect(hook.recorded).toBe(1);
+    // A channel something still waits on stays recorded through later records.
+    const blocked = new Chan<number>(0, { name: "blocked" });
+    void blocked.recv();
+    for (let i = 0; i < 40; i++) {
+      const ch = new Chan<number>();
+      const q = ch.recv();
+      ch.trySend(i);
+      await q;
+    }
+    expect([...hook.ops()].map((op) => op.target)).toEqual([blocked]);
+    expect(hook.recorded).toBe(2);
+  });
+
   it("keeps the record bounded and finds a channel again after it was dropped while idle", async () => {
     const hook = install();
     const early = new Chan<number>(0, { name: "early" });
