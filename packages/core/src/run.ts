@@ -62,23 +62,11 @@ export interface RunOptions {
    * countdown) and, on a channel already recorded, one more compare when the
    * operation parks; nothing when a plain operation completes (a select: one
    * call). Parking on a channel not recorded yet (a fresh reply channel per
-   * request) stores it in a fixed ring of the last 64: some 230 instructions
-   * on Node 20 (400 when every such park grew and compacted a list), most of
-   * them V8's write barrier and the young channels the ring keeps alive.
-   * Counted in instructions (cachegrind, `node --predictable
-   * --single-threaded`, clock frozen so that only the first 64 sites are
-   * captured; repeat runs agree within 0.1%), the stateful goroutine (60,000
-   * requests, a reply channel each, some 5,800 instructions a request without
-   * `run()`) pays 742 more a request, the first 64 captures included: 13%
-   * (1,057 before the ring, 18%); 507 without call sites (790 before). The
-   * gen/sq/merge pipeline warm (50,000 values, the second and third of three
-   * runs in one process): 402 instructions a value over 8,785, 4.6%.
-   * Earlier counts, one run each: the seed dispatcher 600-900 instructions a
-   * job of some 17,000, the gen/sq/merge pipeline 636 a value of some 10,000
-   * with sampled call sites. CPU time in fresh processes on this shared
-   * machine varies by more than these differences: at a load of 12 the bench
-   * measured the pipeline at 2.0x, its child process alternated by hand
-   * 0.85-1.4x, a standalone script 0.9-1.1x; see docs/benchmarks.md.
+   * request) puts it in a small ring that keeps alive only channels something
+   * still waits on: keeping young channels alive cost far more than their
+   * bytes (a ring that kept its last 64 made the stateful goroutine ~150 ns
+   * a request slower). The Go programs of docs/benchmarks.md measure run()'s
+   * cost against the same programs without it, in CPU time, every full run.
    * Capturing every site, the old default, cost 5-30x.
    *
    * `"all"`: capture every call site (exact, but channel-heavy programs then
