@@ -20,6 +20,7 @@ import { currentBubble } from "./bubble-hook.js";
 import { crossBubble, type Chan } from "./chan.js";
 import { SendOnClosedError } from "./errors.js";
 import { RecvCase, SendCase } from "./select.js";
+import { trace } from "./trace.js";
 import { MODE_SELECT, Waiter } from "./waiter.js";
 
 /**
@@ -183,13 +184,17 @@ export function commitCase(c: LocalCase): Committed | null {
 export function parkCase(c: LocalCase, sel: ExternalSelector, index: number): ParkedCase | null {
   const ch = chanOf(c, "parkCase");
   if (ch === null) return null;
+  let w: Waiter;
   if (c.kind === "recv") {
-    const w = new Waiter(MODE_SELECT, undefined, sel, index);
+    w = new Waiter(MODE_SELECT, undefined, sel, index);
     ch._recvq.push(w);
-    return w;
+  } else {
+    w = new Waiter(MODE_SELECT, (c as SendCase<never, unknown>)._value, sel, index);
+    ch._sendq.push(w);
   }
-  const w = new Waiter(MODE_SELECT, (c as SendCase<never, unknown>)._value, sel, index);
-  ch._sendq.push(w);
+  // run() records the channel, so its deadlock report finds the case there
+  // (as that channel's operation: core does not know the select's other cases).
+  if (trace.hook !== null) trace.hook.park(w, c.kind, ch);
   return w;
 }
 

@@ -40,6 +40,9 @@
  *   one (a test's, or an earlier run's) never looks recorded to another.
  * - A parked select keeps its cases in `op.traced` (read back by the report
  *   from any of its waiters) and is recorded through its first channel case.
+ *   A case that a select from outside core parks on a core channel
+ *   (external-select.ts) is recorded as that channel's operation: core does
+ *   not know the select's other cases.
  * - The few operations no channel queue holds (on the nil channel, a select with
  *   no channel case) are kept in `loose` until they unpark.
  *
@@ -187,7 +190,9 @@ export class ParkedChans implements TraceHook {
 
   *#queued(queue: WaiterQueue, kind: BlockedKind, ch: AnyChan, selects: Set<Traced>): IterableIterator<BlockedOp> {
     for (let w: Waiter | null = queue.head; w !== null; w = w.next) {
-      if (w.sel === null) {
+      // A plain operation, or a case a select from outside core (threads)
+      // parked here: no `traced` record, so it is listed as this channel's.
+      if (w.sel === null || (w.sel as unknown as Partial<Traced>).traced === undefined) {
         yield { kind, target: ch, site: this.#siteOf.get(w) ?? null };
         continue;
       }

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { Chan, nilChan, recv, select, send, WaitGroup } from "@gochan/core";
 import { BURST, CallSites } from "../src/call-sites.js";
+import { parkCase, withdrawCase, type ExternalSelector } from "../src/external-select.js";
 import { ParkedChans } from "../src/parked-chans.js";
 import { deadlockReport } from "../src/run.js";
 import { trace, type BlockedOp } from "../src/trace.js";
@@ -100,6 +101,23 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     hook.park(op, "recv", foreign);
     expect([...hook.ops()]).toEqual([{ kind: "recv", target: foreign, site: null }]);
     hook.unpark(op);
+    expect([...hook.ops()]).toEqual([]);
+  });
+
+  it("lists a case that a select from outside core (threads) parked on a core channel, as that channel's operation", () => {
+    const hook = install();
+    const a = new Chan<number>(0, { name: "a" });
+    const b = new Chan<number>(0, { name: "b" });
+    const outside: ExternalSelector = { fire: () => true, fail: () => true };
+    const ra = parkCase(recv(a), outside, 0);
+    const sb = parkCase(send(b, 1), outside, 1);
+    expect([...hook.ops()].map((op) => [op.kind, op.target])).toEqual([
+      ["recv", a],
+      ["send", b],
+    ]);
+    expect(deadlockReport(hook.ops(), true)).not.toMatch(/select \{\}|no cases/);
+    withdrawCase(ra!);
+    withdrawCase(sb!);
     expect([...hook.ops()]).toEqual([]);
   });
 
