@@ -36,6 +36,16 @@ function tally(ops: Iterable<BlockedOp>, ids: Map<unknown, number>): Map<string,
   return out;
 }
 
+/** `n` fresh channels, one after another, each parked on by a receive that a send then releases. */
+async function replyChannels(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const ch = new Chan<number>();
+    const q = ch.recv();
+    ch.trySend(i);
+    await q;
+  }
+}
+
 describe("ParkedChans: run()'s record of blocked operations", () => {
   it("a compaction reads the channels' queues without making one for a direction nothing parked in", async () => {
     install(new CallSites("off"), 4);
@@ -125,22 +135,12 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     const hook = install();
     // Reply channels, each parked on once and released before the next parks:
     // only the last is still recorded (kept alive), not the ring's worth.
-    for (let i = 0; i < 10; i++) {
-      const ch = new Chan<number>();
-      const q = ch.recv();
-      ch.trySend(i);
-      await q;
-    }
+    await replyChannels(10);
     expect(hook.recorded).toBe(1);
     // A channel something still waits on stays recorded through later records.
     const blocked = new Chan<number>(0, { name: "blocked" });
     void blocked.recv();
-    for (let i = 0; i < 40; i++) {
-      const ch = new Chan<number>();
-      const q = ch.recv();
-      ch.trySend(i);
-      await q;
-    }
+    await replyChannels(40);
     expect([...hook.ops()].map((op) => op.target)).toEqual([blocked]);
     expect(hook.recorded).toBe(2);
   });
@@ -152,12 +152,7 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     early.trySend(1);
     await p;
     // Thousands of channels, each blocked once and released: the idle ones are dropped.
-    for (let i = 0; i < 5000; i++) {
-      const ch = new Chan<number>();
-      const q = ch.recv();
-      ch.trySend(i);
-      await q;
-    }
+    await replyChannels(5000);
     expect(hook.recorded).toBeLessThanOrEqual(128);
     // `early` was dropped long ago: blocking on it again records it again.
     void early.recv();
