@@ -26,7 +26,7 @@
  *   goroutine in the bench, 200,000 requests) ran ~150 ns a request slower
  *   under run() than with a ring that stored nothing, on few more
  *   instructions (V8's scavenges grew fewer, longer and its young generation
- *   larger, `--trace-gc`); with the scan, ~30-50 ns (4 fresh processes each).
+ *   larger, `--trace-gc`); with the scan, ~30-90 ns (3-4 fresh processes each).
  *   The slot's previous channel, if still there, holds a waiter: it moves to
  *   `chans`. A program that parks on each reply channel once, briefly, never
  *   grows or compacts `chans`. A channel is in the ring or in `chans`, never
