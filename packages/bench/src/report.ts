@@ -6,7 +6,7 @@
  * @module
  */
 import { sectionOf } from "./sections.ts";
-import { figure, oursOf, type BenchResult, type PeerResult, type TargetResult, type WorkloadResult } from "./results.ts";
+import { figure, holds, oursOf, type BenchResult, type PeerResult, type TargetResult, type WorkloadResult } from "./results.ts";
 
 export { oursOf };
 
@@ -57,14 +57,27 @@ export function formatMeasured(t: TargetResult): string {
   return `${m} (target ${t.comparator} ${limit})`;
 }
 
-/** MET / MISSED by how much / NOT MEASURED. */
+/** How far a figure is from a limit it misses: "32% short", "83% over". */
+function distance(measured: number, comparator: TargetResult["comparator"], limit: number): string {
+  return comparator === ">="
+    ? `${((1 - measured / limit) * 100).toFixed(0)}% short`
+    : `${((measured / limit - 1) * 100).toFixed(0)}% over`;
+}
+
+/** True if the contract's floor itself misses the target (see {@link TargetResult.reach}). */
+function outOfReach(t: TargetResult): boolean {
+  return t.reach !== undefined && t.reach !== null && !holds(t.reach, t.comparator, t.limit);
+}
+
+/**
+ * met / MISSED by how much / OUT OF REACH (missed, and the minimal
+ * implementation of the same contract misses it too) / NOT MEASURED.
+ */
 export function verdict(t: TargetResult): string {
   if (t.met === null || t.measured === null) return "NOT MEASURED";
   if (t.met) return "met";
-  const by =
-    t.comparator === ">="
-      ? `${((1 - t.measured / t.limit) * 100).toFixed(0)}% short`
-      : `${((t.measured / t.limit - 1) * 100).toFixed(0)}% over`;
+  const by = distance(t.measured, t.comparator, t.limit);
+  if (outOfReach(t)) return `OUT OF REACH (${by}; the contract's floor: ${(t.reach as number).toFixed(2)}x)`;
   return `MISSED (${by})`;
 }
 
@@ -107,7 +120,7 @@ export function renderTable(r: BenchResult): string {
   }
   out.push("", "Targets:");
   for (const t of r.targets) {
-    out.push(`  ${pad(verdict(t), 20)}${pad(t.text, 70)}${formatMeasured(t)}`);
+    out.push(`  ${pad(verdict(t), 19)} ${pad(t.text, 69)} ${formatMeasured(t)}`);
     if (t.met === null) out.push(`  ${" ".repeat(20)}${t.detail}`);
   }
   return out.join("\n");
@@ -225,6 +238,11 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
     `had us ahead${hand === null ? "" : `; ${hand}`}), so no claim here says "as fast as Go" in general.`,
     "",
     "## Targets",
+    "",
+    "A target set against another library is also computed with the floor of our contract (the minimal",
+    "implementation with the same contract, measured in the same run) in place of ours. Where that floor",
+    "misses the target too, no implementation of the contract can meet it: the verdict says OUT OF REACH,",
+    "and the contract's own floor target is the one that measures our implementation.",
     "",
     "| Target | Measured | Verdict |",
     "| --- | --- | --- |",

@@ -54,6 +54,21 @@ export interface TargetResult {
   met: boolean | null;
   /** How it was computed, or why it could not be. */
   detail: string;
+  /**
+   * For a target set against another peer: the same ratio measured with the
+   * minimal implementation of our contract (its floor) in place of ours, or
+   * null if the floor was not measured. Where the floor itself misses the
+   * limit, no implementation of the contract can meet it: the verdict says
+   * "out of reach" rather than blaming ours.
+   */
+  reach?: number | null;
+}
+
+/** Whether a measured figure meets a limit under a target's comparator. */
+export function holds(measured: number, comparator: TargetResult["comparator"], limit: number): boolean {
+  if (comparator === "<=") return measured <= limit;
+  if (comparator === ">=") return measured >= limit;
+  return measured < limit;
 }
 
 /** The machine the bench ran on. */

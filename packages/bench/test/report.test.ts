@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { bySection, formatNumber, goHandOff, renderJson, renderMarkdown, renderSvg, renderTable, verdict, COLORS } from "../src/report.ts";
 import { SECTIONS } from "../src/sections.ts";
-import { median, summarize } from "../src/results.ts";
+import { median, summarize, type PeerResult, type TargetResult } from "../src/results.ts";
 import { evaluateTargets, TARGETS } from "../src/targets.ts";
 import { fixture } from "./fixture.ts";
 
@@ -36,6 +36,7 @@ describe("targets", () => {
       "pool-vs-p-limit",
       "pool-serial-vs-fastq",
       "map-best",
+      "map-io-best",
       "mem-recv",
       "mem-select",
       "soak-never",
@@ -136,7 +137,7 @@ describe("targets", () => {
     });
     const ts = evaluateTargets({ workloads: w });
     expect(ts.find((t) => t.id === "pool-serial-floor")).toMatchObject({ measured: 2, met: false, detail: "pool-serial/gochan-pool 300.0 / pool-serial/floor 150.0" });
-    expect(ts.find((t) => t.id === "pool-serial-best")).toMatchObject({ measured: 1.2, met: false, detail: "pool-serial/gochan-pool 300.0 / pool-serial/fastq (best) 250.0" });
+    expect(ts.find((t) => t.id === "pool-serial-best")).toMatchObject({ measured: 1.2, met: false, detail: "pool-serial/gochan-pool 300.0 / pool-serial/fastq (best) 250.0; the contract's floor: pool-serial/floor 150.0 / pool-serial/fastq (best) 250.0 = 0.60x" });
     expect(ts.find((t) => t.id === "pool-serial-vs-fastq")?.measured).toBe(1.2);
     // The batch contract has its own rows and its own floor: none of them was run here.
     expect(ts.find((t) => t.id === "pool-group-best")).toMatchObject({ met: null, detail: "not measured: pool-group was not run; pool-group was not run" });
@@ -153,7 +154,11 @@ describe("targets", () => {
     });
     const groups = evaluateTargets({ workloads: withGroup });
     expect(groups.find((t) => t.id === "pool-group-floor")).toMatchObject({ met: true, detail: "pool-group/gochan-pool-group 500.0 / pool-group/floor-group 450.0" });
-    expect(groups.find((t) => t.id === "pool-group-best")).toMatchObject({ met: true, detail: "pool-group/gochan-pool-group 500.0 / pool-group/p-map (best) 540.0" });
+    expect(groups.find((t) => t.id === "pool-group-best")).toMatchObject({
+      met: true,
+      reach: 450 / 540,
+      detail: "pool-group/gochan-pool-group 500.0 / pool-group/p-map (best) 540.0; the contract's floor: pool-group/floor-group 450.0 / pool-group/p-map (best) 540.0 = 0.83x",
+    });
     // With no library measured, the best peer is missing, not our own row or the floor.
     const alone = [{ ...(w[w.length - 1] as (typeof w)[number]), peers: [ok("gochan-pool", 300), ok("floor", 150)] }];
     expect(evaluateTargets({ workloads: alone }).find((t) => t.id === "pool-serial-best")).toMatchObject({
@@ -166,8 +171,38 @@ describe("targets", () => {
     const ok = (id: string, v: number) => summarize({ peer: id, label: id, status: "ok", samples: [v] });
     const map = { id: "map", title: "map", family: "map", unit: "ns/job" as const, count: 10, peers: [ok("gochan-pool-map", 400), ok("p-map", 500), ok("effect", 800), ok("floor", 200)] };
     const t = evaluateTargets({ workloads: [map] }).find((x) => x.id === "map-best");
-    expect(t).toMatchObject({ measured: 0.8, met: true, detail: "map/gochan-pool-map (ours) 400.0 / map/p-map (best) 500.0" });
+    expect(t).toMatchObject({
+      measured: 0.8,
+      met: true,
+      detail: "map/gochan-pool-map (ours) 400.0 / map/p-map (best) 500.0; the contract's floor: map/floor 200.0 / map/p-map (best) 500.0 = 0.40x",
+    });
     expect(renderTable({ ...fixture(), workloads: [map] })).toMatch(/p-map\s+500\s.*1\.25x/);
+  });
+
+  it("a missed target that the contract's own floor misses too is out of reach; one the floor meets is a miss of ours", () => {
+    const ok = (id: string, v: number) => summarize({ peer: id, label: id, status: "ok", samples: [v] });
+    const workload = (id: string, peers: PeerResult[]) => ({ id, title: id, family: "pool", unit: "ns/job" as const, count: 10, peers });
+    const evaluate = (ours: number, floorGroup: number) =>
+      evaluateTargets({
+        workloads: [workload("pool-group-io", [ok("gochan-pool-group", ours), ok("p-map", 1000), ok("floor-group", floorGroup)])],
+      }).find((t) => t.id === "pool-group-io-best") as TargetResult;
+    // Ours 1.8x p-map, the floor 1.4x: no group with this producer can be level with p-map.
+    const unreachable = evaluate(1800, 1400);
+    expect(unreachable).toMatchObject({ met: false, reach: 1.4 });
+    expect(verdict(unreachable)).toBe("OUT OF REACH (80% over; the contract's floor: 1.40x)");
+    // The floor level with p-map: the same miss is ours.
+    const ours = evaluate(1800, 900);
+    expect(ours).toMatchObject({ met: false, reach: 0.9 });
+    expect(verdict(ours)).toBe("MISSED (80% over)");
+    // ">=" targets: the floor 3x p-queue against a 5x target.
+    const all = evaluateTargets({ workloads: [workload("pool", [ok("gochan-pool", 1000), ok("p-queue", 3500), ok("floor", 1200)])] });
+    const pQueue = all.find((t) => t.id === "pool-vs-p-queue") as TargetResult;
+    expect(pQueue.reach).toBeCloseTo(3500 / 1200, 10);
+    expect(verdict(pQueue)).toBe("OUT OF REACH (30% short; the contract's floor: 2.92x)");
+    // No floor measured: the verdict cannot excuse the miss.
+    const noFloor = evaluateTargets({ workloads: [workload("pool", [ok("gochan-pool", 1000), ok("p-queue", 3500)])] }).find((t) => t.id === "pool-vs-p-queue") as TargetResult;
+    expect(noFloor.reach).toBeNull();
+    expect(verdict(noFloor)).toBe("MISSED (30% short)");
   });
 
   it("verdicts say plainly how far a miss is", () => {

@@ -36,6 +36,7 @@ const COUNTS: Record<string, number> = {
   "xthread-unbuffered": 100,
   "redis-queue": 200,
   map: 2000,
+  "map-io": 500,
   "map-stream": 2000,
   "prog-sieve": 40,
   "prog-pipeline": 3000,

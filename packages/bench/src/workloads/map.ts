@@ -12,6 +12,11 @@
  *   each storing `await fn(item)` at its index (no cancellation, no error
  *   handling beyond the first rejection, no metrics).
  *
+ * "map-io" is the same contract with I/O-like jobs (each awaits one
+ * `setImmediate` turn, as pool-io's and pool-group-io's jobs do): the pull
+ * contract's answer to the group rows, whose producer holds a queue of jobs
+ * made ahead of the workers.
+ *
  * The streamed form is a workload of its own ("map-stream", another
  * contract: a promise per result, read in order): `pool.mapStream` read with
  * `for await`, and p-map's `pMapIterable` with the same bound on how far it
@@ -43,7 +48,20 @@ interface EffectModule {
   };
 }
 
-const double = async (x: number): Promise<number> => x * 2;
+/** A job: 2x. */
+type Fn = (x: number) => Promise<number>;
+
+const double: Fn = async (x) => x * 2;
+
+function immediate(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** An I/O-like job: 2x after one `setImmediate` turn. */
+const doubleLater: Fn = async (x) => {
+  await immediate();
+  return x * 2;
+};
 
 function items(count: number): number[] {
   const a = new Array<number>(count);
@@ -57,7 +75,7 @@ function sum(results: readonly number[]): number {
   return s;
 }
 
-function gochanMap(stream: boolean): Peer {
+function gochanMap(stream: boolean, fn: Fn = double): Peer {
   return async (count) => {
     const { Pool } = await load<PoolModule>("@gochan/pool");
     const pool = new Pool({ maxWorkers: WORKERS, maxQueue: WORKERS });
@@ -65,20 +83,22 @@ function gochanMap(stream: boolean): Peer {
     const m = stream
       ? await timed(count, "ns/job", 2 * triangle(count), async () => {
           let s = 0;
-          for await (const r of pool.mapStream(input, double)) s += r;
+          for await (const r of pool.mapStream(input, fn)) s += r;
           return s;
         })
-      : await timed(count, "ns/job", 2 * triangle(count), async () => sum(await pool.map(input, double)));
+      : await timed(count, "ns/job", 2 * triangle(count), async () => sum(await pool.map(input, fn)));
     await pool.stopAndWait();
     return m;
   };
 }
 
-const pMap: Peer = async (count) => {
-  const { default: pMapOf } = await load<typeof PMap>("p-map");
-  const input = items(count);
-  return timed(count, "ns/job", 2 * triangle(count), async () => sum(await pMapOf(input, double, { concurrency: WORKERS })));
-};
+function pMap(fn: Fn): Peer {
+  return async (count) => {
+    const { default: pMapOf } = await load<typeof PMap>("p-map");
+    const input = items(count);
+    return timed(count, "ns/job", 2 * triangle(count), async () => sum(await pMapOf(input, fn, { concurrency: WORKERS })));
+  };
+}
 
 /** p-map's streaming form: results in input order, at most 2 * WORKERS ahead of the reader (as pool.mapStream's default lookahead). */
 const pMapIterable: Peer = async (count) => {
@@ -91,39 +111,50 @@ const pMapIterable: Peer = async (count) => {
   });
 };
 
-const effectForEach: Peer = async (count) => {
-  const { Effect } = await load<EffectModule>("effect");
-  const input = items(count);
-  return timed(count, "ns/job", 2 * triangle(count), async () =>
-    sum(
-      await Effect.runPromise<number[]>(
-        Effect.forEach(input, (x: number) => Effect.promise(() => double(x)), { concurrency: WORKERS }),
+function effectForEach(fn: Fn): Peer {
+  return async (count) => {
+    const { Effect } = await load<EffectModule>("effect");
+    const input = items(count);
+    return timed(count, "ns/job", 2 * triangle(count), async () =>
+      sum(
+        await Effect.runPromise<number[]>(
+          Effect.forEach(input, (x: number) => Effect.promise(() => fn(x)), { concurrency: WORKERS }),
+        ),
       ),
-    ),
-  );
-};
+    );
+  };
+}
 
 /** WORKERS async loops pulling from one iterator: the least a pull-based ordered map can do. */
-const floorMap: Peer = async (count) => {
-  const input = items(count);
-  return timed(count, "ns/job", 2 * triangle(count), async () => {
-    const it = input[Symbol.iterator]();
-    const results: number[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (;;) {
-        const r = it.next();
-        if (r.done === true) return;
-        const i = next++;
-        results[i] = await double(r.value);
-      }
-    };
-    const workers: Promise<void>[] = [];
-    for (let w = 0; w < WORKERS; w++) workers.push(worker());
-    await Promise.all(workers);
-    return sum(results);
-  });
-};
+function floorMap(fn: Fn): Peer {
+  return async (count) => {
+    const input = items(count);
+    return timed(count, "ns/job", 2 * triangle(count), async () => {
+      const it = input[Symbol.iterator]();
+      const results: number[] = [];
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          const r = it.next();
+          if (r.done === true) return;
+          const i = next++;
+          results[i] = await fn(r.value);
+        }
+      };
+      const workers: Promise<void>[] = [];
+      for (let w = 0; w < WORKERS; w++) workers.push(worker());
+      await Promise.all(workers);
+      return sum(results);
+    });
+  };
+}
+
+const MAP_NOTE =
+  `Every peer takes the next item only when one of its ${WORKERS} slots is free. ` +
+  `@gochan/pool: pool.map on a pool of ${WORKERS} workers; ` +
+  `p-map: pMap(items, fn, { concurrency: ${WORKERS} }); ` +
+  `Effect: Effect.forEach(items, (x) => Effect.promise(() => fn(x)), { concurrency: ${WORKERS} }); ` +
+  `floor: ${WORKERS} async loops sharing the input's iterator.`;
 
 /** The batch map workloads. */
 export const maps: Family = {
@@ -137,16 +168,27 @@ export const maps: Family = {
       warmup: true,
       peers: {
         "gochan-pool-map": gochanMap(false),
-        "p-map": pMap,
-        "effect-forEach": effectForEach,
-        floor: floorMap,
+        "p-map": pMap(double),
+        "effect-forEach": effectForEach(double),
+        floor: floorMap(double),
+      },
+      note: MAP_NOTE,
+    },
+    {
+      id: "map-io",
+      title: `Map: I/O-like jobs (each awaits setImmediate) over an array, ${WORKERS} at a time, results in order`,
+      unit: "ns/job",
+      count: { full: 50_000, quick: 1_000 },
+      warmup: true,
+      peers: {
+        "gochan-pool-map": gochanMap(false, doubleLater),
+        "p-map": pMap(doubleLater),
+        "effect-forEach": effectForEach(doubleLater),
+        floor: floorMap(doubleLater),
       },
       note:
-        `Every peer takes the next item only when one of its ${WORKERS} slots is free. ` +
-        `@gochan/pool: pool.map on a pool of ${WORKERS} workers; ` +
-        `p-map: pMap(items, fn, { concurrency: ${WORKERS} }); ` +
-        `Effect: Effect.forEach(items, (x) => Effect.promise(() => fn(x)), { concurrency: ${WORKERS} }); ` +
-        `floor: ${WORKERS} async loops sharing the input's iterator.`,
+        `${MAP_NOTE} Each job awaits one setImmediate turn before returning, as pool-io's and pool-group-io's jobs do: ` +
+        "the pull contract's answer to pool-group-io, where the producer holds a queue of jobs made ahead of the workers.",
     },
     {
       id: "map-stream",
