@@ -56,6 +56,20 @@ describe("event-loop fairness", () => {
     expect(await firedDuring(1_000_000)).toBeGreaterThanOrEqual(5);
   });
 
+  it("the default time slice is Go's (10 ms): a busy transfer takes at most one macrotask turn per 10 ms it runs", async () => {
+    // Go lets a set of goroutines in a communicate-and-wait pattern run as a unit
+    // (runnext inherits the time slice) until sysmon preempts it after 10 ms
+    // (forcePreemptNS); the policy gives a busy chain the same slice. A turn needs
+    // a full slice since the previous one, so k turns take at least (k - 1) slices.
+    expect(getScheduling().timeSlice).toBe(10);
+    const before = getScheduling().yields;
+    const start = performance.now();
+    expect(await transfer(300_000)).toBe(300_000);
+    const ran = performance.now() - start;
+    const turns = getScheduling().yields - before;
+    expect(turns).toBeLessThanOrEqual(Math.floor(ran / 10) + 1);
+  });
+
   it("item 29: with yieldEvery: Infinity the same transfer starves the timer completely (what the policy prevents)", async () => {
     configureScheduling({ yieldEvery: Infinity });
     const yieldsBefore = getScheduling().yields;
