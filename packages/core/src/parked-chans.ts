@@ -16,26 +16,21 @@
  *   current stamp in `_seen`; the stamp is how a park knows the channel is
  *   recorded without a set lookup. Each holds a channel at most once.
  * - A channel is recorded first in `recent`, a fixed ring of the channels
- *   recorded last: a store, no allocation. Once a lap (when the ring's cursor
- *   comes back to its first slot) a record forgets the ring's channels that
- *   hold no waiter any more (stamp cleared, so that a next park records them
- *   again): a scan of {@link MIN_CHANS} slots per MIN_CHANS records. A record
- *   overwrites the oldest slot; its channel, if still there, is forgotten the
- *   same way if idle, and moves to `chans` if something waits on it. So the
- *   ring keeps alive at most its MIN_CHANS channels beyond those something
- *   waits on (which their waiters keep alive anyway). That bound is the
- *   point: a ring that kept its last 64 channels alive whatever they held
- *   made a program that makes a reply channel per request (the stateful
- *   goroutine in the bench, 200,000 requests) ~150 ns a request slower under
- *   run() (V8's scavenges grew fewer, longer and its young generation
- *   larger, `--trace-gc`). Forgetting the idle ones at every record instead
- *   kept almost nothing alive, but a long-lived channel is idle most of the
- *   time too: each record of a fresh channel forgot it, so its next park
- *   recorded it again, and every record scanned the ring. In the stateful
- *   goroutine the request channel was recorded again at every request: 6,165
- *   instructions a request under run(), 5,984 with the sweep once a lap
- *   (cachegrind, 20,000 and 60,000 requests, `--single-threaded`). A channel
- *   is in the ring or in `chans`, never both.
+ *   recorded last: a store, no allocation. Each record first forgets the
+ *   ring's channels that hold no waiter any more (stamp cleared, so that a
+ *   next park records them again): a scan of {@link MIN_CHANS} slots. So the
+ *   ring keeps nothing alive but the channel just recorded and channels
+ *   something waits on, which their waiters keep alive anyway. That is the
+ *   point: the ring once kept its last 64 channels alive whatever they held,
+ *   and a program that makes a reply channel per request (the stateful
+ *   goroutine in the bench, 200,000 requests) ran ~150 ns a request slower
+ *   under run() than with a ring that stored nothing, on few more
+ *   instructions (V8's scavenges grew fewer, longer and its young generation
+ *   larger, `--trace-gc`); with the scan, ~30-90 ns (3-4 fresh processes each).
+ *   The slot's previous channel, if still there, holds a waiter: it moves to
+ *   `chans`. A program that parks on each reply channel once, briefly, never
+ *   grows or compacts `chans`. A channel is in the ring or in `chans`, never
+ *   both.
  * - `chans` is compacted when it doubles: the stamp moves on, channels whose
  *   queues are empty are dropped (their stamp is now stale), the others and
  *   those in `recent` are stamped anew. Each compaction scans at most twice
@@ -87,14 +82,6 @@ interface Exemplars {
 }
 
 /**
- * Whether nothing waits on `ch`: its `_sq`/`_rq`, not the `_sendq`/`_recvq`
- * getters, which make a queue for a direction nothing parked in.
- */
-function idle(ch: AnyChan): boolean {
-  return ch._sq.head === null && ch._rq.head === null;
-}
-
-/**
  * The channel of the first non-nil channel case of a select, if any. A case
  * is a receive or send case (its `ch`: a channel, or null for
  * the nil channel), a promise or a signal; the channel is told by its stamp
@@ -134,9 +121,6 @@ export class ParkedChans implements TraceHook {
     this.#limit = minChans;
     this.#recent = new Array<AnyChan | null>(minChans).fill(null);
   }
-
-  /** How many times a channel was recorded (a park on a channel not recorded then). */
-  records = 0;
 
   /** How many channels are recorded now (blocked on, or not yet found idle). */
   get recorded(): number {
@@ -226,33 +210,21 @@ export class ParkedChans implements TraceHook {
    * kept in `chans`.
    */
   #record(ch: AnyChan): void {
-    this.records++;
     const recent = this.#recent;
-    const i = this.#next;
-    // Once a lap, forget the ring's channels that hold no waiter (stamp
-    // cleared, so that a next park records them again). Not at every record:
-    // a program's few long-lived channels are each idle most of the time, and
-    // forgetting them whenever another was recorded made every park record
-    // its channel again and scan the ring.
-    if (i === 0) {
-      for (let j = 0; j < recent.length; j++) {
-        const c = recent[j] as AnyChan | null;
-        if (c !== null && idle(c)) {
-          c._seen = 0;
-          recent[j] = null;
-        }
+    for (let j = 0; j < recent.length; j++) {
+      const c = recent[j] as AnyChan | null;
+      // _sq/_rq, not the _sendq/_recvq getters, which make a queue for a direction nothing parked in.
+      if (c !== null && c._sq.head === null && c._rq.head === null) {
+        c._seen = 0;
+        recent[j] = null;
       }
     }
+    const i = this.#next;
     const old = recent[i] as AnyChan | null;
     recent[i] = ch;
     this.#next = i + 1 === recent.length ? 0 : i + 1;
     ch._seen = this.#gen;
     if (old === null) return;
-    // The slot's previous channel: forgotten if idle, else kept in `chans`.
-    if (idle(old)) {
-      old._seen = 0;
-      return;
-    }
     // A compaction restamps the ring, `ch` included.
     if (this.#chans.length >= this.#limit) this.#compact();
     old._seen = this.#gen;
@@ -263,7 +235,7 @@ export class ParkedChans implements TraceHook {
     const gen = (this.#gen = ++lastStamp);
     const kept: AnyChan[] = [];
     for (const ch of this.#chans) {
-      if (idle(ch)) continue; // stamp now stale
+      if (ch._sq.head === null && ch._rq.head === null) continue; // stamp now stale
       ch._seen = gen;
       kept.push(ch);
     }

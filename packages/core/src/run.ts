@@ -62,11 +62,10 @@ export interface RunOptions {
    * countdown) and, on a channel already recorded, one more compare when the
    * operation parks; nothing when a plain operation completes (a select: one
    * call). Parking on a channel not recorded yet (a fresh reply channel per
-   * request) puts it in a ring of 16 that keeps alive at most its 16 beyond
-   * the channels something still waits on, forgetting the idle ones once a
-   * lap: keeping young channels alive cost far more than their bytes (a ring
-   * that kept its last 64 made the stateful goroutine ~150 ns a request
-   * slower). The Go programs of docs/benchmarks.md measure run()'s
+   * request) puts it in a small ring that keeps alive only channels something
+   * still waits on: keeping young channels alive cost far more than their
+   * bytes (a ring that kept its last 64 made the stateful goroutine ~150 ns
+   * a request slower). The Go programs of docs/benchmarks.md measure run()'s
    * cost against the same programs without it, in CPU time, every full run.
    * Capturing every site, the old default, cost 5-30x.
    *
