@@ -75,6 +75,11 @@ export async function timed(
   return { value: ns / count, unit, ops: count, check, expected, extra: { cpu: ((cpu.user + cpu.system) * 1000) / count } };
 }
 
+/** One `setImmediate` turn: what the I/O-like jobs of the pool and map workloads await. */
+export function immediate(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** 0 + 1 + ... + (n - 1). */
 export function triangle(n: number): number {
   return (n * (n - 1)) / 2;

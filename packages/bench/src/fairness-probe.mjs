@@ -46,15 +46,15 @@ async function child(name, count) {
     turns = core.getScheduling().yields - y0;
   }
   times.sort((a, b) => a - b);
-  let helperSleeps = 0;
+  let threadSleeps = 0;
   for (const tid of readdirSync("/proc/self/task")) {
     const status = readFileSync(`/proc/self/task/${tid}/status`, "utf8");
     // Every thread but the main one (tid === pid): V8's platform workers, which run the
     // parallel scavenges, and libuv's, which this program leaves idle.
     if (Number(tid) === process.pid) continue;
-    helperSleeps += Number(/\nvoluntary_ctxt_switches:\s*(\d+)/.exec(status)?.[1] ?? 0);
+    threadSleeps += Number(/\nvoluntary_ctxt_switches:\s*(\d+)/.exec(status)?.[1] ?? 0);
   }
-  console.log(`@@probe ${JSON.stringify({ ns: times[1], turns, helperSleeps })}`);
+  console.log(`@@probe ${JSON.stringify({ ns: times[1], turns, threadSleeps })}`);
 }
 
 function median(xs) {
@@ -65,16 +65,16 @@ function median(xs) {
 /** Sums V8's scavenge lines (--trace-gc-nvp) of one child's output. */
 function scavenges(out) {
   let n = 0;
-  let pause = 0;
+  let ms = 0;
   let parallel = 0;
   for (const line of out.split("\n")) {
     if (!line.includes(" gc=s ")) continue;
     n++;
     // pause= is printed to 0.1 ms, scavenge= (the collection itself) to 0.01 ms.
-    pause += Number(/ scavenge=([\d.]+)/.exec(line)?.[1] ?? 0);
+    ms += Number(/ scavenge=([\d.]+)/.exec(line)?.[1] ?? 0);
     parallel += Number(/ scavenge\.parallel=([\d.]+)/.exec(line)?.[1] ?? 0);
   }
-  return { n, pause, parallel };
+  return { n, ms, parallel };
 }
 
 const [, , first, ...rest] = process.argv;
@@ -82,8 +82,8 @@ if (first === "--child") {
   await child(rest[0], Number(rest[1]));
 } else {
   const count = Number(first ?? 1_000_000);
-  const rounds = Number(rest[0] ?? 5);
   const dash = rest.indexOf("--");
+  const rounds = dash === 0 || rest[0] === undefined ? 5 : Number(rest[0]);
   const flags = dash < 0 ? [] : rest.slice(dash + 1);
   const self = fileURLToPath(import.meta.url);
   const rows = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, []]));
@@ -101,7 +101,7 @@ if (first === "--child") {
     const m = (k) => median(rs.map((x) => x[k]));
     console.log(
       `${name.padEnd(20)} ${m("ns").toFixed(1).padStart(7)} ${String(m("turns")).padStart(10)} ${String(m("n")).padStart(10)}` +
-        ` ${m("pause").toFixed(1).padStart(12)} ${m("parallel").toFixed(1).padStart(12)} ${String(m("helperSleeps")).padStart(14)}`,
+        ` ${m("ms").toFixed(1).padStart(12)} ${m("parallel").toFixed(1).padStart(12)} ${String(m("threadSleeps")).padStart(14)}`,
     );
   }
 }

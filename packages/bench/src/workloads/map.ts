@@ -25,7 +25,7 @@
  * @module
  */
 import type * as PMap from "p-map";
-import { load, runIfMain, timed, triangle } from "../child.ts";
+import { immediate, load, runIfMain, timed, triangle } from "../child.ts";
 import type { Family, Peer } from "../spec.ts";
 
 /** The concurrency of every peer. */
@@ -52,10 +52,6 @@ interface EffectModule {
 type Fn = (x: number) => Promise<number>;
 
 const double: Fn = async (x) => x * 2;
-
-function immediate(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** An I/O-like job: 2x after one `setImmediate` turn. */
 const doubleLater: Fn = async (x) => {

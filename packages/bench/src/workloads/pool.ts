@@ -28,7 +28,7 @@ import type * as Fastq from "fastq";
 import type * as PLimit from "p-limit";
 import type * as PMap from "p-map";
 import type * as PQueue from "p-queue";
-import { load, runIfMain, timed, triangle } from "../child.ts";
+import { immediate, load, runIfMain, timed, triangle } from "../child.ts";
 import { FloorGroup, FloorPool, floorMap } from "../pool-floor.ts";
 import type { Family, Peer, Workload } from "../spec.ts";
 
@@ -44,10 +44,6 @@ export type Shape = "all" | "bounded" | "serial" | "io";
 type Job = () => Promise<number>;
 /** Makes job `i`. */
 type JobOf = (i: number) => Job;
-
-function immediate(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 const plainJob: JobOf = (i) => async () => i * 2;
 const ioJob: JobOf = (i) => async () => {
