@@ -7,30 +7,32 @@
  * second list of operations: it keeps the channels, and reads their queues only
  * when it writes a deadlock report. Parking on a channel that is already
  * recorded costs a compare (after the call-site countdown's); nothing is
- * allocated per operation, and a plain operation's completion does not call
- * the hook at all (only what has a `traced` record is unparked).
+ * allocated per operation, and neither a plain operation's completion nor a
+ * select's on a channel calls the hook at all (only what has a `traced`
+ * record, a loose operation, is unparked).
  *
  * Invariants:
  * - Every channel that holds a waiter parked while the hook was installed is
  *   recorded: in the `recent` ring or in `chans` (never both), and carries the
  *   current stamp in `_seen`; the stamp is how a park knows the channel is
  *   recorded without a set lookup. Each holds a channel at most once.
- * - A channel is recorded first in `recent`, a fixed ring of the channels
- *   recorded last: a store, no allocation. Each record first forgets the
- *   ring's channels that hold no waiter any more (stamp cleared, so that a
- *   next park records them again): a scan of {@link MIN_CHANS} slots. So the
- *   ring keeps nothing alive but the channel just recorded and channels
- *   something waits on, which their waiters keep alive anyway. That is the
- *   point: the ring once kept its last 64 channels alive whatever they held,
- *   and a program that makes a reply channel per request (the stateful
- *   goroutine in the bench, 200,000 requests) ran ~150 ns a request slower
- *   under run() than with a ring that stored nothing, on few more
- *   instructions (V8's scavenges grew fewer, longer and its young generation
- *   larger, `--trace-gc`); with the scan, ~30-90 ns (3-4 fresh processes each).
- *   The slot's previous channel, if still there, holds a waiter: it moves to
- *   `chans`. A program that parks on each reply channel once, briefly, never
- *   grows or compacts `chans`. A channel is in the ring or in `chans`, never
- *   both.
+ * - A channel is recorded first in `recent`, the channels recorded last, in
+ *   the ring's first `count` slots (oldest first; the other slots are null):
+ *   a store, no allocation. Each record first forgets the ring's channels that
+ *   hold no waiter any more (stamp cleared, so that a next park records them
+ *   again) and closes up the others: it reads only the channels the ring
+ *   holds, at most {@link MIN_CHANS}. So the ring keeps nothing alive but the
+ *   channel just recorded and channels something waits on, which their waiters
+ *   keep alive anyway. That is the point: the ring once kept its last 64
+ *   channels alive whatever they held, and a program that makes a reply
+ *   channel per request (the stateful goroutine in the bench, 200,000
+ *   requests) ran ~150 ns a request slower under run() than with a ring that
+ *   stored nothing, on few more instructions (V8's scavenges grew fewer,
+ *   longer and its young generation larger, `--trace-gc`); one that kept
+ *   its last 16 still cost ~110 ns a request (6 fresh processes each, pinned
+ *   to one core, 1 December 2026). A ring full of channels
+ *   still waited on moves them all to `chans`, in order. A program that parks
+ *   on each reply channel once, briefly, never grows or compacts `chans`.
  * - `chans` is compacted when it doubles: the stamp moves on, channels whose
  *   queues are empty are dropped (their stamp is now stale), the others and
  *   those in `recent` are stamped anew. Each compaction scans at most twice
@@ -38,8 +40,10 @@
  *   channel, amortised.
  * - Stamps come from one counter for every recorder, so a channel stamped by
  *   one (a test's, or an earlier run's) never looks recorded to another.
- * - A parked select keeps its cases in `op.traced` (read back by the report
+ * - A parked select keeps its cases in `op.cases` (read back by the report
  *   from any of its waiters) and is recorded through its first channel case.
+ *   It needs no unpark: when it ends, its waiters leave the channels' queues,
+ *   which is all the report reads.
  *   A case that a select from outside core parks on a core channel
  *   (external-select.ts) is recorded as that channel's operation: core does
  *   not know the select's other cases.
@@ -74,6 +78,11 @@ let lastStamp = 0;
 
 type AnyChan = Chan<unknown, unknown>;
 
+/** A parked core select (select.ts's SelectOp), as the hook sees it. */
+interface TracedSelect extends Traced {
+  cases: readonly unknown[] | null;
+}
+
 /** The call sites sampled for one channel: where its operations were seen parking. */
 interface Exemplars {
   send: Error[];
@@ -103,9 +112,9 @@ export function firstChan(cases: readonly unknown[]): AnyChan | null {
 export class ParkedChans implements TraceHook {
   readonly sites: CallSites;
   #chans: AnyChan[] = [];
-  /** The channels recorded last, oldest at `#next`; null: a free slot. */
+  /** The channels recorded last, oldest first, in the first `#count` slots; the others are null. */
   readonly #recent: (AnyChan | null)[];
-  #next = 0;
+  #count = 0;
   /** What `_seen` holds on a recorded channel. */
   #gen = ++lastStamp;
   readonly #min: number;
@@ -124,9 +133,7 @@ export class ParkedChans implements TraceHook {
 
   /** How many channels are recorded now (blocked on, or not yet found idle). */
   get recorded(): number {
-    let n = this.#chans.length;
-    for (const ch of this.#recent) if (ch !== null) n++;
-    return n;
+    return this.#chans.length + this.#count;
   }
 
   park(op: Traced, kind: BlockedKind, target: unknown): void {
@@ -137,7 +144,9 @@ export class ParkedChans implements TraceHook {
     if (site === null && kind !== "select" && (target as AnyChan)._seen === this.#gen) return;
     let ch: AnyChan | null;
     if (kind === "select") {
-      op.traced = target as object;
+      // Its waiters in the channels' queues lead back to it, and it leaves
+      // them when it ends: a select with a channel case needs no unpark.
+      (op as TracedSelect).cases = target as readonly unknown[];
       ch = firstChan(target as readonly unknown[]);
     } else {
       // Only core's channel operations call the hook, so a target with a stamp
@@ -169,10 +178,9 @@ export class ParkedChans implements TraceHook {
 
   /** The operations blocked now: channel by channel, each channel's in the order they parked. */
   *ops(): IterableIterator<BlockedOp> {
-    const selects = new Set<Traced>();
+    const selects = new Set<TracedSelect>();
     // `chans` holds what left the ring, so it was recorded before what the ring holds.
-    const recent = this.#recent;
-    const ordered = [...this.#chans, ...recent.slice(this.#next), ...recent.slice(0, this.#next)];
+    const ordered = [...this.#chans, ...this.#recent.slice(0, this.#count)];
     for (const ch of ordered) {
       if (ch === null) continue;
       yield* this.#queued(ch._sq, "send", ch, selects);
@@ -188,47 +196,52 @@ export class ParkedChans implements TraceHook {
     return this.#exemplars.get(ch)?.[kind] ?? [];
   }
 
-  *#queued(queue: WaiterQueue, kind: BlockedKind, ch: AnyChan, selects: Set<Traced>): IterableIterator<BlockedOp> {
+  *#queued(queue: WaiterQueue, kind: BlockedKind, ch: AnyChan, selects: Set<TracedSelect>): IterableIterator<BlockedOp> {
     for (let w: Waiter | null = queue.head; w !== null; w = w.next) {
       // A plain operation, or a case a select from outside core (threads)
-      // parked here: no `traced` record, so it is listed as this channel's.
-      if (w.sel === null || (w.sel as unknown as Partial<Traced>).traced === undefined) {
+      // parked here: no `cases`, so it is listed as this channel's.
+      const sel = w.sel as unknown as Partial<TracedSelect> | null;
+      if (sel === null || sel.cases === undefined) {
         yield { kind, target: ch, site: this.#siteOf.get(w) ?? null };
         continue;
       }
-      // One waiter per case: report the select once, with all its cases.
-      const sel = w.sel as unknown as Traced;
-      if (sel.traced === null || selects.has(sel)) continue;
-      selects.add(sel);
-      yield { kind: "select", target: sel.traced, site: this.#siteOf.get(sel) ?? null };
+      // One waiter per case: report the select once, with all its cases (a
+      // select that parked before the hook was installed has none: skipped).
+      if (sel.cases === null || selects.has(sel as TracedSelect)) continue;
+      selects.add(sel as TracedSelect);
+      yield { kind: "select", target: sel.cases, site: this.#siteOf.get(sel as TracedSelect) ?? null };
     }
   }
 
   /**
    * Records `ch` in the ring, after forgetting the ring's channels nothing
-   * waits on any more; the channel it replaces still has a waiter then, and is
-   * kept in `chans`.
+   * waits on any more. The ring is dense (its first `#count` slots), so this
+   * reads only the channels recorded and still waited on, not every slot. A
+   * ring full of channels still waited on moves them all to `chans`.
    */
   #record(ch: AnyChan): void {
     const recent = this.#recent;
-    for (let j = 0; j < recent.length; j++) {
-      const c = recent[j] as AnyChan | null;
+    const n = this.#count;
+    let kept = 0;
+    for (let j = 0; j < n; j++) {
+      const c = recent[j] as AnyChan;
       // _sq/_rq, not the _sendq/_recvq getters, which make a queue for a direction nothing parked in.
-      if (c !== null && c._sq.head === null && c._rq.head === null) {
-        c._seen = 0;
+      if (c._sq.head === null && c._rq.head === null) c._seen = 0;
+      else recent[kept++] = c;
+    }
+    for (let j = kept; j < n; j++) recent[j] = null;
+    if (kept === recent.length) {
+      // A compaction restamps the ring: the stamp they carry into `chans`.
+      if (this.#chans.length >= this.#limit) this.#compact();
+      for (let j = 0; j < kept; j++) {
+        this.#chans.push(recent[j] as AnyChan);
         recent[j] = null;
       }
+      kept = 0;
     }
-    const i = this.#next;
-    const old = recent[i] as AnyChan | null;
-    recent[i] = ch;
-    this.#next = i + 1 === recent.length ? 0 : i + 1;
+    recent[kept] = ch;
+    this.#count = kept + 1;
     ch._seen = this.#gen;
-    if (old === null) return;
-    // A compaction restamps the ring, `ch` included.
-    if (this.#chans.length >= this.#limit) this.#compact();
-    old._seen = this.#gen;
-    this.#chans.push(old);
   }
 
   #compact(): void {
@@ -239,7 +252,7 @@ export class ParkedChans implements TraceHook {
       ch._seen = gen;
       kept.push(ch);
     }
-    for (const ch of this.#recent) if (ch !== null) ch._seen = gen;
+    for (let j = 0; j < this.#count; j++) (this.#recent[j] as AnyChan)._seen = gen;
     this.#chans = kept;
     this.#limit = Math.max(this.#min, 2 * kept.length);
   }

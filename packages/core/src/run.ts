@@ -60,8 +60,8 @@ export interface RunOptions {
    *
    * Per operation, the record costs a decrement and a compare (the sampling
    * countdown) and, on a channel already recorded, one more compare when the
-   * operation parks; nothing when a plain operation completes (a select: one
-   * call). Parking on a channel not recorded yet (a fresh reply channel per
+   * operation parks; nothing when the operation completes (nor when a select
+   * on a channel does). Parking on a channel not recorded yet (a fresh reply channel per
    * request) puts it in a small ring that keeps alive only channels something
    * still waits on: keeping young channels alive cost far more than their
    * bytes (a ring that kept its last 64 made the stateful goroutine ~150 ns

@@ -388,8 +388,10 @@ class SelectOp implements Selector, Abortable {
   done = false;
   resolve: ((v: unknown) => void) | null = null;
   reject: ((r: unknown) => void) | null = null;
-  /** The trace hook's record of this parked select (see trace.ts). */
+  /** The trace hook's record of this parked select, if it must be told when the select ends (see trace.ts). */
   traced: object | null = null;
+  /** The select's cases, kept by a trace hook that reports them (run()'s) without being told when the select ends. */
+  cases: readonly unknown[] | null = null;
   readonly waiters: Waiter[] = [];
   /** Its link in the abort list of the select's own signal. */
   alink: Abortable["alink"] = null;

@@ -263,7 +263,7 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     );
   });
 
-  it("is not called when a plain operation completes, only for the selects and loose operations it keeps", async () => {
+  it("is not called when a plain operation or a select on a channel completes, only for the loose operations it keeps", async () => {
     const hook = install();
     let unparked = 0;
     const unpark = hook.unpark.bind(hook);
@@ -291,11 +291,21 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     ch.close();
     await closed;
     expect(unparked).toBe(0);
-    // A parked select is kept (its cases), so it is unparked once when it fires.
+    // A select with a channel case is found through its waiters, which leave
+    // the queues when it fires: nothing to undo.
     const a = new Chan<number>();
     const fired = select([recv(a), recv(buffered)]);
+    expect([...hook.ops()]).toEqual([{ kind: "select", target: [recv(a), recv(buffered)], site: null }]);
     await a.send(1);
     await fired;
+    expect(unparked).toBe(0);
+    expect([...hook.ops()]).toEqual([]);
+    // A select on no channel is kept aside, and unparked once when it fires.
+    let wake!: () => void;
+    const loose = select([new Promise<void>((resolve) => (wake = resolve)), recv(nilChan<number>())]);
+    expect([...hook.ops()].map((op) => op.kind)).toEqual(["select"]);
+    wake();
+    await loose;
     expect(unparked).toBe(1);
     expect([...hook.ops()]).toEqual([]);
   });
