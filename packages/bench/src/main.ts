@@ -65,7 +65,8 @@ export interface Options {
 export const USAGE = `usage: pnpm bench [--quick] [--runs N] [--only <pattern>] [--json <path>] [--no-go]
   --quick          every workload with tiny counts, one run, a workload's peers sharing one
                    process (CI's smoke run); figures mean nothing
-  --runs N         runs per peer (default 5; 1 with --quick); figures are medians
+  --runs N         runs per peer (default 5; 1 with --quick); figures are medians,
+                   ratio targets compare each peer's fastest run
   --only <regex>   only workloads whose id or family matches (e.g. "pool", "select|unbuffered")
   --json <path>    where to write the JSON results (default: docs/benchmarks.json after a full
                    run of every workload, else packages/bench/.bench-out/benchmarks[-quick].json)

@@ -95,7 +95,7 @@ export function renderTable(r: BenchResult): string {
   if (r.quick) out.push("QUICK RUN: tiny counts, one run; the figures and verdicts below mean nothing.", "");
   out.push(`gochan bench, ${r.date}, ${r.machine.cpu} x ${r.machine.cores}, Node ${r.machine.node}`);
   out.push(
-    `median of ${r.runs} run${r.runs === 1 ? "" : "s"} per peer; each run a fresh process (warm-up, then median of 3 timed); peers alternating`,
+    `median of ${r.runs} run${r.runs === 1 ? "" : "s"} per peer; each run a fresh process (warm-up, then median of 3 timed); peers alternating; ratio targets compare each peer's fastest run`,
   );
   if (r.code !== null && r.code.dirty.length > 0) out.push(`WARNING: measured uncommitted changes in ${r.code.dirty.join(", ")}`);
   if (!r.go.available) out.push(`Go: not run (${r.go.reason ?? "unavailable"})`);
@@ -226,7 +226,14 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
     "runs one peer once untimed (the warm-up, full count), then three times timed, and reports the",
     "median of those three; memory and soak runs measure once, between forced collections. The",
     "peers of a workload alternate within each round, so every ratio compares figures taken side",
-    "by side on the same machine; ratios are ratios of medians. Go runs",
+    "by side on the same machine. The \"x ours\" columns are ratios of medians; the targets' ratios",
+    "compare each peer's fastest run (its minimum over the runs). Interference on a shared machine only",
+    "adds time, to a run or to a whole process: on the 2-vCPU VM these figures come from, fresh processes",
+    "of the same program land in a fast mode or one about 1.6x slower at random, so a median of five can",
+    "sit in different modes for the two peers of a ratio, and verdicts near a limit flipped from run to",
+    "run. The fastest run is the figure least disturbed by it, the estimator Julia's BenchmarkTools uses",
+    "to compare code (Chen and Revels, \"Robust benchmarking in noisy environments\", 2016). Value",
+    "targets (bytes, a job's time) read the median. Go runs",
     "`go test -bench` with `-benchtime <count>x`, one fresh process per run, in the same rounds.",
     "Times are wall-clock; the CPU time column is the process's CPU time per operation (less",
     "disturbed by other processes, but it includes V8's background GC threads). Lower is better everywhere.",

@@ -22,7 +22,21 @@ export interface PeerResult {
   max?: number;
   /** Median of each secondary figure over the runs. */
   extra?: Record<string, number>;
+  /** Minimum of each secondary figure over the runs (what the ratio targets compare; see {@link Stat}). */
+  extraMin?: Record<string, number>;
 }
+
+/**
+ * Which figure of a peer's runs to read: the median (the tables), or the
+ * minimum (the ratio targets). Interference on a shared machine only ever adds
+ * time, to a run or to a whole process (on the 2-vCPU VM of docs/benchmarks.md
+ * fresh processes of the same program land in a fast or a ~1.6x slower mode at
+ * random), so the fastest run is the figure least disturbed by it: the estimator
+ * Julia's BenchmarkTools uses to compare code (Chen and Revels, "Robust
+ * benchmarking in noisy environments", 2016). A median of five can sit in
+ * different modes for the two peers of a ratio.
+ */
+export type Stat = "median" | "min";
 
 /** One workload: its peers measured in the same rounds. */
 export interface WorkloadResult {
@@ -126,7 +140,7 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Fills in median, min, max and the extras' medians of a peer from its samples. */
+/** Fills in median, min, max and the extras' medians and minima of a peer from its samples. */
 export function summarize(peer: PeerResult, extras: readonly Record<string, number>[] = []): PeerResult {
   if (peer.samples.length === 0) return peer;
   const out: PeerResult = {
@@ -138,9 +152,12 @@ export function summarize(peer: PeerResult, extras: readonly Record<string, numb
   const keys = new Set(extras.flatMap((e) => Object.keys(e)));
   if (keys.size > 0) {
     out.extra = {};
+    out.extraMin = {};
     for (const k of keys) {
       const vs = extras.map((e) => e[k]).filter((v): v is number => typeof v === "number");
-      if (vs.length > 0) out.extra[k] = median(vs);
+      if (vs.length === 0) continue;
+      out.extra[k] = median(vs);
+      out.extraMin[k] = Math.min(...vs);
     }
   }
   return out;
@@ -150,10 +167,10 @@ export function summarize(peer: PeerResult, extras: readonly Record<string, numb
 export const OURS_REF = "@ours";
 export const BEST_REF = "@best";
 
-/** A peer of a workload by id, or {@link OURS_REF} / {@link BEST_REF}. */
-export function peerOf(w: WorkloadResult, peer: string): PeerResult | undefined {
+/** A peer of a workload by id, or {@link OURS_REF} / {@link BEST_REF} (the best by `stat`). */
+export function peerOf(w: WorkloadResult, peer: string, stat: Stat = "median"): PeerResult | undefined {
   if (peer === OURS_REF) return oursOf(w);
-  if (peer === BEST_REF) return bestPeerOf(w);
+  if (peer === BEST_REF) return bestPeerOf(w, stat);
   return w.peers.find((x) => x.peer === peer);
 }
 
@@ -184,26 +201,34 @@ export function isLibraryPeer(id: string): boolean {
 
 const REFERENCES = new Set(["bare-await", "promise-race", "single", "default", "yield-off", "outside", "bubble"]);
 
-/** The library peer with the lowest median in a workload (see {@link isLibraryPeer}), if any was measured without error. */
-export function bestPeerOf(w: WorkloadResult): PeerResult | undefined {
+/** The library peer with the lowest median (or minimum) in a workload (see {@link isLibraryPeer}), if any was measured without error. */
+export function bestPeerOf(w: WorkloadResult, stat: Stat = "median"): PeerResult | undefined {
   let best: PeerResult | undefined;
   for (const p of w.peers) {
-    if (!isLibraryPeer(p.peer) || p.status !== "ok" || p.median === undefined) continue;
-    if (best === undefined || p.median < (best.median as number)) best = p;
+    const v = stat === "min" ? p.min : p.median;
+    if (!isLibraryPeer(p.peer) || p.status !== "ok" || v === undefined) continue;
+    if (best === undefined || v < ((stat === "min" ? best.min : best.median) as number)) best = p;
   }
   return best;
 }
 
 /**
- * The median figure of `peer` in workload `workload` (or the median of its
- * secondary figure `extra`, e.g. "cpu"), or null if it was not measured or
- * one of its runs failed.
+ * The median (or, with `stat` "min", the minimum) figure of `peer` in workload
+ * `workload`, or of its secondary figure `extra` (e.g. "cpu"); null if it was
+ * not measured or one of its runs failed. A result written before minima of
+ * secondary figures were kept gives their median.
  */
-export function figure(result: Pick<BenchResult, "workloads">, workload: string, peer: string, extra?: string): number | null {
+export function figure(
+  result: Pick<BenchResult, "workloads">,
+  workload: string,
+  peer: string,
+  extra?: string,
+  stat: Stat = "median",
+): number | null {
   const w = result.workloads.find((x) => x.id === workload);
-  const p = w === undefined ? undefined : peerOf(w, peer);
+  const p = w === undefined ? undefined : peerOf(w, peer, stat);
   // A peer with a failed run proves nothing, whatever its other runs measured.
   if (p?.status !== "ok") return null;
-  if (extra !== undefined) return p.extra?.[extra] ?? null;
-  return p.median ?? null;
+  if (extra !== undefined) return (stat === "min" ? p.extraMin?.[extra] : undefined) ?? p.extra?.[extra] ?? null;
+  return (stat === "min" ? p.min : p.median) ?? null;
 }

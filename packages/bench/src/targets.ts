@@ -1,13 +1,15 @@
 /**
- * The issue's targets, evaluated on one result set. Every ratio compares
- * medians measured in the same invocation. A target whose peers were not
- * measured is reported as such (met: null), never as met.
+ * The issue's targets, evaluated on one result set. Every ratio compares the
+ * two peers' fastest runs (their minimum over the runs, wall or CPU time; see
+ * {@link Stat} for why), measured in the same invocation; a value target (bytes,
+ * a job's time) reads the median. A target whose peers were not measured is
+ * reported as such (met: null), never as met.
  *
  * @module
  */
-import { BEST_REF, figure, holds, OURS_REF, peerOf, type BenchResult, type TargetResult } from "./results.ts";
+import { BEST_REF, figure, holds, OURS_REF, peerOf, type BenchResult, type Stat, type TargetResult } from "./results.ts";
 
-/** A peer's median in a workload, or (third element) the median of one of its secondary figures. */
+/** A peer in a workload, or (third element) one of its secondary figures. */
 type Ref = readonly [workload: string, peer: string, extra?: string];
 
 interface RatioTarget {
@@ -330,18 +332,23 @@ export const TARGETS: readonly (RatioTarget | ValueTarget)[] = [
   ...PROGRAM_TARGETS,
 ];
 
+/** A ratio target's figure of `ref`: the peer's fastest run. */
+function fastest(result: Pick<BenchResult, "workloads">, [w, p, extra]: Ref): number | null {
+  return figure(result, w, p, extra, "min");
+}
+
 /** "pool/fastq", "pool-serial/gochan-pool cpu"; `@ours` and `@best` name the peer they stand for. */
-function refText(result: Pick<BenchResult, "workloads">, [w, p, extra]: Ref): string {
+function refText(result: Pick<BenchResult, "workloads">, [w, p, extra]: Ref, stat: Stat): string {
   const wr = result.workloads.find((x) => x.id === w);
-  const resolved = p.startsWith("@") && wr !== undefined ? (peerOf(wr, p)?.peer ?? p) : p;
+  const resolved = p.startsWith("@") && wr !== undefined ? (peerOf(wr, p, stat)?.peer ?? p) : p;
   const name = resolved === p ? p : `${resolved} (${p.slice(1)})`;
   return extra === undefined ? `${w}/${name}` : `${w}/${name} ${extra}`;
 }
 
-function missing(result: Pick<BenchResult, "workloads">, [w, p, extra]: Ref): string {
+function missing(result: Pick<BenchResult, "workloads">, [w, p, extra]: Ref, stat: Stat): string {
   const wr = result.workloads.find((x) => x.id === w);
   if (wr === undefined) return `${w} was not run`;
-  const pr = peerOf(wr, p);
+  const pr = peerOf(wr, p, stat);
   if (pr === undefined) return p === BEST_REF ? `no other library was measured in ${w}` : `${p} was not run in ${w}`;
   if (pr.status === "ok" && extra !== undefined) return `${p} in ${w} has no ${extra} figure`;
   return `${pr.peer} in ${w}: ${pr.status}${pr.reason === undefined ? "" : ` (${pr.reason.split("\n")[0] ?? ""})`}`;
@@ -352,27 +359,27 @@ export function evaluateTargets(result: Pick<BenchResult, "workloads">): TargetR
   return TARGETS.map((t): TargetResult => {
     const base = { id: t.id, text: t.text, limit: t.limit, comparator: t.comparator };
     if (t.kind === "ratio") {
-      const num = figure(result, ...t.num);
-      const den = figure(result, ...t.den);
+      const num = fastest(result, t.num);
+      const den = fastest(result, t.den);
       if (num === null || den === null || den === 0) {
-        const why = [num === null ? missing(result, t.num) : null, den === null ? missing(result, t.den) : null];
+        const why = [num === null ? missing(result, t.num, "min") : null, den === null ? missing(result, t.den, "min") : null];
         return { ...base, unit: "x", measured: null, met: null, detail: `not measured: ${why.filter((x) => x !== null).join("; ")}` };
       }
       const measured = num / den;
       const met = holds(measured, t.comparator, t.limit);
-      const detail = `${refText(result, t.num)} ${num.toFixed(1)} / ${refText(result, t.den)} ${den.toFixed(1)}`;
+      const detail = `${refText(result, t.num, "min")} ${num.toFixed(1)} / ${refText(result, t.den, "min")} ${den.toFixed(1)}`;
       if (t.reach === undefined) return { ...base, unit: "x", measured, met, detail };
-      const rn = figure(result, ...t.reach.num);
-      const rd = figure(result, ...t.reach.den);
+      const rn = fastest(result, t.reach.num);
+      const rd = fastest(result, t.reach.den);
       if (rn === null || rd === null || rd === 0) {
         return { ...base, unit: "x", measured, met, reach: null, detail: `${detail}; the contract's floor was not measured` };
       }
       const reach = rn / rd;
-      const reachDetail = `; the contract's floor: ${refText(result, t.reach.num)} ${rn.toFixed(1)} / ${refText(result, t.reach.den)} ${rd.toFixed(1)} = ${reach.toFixed(2)}x`;
+      const reachDetail = `; the contract's floor: ${refText(result, t.reach.num, "min")} ${rn.toFixed(1)} / ${refText(result, t.reach.den, "min")} ${rd.toFixed(1)} = ${reach.toFixed(2)}x`;
       return { ...base, unit: "x", measured, met, reach, detail: detail + reachDetail };
     }
     const v = figure(result, ...t.of);
-    if (v === null) return { ...base, unit: t.unit, measured: null, met: null, detail: `not measured: ${missing(result, t.of)}` };
-    return { ...base, unit: t.unit, measured: v, met: holds(v, t.comparator, t.limit), detail: refText(result, t.of) };
+    if (v === null) return { ...base, unit: t.unit, measured: null, met: null, detail: `not measured: ${missing(result, t.of, "median")}` };
+    return { ...base, unit: t.unit, measured: v, met: holds(v, t.comparator, t.limit), detail: refText(result, t.of, "median") };
   });
 }

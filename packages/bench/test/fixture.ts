@@ -32,9 +32,9 @@ function workload(id: string, unit: Unit, count: number, peers: PeerResult[]): W
 export function fixture(): BenchResult {
   const workloads: WorkloadResult[] = [
     workload("unbuffered", "ns/msg", 200_000, [
-      peer("gochan", [130, 120, 125], [110, 112, 111]), // median 125, CPU 111
+      peer("gochan", [130, 120, 125], [110, 112, 111]), // median 125, fastest 120, CPU 111
       peer("ts-chan", [900, 1000, 950], [800, 820, 810]),
-      peer("floor", [100, 100, 100], [90, 91, 92]), // 1.25x: met
+      peer("floor", [100, 100, 100], [90, 91, 92]), // 1.2x (fastest runs): met
       { peer: "go-1", label: peerLabel("go-1"), status: "unavailable", reason: "no Go toolchain on PATH", samples: [] },
     ]),
     workload("buffered", "ns/msg", 1_000_000, [
