@@ -41,7 +41,9 @@
  * - Stamps come from one counter for every recorder, so a channel stamped by
  *   one (a test's, or an earlier run's) never looks recorded to another.
  * - A parked select keeps its cases in `op.cases` (read back by the report
- *   from any of its waiters) and is recorded through its first channel case.
+ *   from any of its waiters) and is recorded through its first channel case,
+ *   which select() notes in `op.first` as it parks: a select whose first
+ *   channel is recorded costs a compare and a store, as a plain operation does.
  *   It needs no unpark: when it ends, its waiters leave the channels' queues,
  *   which is all the report reads.
  *   A case that a select from outside core parks on a core channel
@@ -81,6 +83,8 @@ type AnyChan = Chan<unknown, unknown>;
 /** A parked core select (select.ts's SelectOp), as the hook sees it. */
 interface TracedSelect extends Traced {
   cases: readonly unknown[] | null;
+  /** The channel of its first channel case (undefined: a select of a test's making). */
+  first?: AnyChan | null;
 }
 
 /** The call sites sampled for one channel: where its operations were seen parking. */
@@ -138,16 +142,27 @@ export class ParkedChans implements TraceHook {
 
   park(op: Traced, kind: BlockedKind, target: unknown): void {
     const site = this.sites.capture();
-    // The common case, made first: a plain operation, no call site granted, on
-    // a channel already recorded (a channel of another copy of core, or the nil
-    // channel, never carries the current generation).
-    if (site === null && kind !== "select" && (target as AnyChan)._seen === this.#gen) return;
+    // The common cases, made first: no call site granted, and a plain
+    // operation or a select whose first channel is already recorded (a
+    // channel of another copy of core, or the nil channel, never carries the
+    // current generation). A select with a channel case needs no unpark: its
+    // waiters in the channels' queues lead the report back to it, and leave
+    // them when it ends.
+    if (site === null) {
+      if (kind !== "select") {
+        if ((target as AnyChan)._seen === this.#gen) return;
+      } else {
+        const first = (op as TracedSelect).first;
+        if (first != null && first._seen === this.#gen) {
+          (op as TracedSelect).cases = target as readonly unknown[];
+          return;
+        }
+      }
+    }
     let ch: AnyChan | null;
     if (kind === "select") {
-      // Its waiters in the channels' queues lead back to it, and it leaves
-      // them when it ends: a select with a channel case needs no unpark.
       (op as TracedSelect).cases = target as readonly unknown[];
-      ch = firstChan(target as readonly unknown[]);
+      ch = (op as TracedSelect).first ?? firstChan(target as readonly unknown[]);
     } else {
       // Only core's channel operations call the hook, so a target with a stamp
       // is a channel (`instanceof` cost ~70 instructions here, a fifth of this

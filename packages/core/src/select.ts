@@ -392,6 +392,8 @@ class SelectOp implements Selector, Abortable {
   traced: object | null = null;
   /** The select's cases, kept by a trace hook that reports them (run()'s) without being told when the select ends. */
   cases: readonly unknown[] | null = null;
+  /** The channel of its first channel case, if any: run()'s hook records the select through it. */
+  first: AnyChan | null = null;
   readonly waiters: Waiter[] = [];
   /** Its link in the abort list of the select's own signal. */
   alink: Abortable["alink"] = null;
@@ -502,12 +504,14 @@ export function select<const C extends readonly SelectCase<unknown>[]>(
       if (c.body !== null) bodies = true;
       w = new Waiter(MODE_SELECT, undefined, op, i);
       ch._recvq.push(w);
+      if (op.first === null) op.first = ch;
     } else if (c instanceof SendCase) {
       const ch = chanOf(c);
       if (ch === null) continue;
       if (c.body !== null) bodies = true;
       w = new Waiter(MODE_SELECT, c._value, op, i);
       ch._sendq.push(w);
+      if (op.first === null) op.first = ch;
     } else {
       const watch: Watch = isSignal(c) ? watchSignal(c) : watchPromise(c);
       w = new Waiter(MODE_SELECT, undefined, op, i);

@@ -310,6 +310,37 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     expect([...hook.ops()]).toEqual([]);
   });
 
+  it("records a select through the first channel select() noted while parking, never reading its cases again", async () => {
+    const hook = install();
+    const a = new Chan<number>(0, { name: "a" });
+    const b = new Chan<number>(0, { name: "b" });
+    void a.recv(); // a is recorded now
+    // A cases array that counts how often something iterates it (select itself indexes it).
+    let iterated = 0;
+    const cases = [recv(b), recv(a)];
+    const values = cases[Symbol.iterator].bind(cases);
+    Object.defineProperty(cases, Symbol.iterator, {
+      value: () => {
+        iterated++;
+        return values();
+      },
+    });
+    // Its first channel, b, is not recorded yet: the hook records it, as select() noted it.
+    const first = select(cases);
+    expect(iterated).toBe(0);
+    expect([...hook.ops()].map((op) => op.kind)).toEqual(["recv", "select"]);
+    // Once b is recorded, parking the select again is a compare.
+    await b.send(1);
+    await first;
+    const again = select(cases);
+    expect(iterated).toBe(0);
+    expect([...hook.ops()].map((op) => op.kind).sort()).toEqual(["recv", "select"]);
+    await a.send(2); // the plain receive parked first takes it
+    await b.send(3);
+    await again;
+    expect([...hook.ops()]).toEqual([]);
+  });
+
   it('callSites "all": every operation gets its own site', () => {
     const hook = install(new CallSites("all"));
     const ch = new Chan<number>(0, { name: "c" });
