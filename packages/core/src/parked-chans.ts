@@ -195,9 +195,8 @@ export class ParkedChans implements TraceHook {
   *ops(): IterableIterator<BlockedOp> {
     const selects = new Set<TracedSelect>();
     // `chans` holds what left the ring, so it was recorded before what the ring holds.
-    const ordered = [...this.#chans, ...this.#recent.slice(0, this.#count)];
+    const ordered = [...this.#chans, ...(this.#recent.slice(0, this.#count) as AnyChan[])];
     for (const ch of ordered) {
-      if (ch === null) continue;
       yield* this.#queued(ch._sq, "send", ch, selects);
       yield* this.#queued(ch._rq, "recv", ch, selects);
     }
