@@ -30,9 +30,9 @@
  *   stored nothing, on few more instructions (V8's scavenges grew fewer,
  *   longer and its young generation larger, `--trace-gc`); one that kept
  *   its last 16 still cost ~110 ns a request (6 fresh processes each, pinned
- *   to one core, 1 December 2026). A ring full of channels
- *   still waited on moves them all to `chans`, in order. A program that parks
- *   on each reply channel once, briefly, never grows or compacts `chans`.
+ *   to one core, 1 December 2026). A ring full of channels still waited on
+ *   moves them all to `chans`, in order. A program that parks on each reply
+ *   channel once, briefly, never grows or compacts `chans`.
  * - `chans` is compacted when it doubles: the stamp moves on, channels whose
  *   queues are empty are dropped (their stamp is now stale), the others and
  *   those in `recent` are stamped anew. Each compaction scans at most twice
@@ -162,7 +162,10 @@ export class ParkedChans implements TraceHook {
     let ch: AnyChan | null;
     if (kind === "select") {
       (op as TracedSelect).cases = target as readonly unknown[];
-      ch = (op as TracedSelect).first ?? firstChan(target as readonly unknown[]);
+      // select()'s note of its first channel, if it carries a stamp (not a
+      // channel of an older copy of core); else the first one that does.
+      const first = (op as TracedSelect).first;
+      ch = first != null && typeof first._seen === "number" ? first : firstChan(target as readonly unknown[]);
     } else {
       // Only core's channel operations call the hook, so a target with a stamp
       // is a channel (`instanceof` cost ~70 instructions here, a fifth of this

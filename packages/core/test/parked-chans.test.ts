@@ -341,6 +341,18 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     expect([...hook.ops()]).toEqual([]);
   });
 
+  it("records a select through a channel it can stamp, past a first case on a copy of core with no stamp", () => {
+    const hook = install();
+    // A channel of an older copy of core: branded, but without the `_seen` stamp.
+    const old = new Chan<number>(0, { name: "old" });
+    Object.defineProperty(old, "_seen", { value: undefined, writable: true, configurable: true });
+    const b = new Chan<number>(0, { name: "b" });
+    void select([recv(old), recv(b)]);
+    expect((old as unknown as { _seen: unknown })._seen).toBeUndefined();
+    expect(b._seen).not.toBe(0);
+    expect([...hook.ops()].map((op) => op.kind)).toEqual(["select"]);
+  });
+
   it('callSites "all": every operation gets its own site', () => {
     const hook = install(new CallSites("all"));
     const ch = new Chan<number>(0, { name: "c" });
