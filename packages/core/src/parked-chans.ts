@@ -13,31 +13,34 @@
  *
  * Invariants:
  * - Every channel that holds a waiter parked while the hook was installed is
- *   recorded: in the `recent` ring or in `chans` (never both), and carries the
+ *   recorded: as `last` or in `chans` (never both), and carries the
  *   current stamp in `_seen`; the stamp is how a park knows the channel is
  *   recorded without a set lookup. Each holds a channel at most once.
- * - A channel is recorded first in `recent`, the channels recorded last, in
- *   the ring's first `count` slots (oldest first; the other slots are null):
- *   a store, no allocation. Each record first forgets the ring's channels that
- *   hold no waiter any more (stamp cleared, so that a next park records them
- *   again) and closes up the others: it reads only the channels the ring
- *   holds, at most {@link MIN_CHANS}. So the ring keeps nothing alive but the
- *   channel just recorded and channels something waits on, which their waiters
- *   keep alive anyway. That is the point: the ring once kept its last 64
- *   channels alive whatever they held, and a program that makes a reply
- *   channel per request (the stateful goroutine in the bench, 200,000
- *   requests) ran ~150 ns a request slower under run() than with a ring that
- *   stored nothing, on few more instructions (V8's scavenges grew fewer,
- *   longer and its young generation larger, `--trace-gc`); one that kept
- *   its last 16 still cost ~110 ns a request (6 fresh processes each, pinned
- *   to one core, 1 December 2026). A ring full of channels still waited on
- *   moves them all to `chans`, in order. A program that parks on each reply
- *   channel once, briefly, never grows or compacts `chans`.
+ * - A channel is recorded first as `last`, the channel recorded last: a
+ *   store, no allocation. The next record settles it: if nothing waits on it
+ *   any more it is forgotten (stamp cleared, so that a next park records it
+ *   again), else it moves to `chans`. So a record reads one channel's queues,
+ *   and keeps nothing alive but the channel just recorded and what `chans`
+ *   holds. That is the point twice over. Keeping young channels alive costs
+ *   far more than their bytes: a ring that kept the last 64 channels recorded,
+ *   whatever they held, made a program that makes a reply channel per request
+ *   (the stateful goroutine in the bench, 200,000 requests) ~150 ns a request
+ *   slower under run() than a record that kept none (V8's scavenges grew
+ *   fewer, longer and its young generation larger, `--trace-gc`). And reading
+ *   channels again costs too: a ring of 16 that forgot its idle channels at
+ *   every record, but so read the queues of the server's request channels
+ *   (still waited on) at every reply channel, still cost that program 13-18%
+ *   of its time; settling only the last one costs it 3-6% (in one process,
+ *   alternating with and without the hook, 10 rounds each, 1 December 2026).
+ *   A program that parks on each reply channel once, briefly, never grows or
+ *   compacts `chans`.
  * - `chans` is compacted when it doubles: the stamp moves on, channels whose
  *   queues are empty are dropped (their stamp is now stale), the others and
- *   those in `recent` are stamped anew. Each compaction scans at most twice
- *   what was added since the last one, plus the ring: O(1) per recorded
- *   channel, amortised.
+ *   `last` are stamped anew. Each compaction scans at most twice what was
+ *   added since the last one: O(1) per recorded channel, amortised. Until
+ *   then `chans` keeps idle channels alive, at most as many as it holds
+ *   channels still waited on (or {@link MIN_CHANS}); a channel in `chans`
+ *   costs a compare each time an operation parks on it, idle or not.
  * - Stamps come from one counter for every recorder, so a channel stamped by
  *   one (a test's, or an earlier run's) never looks recorded to another.
  * - A parked select keeps its cases in `op.cases` (read back by the report
@@ -69,10 +72,7 @@ import type { Waiter, WaiterQueue } from "./waiter.js";
 /** How many sampled call sites are kept per channel and kind of operation. */
 const EXEMPLARS = 4;
 
-/**
- * The size of the ring of channels recorded last (each record scans it), and
- * the least `chans` is compacted at.
- */
+/** The least number of channels `chans` is compacted at. */
 const MIN_CHANS = 16;
 
 /** The last stamp handed out (see the module comment); a new channel's `_seen` is 0. */
@@ -116,9 +116,8 @@ export function firstChan(cases: readonly unknown[]): AnyChan | null {
 export class ParkedChans implements TraceHook {
   readonly sites: CallSites;
   #chans: AnyChan[] = [];
-  /** The channels recorded last, oldest first, in the first `#count` slots; the others are null. */
-  readonly #recent: (AnyChan | null)[];
-  #count = 0;
+  /** The channel recorded last, not settled yet (see the module comment). */
+  #last: AnyChan | null = null;
   /** What `_seen` holds on a recorded channel. */
   #gen = ++lastStamp;
   readonly #min: number;
@@ -127,17 +126,16 @@ export class ParkedChans implements TraceHook {
   readonly #siteOf = new WeakMap<Traced, Error>();
   readonly #exemplars = new WeakMap<object, Exemplars>();
 
-  /** `minChans`: the size of the ring, and how many channels `chans` holds before its first compaction (and the least after one). */
+  /** `minChans`: how many channels `chans` holds before its first compaction (and the least after one). */
   constructor(sites: CallSites, minChans: number = MIN_CHANS) {
     this.sites = sites;
     this.#min = minChans;
     this.#limit = minChans;
-    this.#recent = new Array<AnyChan | null>(minChans).fill(null);
   }
 
   /** How many channels are recorded now (blocked on, or not yet found idle). */
   get recorded(): number {
-    return this.#chans.length + this.#count;
+    return this.#chans.length + (this.#last === null ? 0 : 1);
   }
 
   park(op: Traced, kind: BlockedKind, target: unknown): void {
@@ -197,8 +195,8 @@ export class ParkedChans implements TraceHook {
   /** The operations blocked now: channel by channel, each channel's in the order they parked. */
   *ops(): IterableIterator<BlockedOp> {
     const selects = new Set<TracedSelect>();
-    // `chans` holds what left the ring, so it was recorded before what the ring holds.
-    const ordered = [...this.#chans, ...(this.#recent.slice(0, this.#count) as AnyChan[])];
+    // `chans` holds channels recorded before `last`, in the order they were.
+    const ordered = this.#last === null ? this.#chans : [...this.#chans, this.#last];
     for (const ch of ordered) {
       yield* this.#queued(ch._sq, "send", ch, selects);
       yield* this.#queued(ch._rq, "recv", ch, selects);
@@ -231,33 +229,21 @@ export class ParkedChans implements TraceHook {
   }
 
   /**
-   * Records `ch` in the ring, after forgetting the ring's channels nothing
-   * waits on any more. The ring is dense (its first `#count` slots), so this
-   * reads only the channels recorded and still waited on, not every slot. A
-   * ring full of channels still waited on moves them all to `chans`.
+   * Records `ch` as `last`, after settling the channel recorded before it:
+   * forgotten if nothing waits on it any more, else moved to `chans`.
    */
   #record(ch: AnyChan): void {
-    const recent = this.#recent;
-    const n = this.#count;
-    let kept = 0;
-    for (let j = 0; j < n; j++) {
-      const c = recent[j] as AnyChan;
+    const prev = this.#last;
+    if (prev !== null) {
       // _sq/_rq, not the _sendq/_recvq getters, which make a queue for a direction nothing parked in.
-      if (c._sq.head === null && c._rq.head === null) c._seen = 0;
-      else recent[kept++] = c;
-    }
-    for (let j = kept; j < n; j++) recent[j] = null;
-    if (kept === recent.length) {
-      // A compaction restamps the ring: the stamp they carry into `chans`.
-      if (this.#chans.length >= this.#limit) this.#compact();
-      for (let j = 0; j < kept; j++) {
-        this.#chans.push(recent[j] as AnyChan);
-        recent[j] = null;
+      if (prev._sq.head === null && prev._rq.head === null) prev._seen = 0;
+      else {
+        // A compaction restamps `last`: the stamp it carries into `chans`.
+        if (this.#chans.length >= this.#limit) this.#compact();
+        this.#chans.push(prev);
       }
-      kept = 0;
     }
-    recent[kept] = ch;
-    this.#count = kept + 1;
+    this.#last = ch;
     ch._seen = this.#gen;
   }
 
@@ -269,7 +255,7 @@ export class ParkedChans implements TraceHook {
       ch._seen = gen;
       kept.push(ch);
     }
-    for (let j = 0; j < this.#count; j++) (this.#recent[j] as AnyChan)._seen = gen;
+    if (this.#last !== null) this.#last._seen = gen;
     this.#chans = kept;
     this.#limit = Math.max(this.#min, 2 * kept.length);
   }

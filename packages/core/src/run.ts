@@ -61,11 +61,13 @@ export interface RunOptions {
    * Per operation, the record costs a decrement and a compare (the sampling
    * countdown) and, on a channel already recorded, one more compare when the
    * operation parks; nothing when the operation completes (nor when a select
-   * on a channel does). Parking on a channel not recorded yet (a fresh reply channel per
-   * request) puts it in a small ring that keeps alive only channels something
-   * still waits on: keeping young channels alive cost far more than their
-   * bytes (a ring that kept its last 64 made the stateful goroutine ~150 ns
-   * a request slower). The Go programs of docs/benchmarks.md measure run()'s
+   * on a channel does). Parking on a channel not recorded yet (a fresh reply
+   * channel per request) records it as the last one; the next such park
+   * forgets it if nothing waits on it any more, else keeps it. So nothing
+   * idle is kept alive but that one channel (keeping young channels alive cost
+   * far more than their bytes: a ring that kept its last 64 made the stateful
+   * goroutine ~150 ns a request slower), and a channel still waited on is
+   * read once, not at every later record. The Go programs of docs/benchmarks.md measure run()'s
    * cost against the same programs without it, in CPU time, every full run.
    * Capturing every site, the old default, cost 5-30x.
    *

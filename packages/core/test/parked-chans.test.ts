@@ -145,6 +145,31 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     expect(hook.recorded).toBe(2);
   });
 
+  it("reads a channel still waited on once, not again at every later record", async () => {
+    install();
+    // A server's request channel: clients keep waiting on it while each
+    // request makes a fresh reply channel (the stateful goroutine's shape).
+    const requests = new Chan<number>(0, { name: "requests" });
+    void requests.send(1);
+    let reads = 0;
+    for (const field of ["_sq", "_rq"] as const) {
+      let queue = requests[field];
+      Object.defineProperty(requests, field, {
+        get: () => {
+          reads++;
+          return queue;
+        },
+        set: (q: typeof queue) => {
+          queue = q;
+        },
+      });
+    }
+    await replyChannels(100);
+    // Once, when the first reply channel was recorded and found it still
+    // waited on; from then on it is known to be, until a compaction.
+    expect(reads).toBeLessThanOrEqual(2);
+  });
+
   it("keeps the record bounded and finds a channel again after it was dropped while idle", async () => {
     const hook = install();
     const early = new Chan<number>(0, { name: "early" });
