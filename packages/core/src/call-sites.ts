@@ -18,11 +18,18 @@
  * a loaded machine): one per 2 ms cost that program ~10% of its CPU time, so
  * the refill is one per 10 ms, a fifth of those captures.
  *
- * Out of credit, a capture attempt costs a decrement and a compare, and the
- * clock is read once per {@link CHECK_EVERY} attempts. An attempt is made on
- * every parked operation and every spawn, so it must cost next to nothing: a
- * credit check and a counter in a method call each time cost the seed's
- * dispatcher ~5% of its CPU time.
+ * An attempt is made on every parked operation and every spawn, so it must
+ * cost next to nothing: a credit check and a counter in a method call each
+ * time cost the seed's dispatcher ~5% of its CPU time. So an attempt is a
+ * load and a branch, and out of credit nothing else: the refill comes
+ * from a timer (unref'd: it never keeps a process alive) that runs only while
+ * the credit is below the burst. Reading the clock instead, once per
+ * 64 attempts out of credit, cost the gen/sq/merge pipeline ~4% of its time
+ * (in one process, alternating with and without sampling, 10 rounds each, 1
+ * December 2026): it was most of what sampling cost. A busy chain that never
+ * yields to the event loop (`yieldEvery: Infinity`) gets no refill while it
+ * runs; with the default time slice it yields every 10 ms, as often as the
+ * refill comes.
  *
  * @internal
  * @module
@@ -32,11 +39,24 @@
 export const BURST = 64;
 /** One more capture is granted per this many milliseconds of wall time. */
 export const REFILL_MS = 10;
-/** Out of credit, the clock is read once per this many capture attempts. */
-export const CHECK_EVERY = 64;
 
-/** The countdown when off: the largest small integer, so that the counter stays one (V8 keeps a larger number boxed). */
-const OFF_WINDOW = 0x3fffffff;
+/**
+ * Starts calling `tick` every `ms` milliseconds without keeping the process
+ * alive; returns what stops it. {@link CallSites} takes another (a test's).
+ */
+export type Ticker = (tick: () => void, ms: number) => () => void;
+
+/** setInterval, unref'd where the host can (Node, Bun; Deno through `Deno.unrefTimer`). */
+export const unrefInterval: Ticker = (tick, ms) => {
+  const handle = setInterval(tick, ms) as unknown;
+  if (typeof handle === "object" && handle !== null && typeof (handle as { unref?: unknown }).unref === "function") {
+    (handle as { unref(): void }).unref();
+  } else {
+    const deno = (globalThis as { Deno?: { unrefTimer?: (id: unknown) => void } }).Deno;
+    deno?.unrefTimer?.(handle);
+  }
+  return () => clearInterval(handle as Parameters<typeof clearInterval>[0]);
+};
 
 /** How call sites are captured: never, sampled (the default), or on every operation. */
 export type CallSiteMode = "off" | "sampled" | "all";
@@ -45,58 +65,53 @@ export type CallSiteMode = "off" | "sampled" | "all";
 export class CallSites {
   readonly mode: CallSiteMode;
   /**
-   * Attempts left until the next one takes the slow path (which grants a
-   * capture or reads the clock): every other attempt costs one decrement and a
-   * compare. 1 while there is credit (every attempt captures), CHECK_EVERY out
-   * of credit, OFF_WINDOW when off.
+   * Whether an attempt now captures: always when "all", never when "off",
+   * while there is credit when "sampled". An attempt that does not is this
+   * one load and branch, small enough that V8 inlines it into every channel
+   * operation without crowding out what else it inlines there.
    */
-  #wait = 1;
-  /** What `#wait` was set to last: the attempts since then are `#window - #wait`. */
-  #window = 1;
+  #due: boolean;
   #credit = BURST;
-  #last: number;
-  /** Attempts that got no stack before the current window. */
-  #skipped = 0;
-  readonly #clock: () => number;
+  readonly #ticker: Ticker;
+  /** Stops the refill timer while it runs (credit below the burst), else null. */
+  #stop: (() => void) | null = null;
+  readonly #tick = (): void => {
+    this.#refill();
+  };
 
-  constructor(mode: CallSiteMode, clock: () => number = () => performance.now()) {
+  /** `ticker`: what runs the refill timer (a test's; by default an unref'd setInterval). */
+  constructor(mode: CallSiteMode, ticker: Ticker = unrefInterval) {
     this.mode = mode;
-    this.#clock = clock;
-    this.#last = clock();
+    this.#due = mode !== "off";
+    this.#ticker = ticker;
   }
 
-  /** Attempts that got no stack. */
-  get skipped(): number {
-    return this.#skipped + this.#window - this.#wait;
+  /** Whether the refill timer is running. */
+  get refilling(): boolean {
+    return this.#stop !== null;
   }
 
   /** A stack captured here, or null (mode off, or out of credit). */
   capture(): Error | null {
-    if (--this.#wait > 0) return null;
-    return this.#decide();
+    return this.#due ? this.#grant() : null;
   }
 
-  /** The slow path of {@link capture}: the attempts the window let through were skipped; this one is decided here. */
-  #decide(): Error | null {
-    this.#skipped += this.#window - 1;
-    const sampled = this.mode === "sampled";
-    if (this.mode === "all" || (sampled && (this.#credit > 0 || this.#refill()))) {
-      if (sampled) this.#credit--;
-      this.#window = this.#wait = sampled && this.#credit === 0 ? CHECK_EVERY : 1;
-      return new Error("call site");
+  /** The slow path of {@link capture}: a stack, and in "sampled" mode one credit less. */
+  #grant(): Error {
+    if (this.mode === "sampled") {
+      // State first: the credit is settled before the timer starts.
+      if (--this.#credit === 0) this.#due = false;
+      if (this.#stop === null) this.#stop = this.#ticker(this.#tick, REFILL_MS);
     }
-    this.#skipped++;
-    this.#window = this.#wait = sampled ? CHECK_EVERY : OFF_WINDOW;
-    return null;
+    return new Error("call site");
   }
 
-  /** Grants what the time since the last refill earned; whether any credit came. */
-  #refill(): boolean {
-    const now = this.#clock();
-    const earned = Math.floor((now - this.#last) / REFILL_MS);
-    if (earned <= 0) return false;
-    this.#credit = Math.min(BURST, earned);
-    this.#last = now;
-    return true;
+  /** The timer's tick: one more credit, up to the burst, where the timer stops. */
+  #refill(): void {
+    this.#due = true;
+    if (++this.#credit < BURST) return;
+    const stop = this.#stop;
+    this.#stop = null;
+    if (stop !== null) stop();
   }
 }

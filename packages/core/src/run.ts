@@ -53,13 +53,16 @@ export interface RunOptions {
    * times a channel hand-off. So `true` (the default) samples: every operation
    * and spawn gets its call site until a budget runs out (64 at once, refilled
    * by one per 10 ms), so small or slow programs get all of them and a busy one
-   * pays for at most 100 captures a second. A {@link go} task is recorded (for
+   * pays for at most 100 captures a second. The refill is a timer that never
+   * keeps the process alive and runs only while the budget is below 64; a
+   * busy chain that never yields to the event loop (`yieldEvery: Infinity`,
+   * see {@link configureScheduling}) gets no refill until it does. A {@link go} task is recorded (for
    * "created by") only if its spawn was sampled. An operation whose own site
    * was not sampled is reported with the places where operations of its kind
    * on its channel were seen waiting.
    *
-   * Per operation, the record costs a decrement and a compare (the sampling
-   * countdown) and, on a channel already recorded, one more compare when the
+   * Per operation, the record costs a load and a compare (is a capture due?)
+   * and, on a channel already recorded, one more compare when the
    * operation parks; nothing when the operation completes (nor when a select
    * on a channel does). Parking on a channel not recorded yet (a fresh reply
    * channel per request) records it as the last one; the next such park

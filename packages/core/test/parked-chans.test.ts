@@ -265,7 +265,7 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
   });
 
   it("an operation whose site was not sampled is reported with where its kind was seen waiting on its channel", async () => {
-    const hook = install(new CallSites("sampled", () => 0)); // the clock never moves: no refill after the burst
+    const hook = install(new CallSites("sampled", () => () => {})); // a refill timer that never ticks: no refill after the burst
     const ch = new Chan<number>(0, { name: "c" });
     const other = new Chan<number>(0, { name: "d" });
     function sampledHere(): void {
