@@ -6,7 +6,7 @@
  * receive queues, in the order they parked (chan.ts). So run() does not keep a
  * second list of operations: it keeps the channels, and reads their queues only
  * when it writes a deadlock report. Parking on a channel that is already
- * recorded costs a compare (after the call-site countdown's); nothing is
+ * recorded costs a compare (after the call-site check's); nothing is
  * allocated per operation, and neither a plain operation's completion nor a
  * select's on a channel calls the hook at all (only what has a `traced`
  * record, a loose operation, is unparked).
@@ -140,21 +140,32 @@ export class ParkedChans implements TraceHook {
 
   park(op: Traced, kind: BlockedKind, target: unknown): void {
     const site = this.sites.capture();
-    // The common cases, made first: no call site granted, and a plain
-    // operation or a select whose first channel is already recorded (a
-    // channel of another copy of core, or the nil channel, never carries the
-    // current generation). A select with a channel case needs no unpark: its
-    // waiters in the channels' queues lead the report back to it, and leave
-    // them when it ends.
-    if (site === null) {
-      if (kind !== "select") {
-        if ((target as AnyChan)._seen === this.#gen) return;
-      } else {
-        const first = (op as TracedSelect).first;
-        if (first != null && first._seen === this.#gen) {
-          (op as TracedSelect).cases = target as readonly unknown[];
-          return;
-        }
+    // The common case, made first: no call site granted, and a plain
+    // operation on a channel already recorded (a channel of another copy of
+    // core, or the nil channel, never carries the current generation).
+    if (site === null && kind !== "select" && (target as AnyChan)._seen === this.#gen) return;
+    this.#parkSlow(op, kind, target, site);
+  }
+
+  /**
+   * The rest of {@link park}, out of line: a select, a call site to keep, a
+   * channel to record, a loose operation. Kept apart so that what V8 inlines
+   * into every channel operation is only the compares above. Inlined whole,
+   * park() took so much of the inlining budget of the channel operations it
+   * went into that V8 stopped inlining their own small functions there (the
+   * waiter's queue shifts and completions, the wake, a queue's getter): the
+   * pipeline's `--trace-turbo-inlining` listed them inlined into a receive's
+   * `next()` without the hook and not with it.
+   */
+  #parkSlow(op: Traced, kind: BlockedKind, target: unknown, site: Error | null): void {
+    // A select whose first channel is already recorded: a compare and a
+    // store. A select with a channel case needs no unpark: its waiters in the
+    // channels' queues lead the report back to it, and leave them when it ends.
+    if (site === null && kind === "select") {
+      const first = (op as TracedSelect).first;
+      if (first != null && first._seen === this.#gen) {
+        (op as TracedSelect).cases = target as readonly unknown[];
+        return;
       }
     }
     let ch: AnyChan | null;
