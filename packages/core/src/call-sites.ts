@@ -86,6 +86,11 @@ export class CallSites {
     this.#ticker = ticker;
   }
 
+  /** Whether the next attempt captures a stack. */
+  get due(): boolean {
+    return this.#due;
+  }
+
   /** Whether the refill timer is running. */
   get refilling(): boolean {
     return this.#stop !== null;

@@ -139,12 +139,11 @@ export class ParkedChans implements TraceHook {
   }
 
   park(op: Traced, kind: BlockedKind, target: unknown): void {
-    const site = this.sites.capture();
-    // The common case, made first: no call site granted, and a plain
-    // operation on a channel already recorded (a channel of another copy of
-    // core, or the nil channel, never carries the current generation).
-    if (site === null && kind !== "select" && (target as AnyChan)._seen === this.#gen) return;
-    this.#parkSlow(op, kind, target, site);
+    // The common case, made first: a plain operation on a channel already
+    // recorded (a channel of another copy of core, or the nil channel, never
+    // carries the current generation), and no call site due.
+    if (kind !== "select" && (target as AnyChan)._seen === this.#gen && !this.sites.due) return;
+    this.#parkSlow(op, kind, target);
   }
 
   /**
@@ -157,7 +156,8 @@ export class ParkedChans implements TraceHook {
    * pipeline's `--trace-turbo-inlining` listed them inlined into a receive's
    * `next()` without the hook and not with it.
    */
-  #parkSlow(op: Traced, kind: BlockedKind, target: unknown, site: Error | null): void {
+  #parkSlow(op: Traced, kind: BlockedKind, target: unknown): void {
+    const site = this.sites.capture();
     // A select whose first channel is already recorded: a compare and a
     // store. A select with a channel case needs no unpark: its waiters in the
     // channels' queues lead the report back to it, and leave them when it ends.
