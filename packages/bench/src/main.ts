@@ -47,7 +47,10 @@ export const FAMILIES: readonly Family[] = [channels, selects, pools, maps, prog
 /** The driver's options, from the command line. */
 export interface Options {
   quick: boolean;
+  /** Runs per peer: `--runs`, else 1 with `--quick`, else 5 (see {@link runsOf}). */
   runs: number;
+  /** Whether `runs` was set by `--runs` or `--quick`, and so holds for every workload. */
+  runsFixed: boolean;
   /** Only workloads whose id or family name matches. */
   only: RegExp | null;
   /** Where the JSON goes. */
@@ -65,8 +68,9 @@ export interface Options {
 export const USAGE = `usage: pnpm bench [--quick] [--runs N] [--only <pattern>] [--json <path>] [--no-go]
   --quick          every workload with tiny counts, one run, a workload's peers sharing one
                    process (CI's smoke run); figures mean nothing
-  --runs N         runs per peer (default 5; 1 with --quick); figures are medians,
-                   ratio targets compare each peer's fastest run
+  --runs N         runs per peer (default 5, or more where a workload asks for more: the
+                   Go programs under run() and the fairness policy; 1 with --quick);
+                   figures are medians, ratio targets compare each peer's fastest run
   --only <regex>   only workloads whose id or family matches (e.g. "pool", "select|unbuffered")
   --json <path>    where to write the JSON results (default: docs/benchmarks.json after a full
                    run of every workload, else packages/bench/.bench-out/benchmarks[-quick].json)
@@ -134,6 +138,7 @@ export function parseArgs(argv: readonly string[], cwd: string = process.env.INI
   return {
     quick,
     runs: runs ?? (quick ? 1 : 5),
+    runsFixed: runs !== null || quick,
     only,
     json: json ?? join(out, quick ? "benchmarks-quick.json" : "benchmarks.json"),
     docs: docs ?? out,
@@ -141,6 +146,11 @@ export function parseArgs(argv: readonly string[], cwd: string = process.env.INI
     build,
     args: argv.filter((a) => a !== "--"),
   };
+}
+
+/** How many runs each peer of `w` gets: `--runs` or `--quick` if given, else the default or, if more, the workload's own `runs`. */
+export function runsOf(options: Options, w: Workload): number {
+  return options.runsFixed ? options.runs : Math.max(options.runs, w.runs ?? 0);
 }
 
 function complete(quick: boolean, only: RegExp | null): boolean {
@@ -296,13 +306,14 @@ export function runBench(options: Options, log: (line: string) => void = (l) => 
           slot.run = () => r;
         });
       }
-      for (let round = 0; round < options.runs; round++) {
+      const runs = runsOf(options, w);
+      for (let round = 0; round < runs; round++) {
         const start = round % slots.length;
         const order = [...slots.slice(start), ...slots.slice(0, start)];
         for (const slot of order) {
           if (slot.status === "unavailable") continue;
           const r = slot.run(count);
-          const tag = `[${w.id} ${round + 1}/${options.runs}] ${peerLabel(slot.peer, w.labels)}`;
+          const tag = `[${w.id} ${round + 1}/${runs}] ${peerLabel(slot.peer, w.labels)}`;
           if (r.status === "ok") {
             slot.samples.push(r.measurement.value);
             if (r.measurement.extra !== undefined) slot.extras.push(r.measurement.extra);
@@ -325,6 +336,7 @@ export function runBench(options: Options, log: (line: string) => void = (l) => 
         title: w.title,
         unit: w.unit,
         count,
+        ...(runs !== options.runs ? { runs } : {}),
         peers: slots.map((s) => {
           const p: PeerResult = { peer: s.peer, label: peerLabel(s.peer, w.labels), status: s.status, samples: s.samples };
           if (s.reason !== undefined) p.reason = s.reason;

@@ -89,13 +89,25 @@ function padLeft(s: string, n: number): string {
   return s.length >= n ? s : " ".repeat(n - s.length) + s;
 }
 
+/** "5 runs per peer", and which workloads ran more (see Workload.runs), e.g. "5 runs per peer (9 for fairness, prog-sieve)". */
+export function runsText(r: BenchResult): string {
+  const base = `${r.runs} run${r.runs === 1 ? "" : "s"} per peer`;
+  const more = new Map<number, string[]>();
+  for (const w of r.workloads) {
+    if (w.runs === undefined || w.runs === r.runs) continue;
+    more.set(w.runs, [...(more.get(w.runs) ?? []), w.id]);
+  }
+  if (more.size === 0) return base;
+  return `${base} (${[...more].map(([n, ids]) => `${n} for ${ids.join(", ")}`).join("; ")})`;
+}
+
 /** The terminal table: every workload's peers, then the targets. */
 export function renderTable(r: BenchResult): string {
   const out: string[] = [];
   if (r.quick) out.push("QUICK RUN: tiny counts, one run; the figures and verdicts below mean nothing.", "");
   out.push(`gochan bench, ${r.date}, ${r.machine.cpu} x ${r.machine.cores}, Node ${r.machine.node}`);
   out.push(
-    `median of ${r.runs} run${r.runs === 1 ? "" : "s"} per peer; each run a fresh process (warm-up, then median of 3 timed); peers alternating; ratio targets compare each peer's fastest run`,
+    `median of ${runsText(r)}; each run a fresh process (warm-up, then median of 3 timed); peers alternating; ratio targets compare each peer's fastest run`,
   );
   if (r.code !== null && r.code.dirty.length > 0) out.push(`WARNING: measured uncommitted changes in ${r.code.dirty.join(", ")}`);
   if (!r.go.available) out.push(`Go: not run (${r.go.reason ?? "unavailable"})`);
@@ -200,7 +212,7 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
   ];
   if (r.quick) out.push("> **Quick run**: tiny counts, one run, a workload's peers sharing one process. These figures mean nothing.", "");
   out.push(
-    `- **Command**: \`${r.command}\` (from the repository root; ${r.runs} run${r.runs === 1 ? "" : "s"} per peer, ${Math.round(r.seconds)} s in all). A full run (no \`--only\`, no \`--quick\`) rewrites this whole file, every section below, keeping only the demo's section.`,
+    `- **Command**: \`${r.command}\` (from the repository root; ${runsText(r)}, ${Math.round(r.seconds)} s in all). A full run (no \`--only\`, no \`--quick\`) rewrites this whole file, every section below, keeping only the demo's section.`,
     `- **Date**: ${r.date}`,
     `- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node} (V8 ${m.v8}); load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end`,
     `- **Code**: ${
@@ -232,7 +244,10 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
     "of the same program land in a fast mode or one about 1.6x slower at random, so a median of five can",
     "sit in different modes for the two peers of a ratio, and verdicts near a limit flipped from run to",
     "run. The fastest run is the figure least disturbed by it, the estimator Julia's BenchmarkTools uses",
-    "to compare code (Chen and Revels, \"Robust benchmarking in noisy environments\", 2016). Value",
+    "to compare code (Chen and Revels, \"Robust benchmarking in noisy environments\", 2016); workloads",
+    "whose target is a ratio within a few percent of 1 (run()'s cost, the fairness policy's) run more",
+    "processes a peer (the command line above says how many), so that a peer's fastest run is less",
+    "often left to chance. Value",
     "targets (bytes, a job's time) read the median. Go runs",
     "`go test -bench` with `-benchtime <count>x`, one fresh process per run, in the same rounds.",
     "Times are wall-clock; the CPU time column is the process's CPU time per operation (less",

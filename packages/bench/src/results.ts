@@ -47,6 +47,8 @@ export interface WorkloadResult {
   unit: Unit;
   /** Operations per run. */
   count: number;
+  /** Runs per peer, where the workload asked for more than the bench run's (see Workload.runs). */
+  runs?: number;
   note?: string;
   /** What every row measures (see Workload.contract). */
   contract?: string;

@@ -60,6 +60,13 @@ export interface Workload {
    * `Benchmark` prefix) runs at GOMAXPROCS=1 and 2 as peers `<peer>-1` and `<peer>-2`.
    */
   go?: { bench: string; peer: string }[];
+  /**
+   * Runs per peer when `--runs` and `--quick` are not given, if more than the
+   * default 5: for a workload whose target is a ratio within a few percent of
+   * 1 (run()'s cost, the fairness policy's), which on a noisy machine five
+   * fresh processes a peer leave to chance.
+   */
+  runs?: number;
   /** How peers had to be adapted, shown under the table. */
   note?: string;
   /**

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BENCH_DIR, carryDemoSection, FAMILIES, parseArgs, runChild, runChildren, USAGE } from "../src/main.ts";
+import { BENCH_DIR, carryDemoSection, FAMILIES, parseArgs, runChild, runChildren, runsOf, USAGE } from "../src/main.ts";
 import { misbehaving } from "./fixtures/misbehaving.ts";
 import type { BenchResult } from "../src/results.ts";
 
@@ -43,6 +43,17 @@ describe("parseArgs", () => {
     expect(o.docs).toBe(join(BENCH_DIR, ".bench-out"));
     expect(parseArgs(["--only", "pool"], "/w").json).toBe(join(BENCH_DIR, ".bench-out", "benchmarks.json"));
     expect(o.args).toEqual(["--only", "select|POOL", "--runs", "3", "--json", "out.json", "--no-go", "--no-build"]);
+  });
+
+  it("a workload may ask for more runs than the default; --runs and --quick decide for every workload", () => {
+    const w = FAMILIES.flatMap((f) => f.workloads).find((x) => x.id === "prog-dispatcher");
+    expect(w?.runs).toBeGreaterThan(5);
+    expect(runsOf(parseArgs([], "/w"), w!)).toBe(w!.runs);
+    expect(runsOf(parseArgs(["--only", "prog"], "/w"), w!)).toBe(w!.runs);
+    expect(runsOf(parseArgs(["--runs", "3"], "/w"), w!)).toBe(3);
+    expect(runsOf(parseArgs(["--quick"], "/w"), w!)).toBe(1);
+    const plain = FAMILIES.flatMap((f) => f.workloads).find((x) => x.id === "unbuffered");
+    expect(runsOf(parseArgs([], "/w"), plain!)).toBe(5);
   });
 
   it("names bad arguments", () => {

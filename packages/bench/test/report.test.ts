@@ -22,6 +22,17 @@ describe("statistics", () => {
   });
 });
 
+describe("runs per peer", () => {
+  it("the table and the markdown name the workloads that ran more runs than the bench run's", () => {
+    const r = fixture();
+    const fairness = r.workloads.find((w) => w.id === "fairness");
+    fairness!.runs = 9;
+    expect(renderTable(r)).toContain("median of 3 runs per peer (9 for fairness)");
+    expect(renderMarkdown(r, "b.svg")).toContain("3 runs per peer (9 for fairness)");
+    expect(renderTable(fixture())).toContain("median of 3 runs per peer;");
+  });
+});
+
 describe("targets read each peer's fastest run", () => {
   const runs = (id: string, samples: number[], cpu: number[] = []) =>
     summarize({ peer: id, label: id, status: "ok", samples }, cpu.map((c) => ({ cpu: c })));
