@@ -574,7 +574,8 @@ function park<R>(
   const p = promiseFor<R>(w);
   if (queue !== null) queue.push(w);
   if (signal != null) w.listen(signal);
-  if (trace.hook !== null) trace.hook.park(w, kind, ch);
+  const hook = trace.hook;
+  if (hook !== null && ((ch as Chan<unknown, unknown>)._seen !== hook.stamp || hook.due)) hook.park(w, kind, ch);
   if (mode === MODE_ITER) parked = w;
   return p;
 }

@@ -133,6 +133,16 @@ export class ParkedChans implements TraceHook {
     this.#limit = minChans;
   }
 
+  /** What `_seen` holds on a recorded channel (see {@link TraceHook.stamp}). */
+  get stamp(): number {
+    return this.#gen;
+  }
+
+  /** Whether a call site is due at the next park (see {@link TraceHook.due}). */
+  get due(): boolean {
+    return this.sites.due;
+  }
+
   /** How many channels are recorded now (blocked on, or not yet found idle). */
   get recorded(): number {
     return this.#chans.length + (this.#last === null ? 0 : 1);

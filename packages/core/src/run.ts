@@ -103,6 +103,9 @@ class Entry implements BlockedOp {
  * @internal
  */
 export class BlockedOps implements TraceHook {
+  /** Every park is recorded: no channel carries this stamp. */
+  readonly stamp = -1;
+  readonly due = false;
   readonly #sites: CallSites;
   #head: Entry | null = null;
   #tail: Entry | null = null;

@@ -335,6 +335,38 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     expect([...hook.ops()]).toEqual([]);
   });
 
+  it("is not called when a plain operation parks on a channel it has recorded and no call site is due", async () => {
+    const hook = install();
+    let parks = 0;
+    const park = hook.park.bind(hook);
+    hook.park = (op, kind, target): void => {
+      parks++;
+      park(op, kind, target);
+    };
+    const ch = new Chan<number>(0, { name: "c" });
+    for (let i = 0; i < 100; i++) {
+      const got = ch.recv();
+      await ch.send(i);
+      await got;
+    }
+    // The first park records the channel; the other 99 find it stamped.
+    expect(parks).toBe(1);
+    // A park that is due a call site still reaches the hook.
+    const sampling = install(new CallSites("sampled", () => () => {}));
+    let sampled = 0;
+    const parkSampled = sampling.park.bind(sampling);
+    sampling.park = (op, kind, target): void => {
+      sampled++;
+      parkSampled(op, kind, target);
+    };
+    for (let i = 0; i < 3; i++) {
+      const got = ch.recv();
+      await ch.send(i);
+      await got;
+    }
+    expect(sampled).toBe(3);
+  });
+
   it("records a select through the first channel select() noted while parking, never reading its cases again", async () => {
     const hook = install();
     const a = new Chan<number>(0, { name: "a" });
