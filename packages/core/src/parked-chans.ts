@@ -6,8 +6,9 @@
  * receive queues, in the order they parked (chan.ts). So run() does not keep a
  * second list of operations: it keeps the channels, and reads their queues only
  * when it writes a deadlock report. Parking on a channel that is already
- * recorded costs a compare (after the call-site check's); nothing is
- * allocated per operation, and neither a plain operation's completion nor a
+ * recorded costs the channel operation a few loads and compares and no call
+ * (it reads {@link ParkedChans.stamp} and whether a call site is due); nothing
+ * is allocated per operation, and neither a plain operation's completion nor a
  * select's on a channel calls the hook at all (only what has a `traced`
  * record, a loose operation, is unparked).
  *
@@ -38,9 +39,10 @@
  *   queues are empty are dropped (their stamp is now stale), the others and
  *   `last` are stamped anew. Each compaction scans at most twice what was
  *   added since the last one: O(1) per recorded channel, amortised. Until
- *   then `chans` keeps idle channels alive, at most as many as it holds
- *   channels still waited on (or {@link MIN_CHANS}); a channel in `chans`
- *   costs a compare each time an operation parks on it, idle or not.
+ *   then `chans` keeps idle channels alive: after many channels were waited
+ *   on at once (a daisy chain's 100,000), as many as that peak, until records
+ *   double `chans` again; nothing runs a compaction without a record. A
+ *   channel in `chans` costs nothing more when an operation parks on it.
  * - Stamps come from one counter for every recorder, so a channel stamped by
  *   one (a test's, or an earlier run's) never looks recorded to another.
  * - A parked select keeps its cases in `op.cases` (read back by the report
@@ -159,7 +161,8 @@ export class ParkedChans implements TraceHook {
   /**
    * The rest of {@link park}, out of line: a select, a call site to keep, a
    * channel to record, a loose operation. Kept apart so that what V8 inlines
-   * into every channel operation is only the compares above. Inlined whole,
+   * where park() is called (a select, a direct caller) is only the compares
+   * above. Inlined whole,
    * park() took so much of the inlining budget of the channel operations it
    * went into that V8 stopped inlining their own small functions there (the
    * waiter's queue shifts and completions, the wake, a queue's getter): the
