@@ -79,6 +79,14 @@ export interface Workload {
   labels?: Record<string, string>;
 }
 
+/**
+ * {@link Workload.runs} of the workloads whose target is a ratio within a few
+ * percent of 1: with 5 runs a peer the same code read the seed dispatcher's
+ * run() cost at 1.05x to 1.17x, and one fast run of yield-off made fairness
+ * 1.22x.
+ */
+export const CLOSE_RATIO_RUNS = 9;
+
 /** A family of workloads: one file under src/workloads/, runnable as a child process. */
 export interface Family {
   /** File name under src/workloads/, without extension. */

@@ -11,7 +11,7 @@ import type * as TsChan from "ts-chan";
 import type * as Csp from "@thi.ng/csp";
 import { load, runIfMain, timed, triangle } from "../child.ts";
 import { FloorChan } from "../floor.ts";
-import type { Family, Measurement, Peer, Unit } from "../spec.ts";
+import { CLOSE_RATIO_RUNS, type Family, type Measurement, type Peer, type Unit } from "../spec.ts";
 
 /** The capacity of the buffered workload. */
 export const BUFFERED_CAPACITY = 128;
@@ -261,8 +261,7 @@ export const channels: Family = {
       unit: "ns/msg",
       count: { full: 200_000, quick: 2_000 },
       warmup: true,
-      // A ratio within a few percent of 1: one fast run of one peer decided it (1.22x).
-      runs: 9,
+      runs: CLOSE_RATIO_RUNS,
       peers: {
         default: gochanFairness(false),
         "yield-off": gochanFairness(true),

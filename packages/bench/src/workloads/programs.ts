@@ -17,7 +17,7 @@
 import { pathToFileURL } from "node:url";
 import type * as Core from "@gochan/core";
 import { load, runOne, timed } from "../child.ts";
-import { RESULT_MARK, type Family, type Peer, type Unit } from "../spec.ts";
+import { CLOSE_RATIO_RUNS, RESULT_MARK, type Family, type Peer, type Unit } from "../spec.ts";
 
 type CoreModule = typeof Core;
 
@@ -330,13 +330,6 @@ const SPECS: ProgramSpec[] = [
   },
 ];
 
-/**
- * Runs per peer in a full run: run()'s cost is a ratio a few percent from its
- * limit, which five fresh processes a peer left to the machine's noise (the
- * dispatcher read 1.05x to 1.17x between runs of the same code).
- */
-const RUNS = 9;
-
 /** The run() options of the peers that run under run(). */
 export const RUN_PEERS: Record<string, Core.RunOptions> = {
   gochan: {},
@@ -352,7 +345,7 @@ export const programs: Family = {
     unit: s.unit,
     count: s.count,
     warmup: true,
-    runs: RUNS,
+    runs: CLOSE_RATIO_RUNS,
     peers: {
       gochan: peer(s.program, s.unit, s.expected),
       "gochan-plain": peer(s.program, s.unit, s.expected),
