@@ -35,14 +35,22 @@
  *   alternating with and without the hook, 10 rounds each, 1 December 2026).
  *   A program that parks on each reply channel once, briefly, never grows or
  *   compacts `chans`.
- * - `chans` is compacted when it doubles: the stamp moves on, channels whose
- *   queues are empty are dropped (their stamp is now stale), the others and
- *   `last` are stamped anew. Each compaction scans at most twice what was
- *   added since the last one: O(1) per recorded channel, amortised. Until
- *   then `chans` keeps idle channels alive: after many channels were waited
- *   on at once (a daisy chain's 100,000), as many as that peak, until records
- *   double `chans` again; nothing runs a compaction without a record. A
- *   channel in `chans` costs nothing more when an operation parks on it.
+ * - `chans` is compacted when it doubles, in place: channels whose queues are
+ *   empty are dropped and their stamp cleared, the others kept. Each
+ *   compaction scans at most twice what was added since the last one: O(1)
+ *   per recorded channel, amortised. Until then `chans` keeps idle channels
+ *   alive: after many channels were waited on at once (a daisy chain's
+ *   100,000), as many as that peak, until records double `chans` again;
+ *   nothing runs a compaction without a record. A channel in `chans` costs
+ *   nothing more when an operation parks on it.
+ * - The stamp is fixed for the recorder's life, and `chans` is one array. V8
+ *   compiles a field that has only ever held one value as a constant of the
+ *   code that reads it, so the first write of a new value deoptimizes every
+ *   function into which park() was inlined (select, the channel operations).
+ *   A compaction that moved the stamp on and swapped in a new array did just
+ *   that in the seed's dispatcher, in its second 50,000-job run, when the
+ *   first compaction came: `--trace-deopt` showed select and park thrown away
+ *   and compiled again. A compaction writes only to channels and the array.
  * - Stamps come from one counter for every recorder, so a channel stamped by
  *   one (a test's, or an earlier run's) never looks recorded to another.
  * - A parked select keeps its cases in `op.cases` (read back by the report
@@ -117,11 +125,11 @@ export function firstChan(cases: readonly unknown[]): AnyChan | null {
  */
 export class ParkedChans implements TraceHook {
   readonly sites: CallSites;
-  #chans: AnyChan[] = [];
+  readonly #chans: AnyChan[] = [];
   /** The channel recorded last, not settled yet (see the module comment). */
   #last: AnyChan | null = null;
-  /** What `_seen` holds on a recorded channel. */
-  #gen = ++lastStamp;
+  /** What `_seen` holds on a recorded channel: fixed (see the module comment). */
+  readonly #gen = ++lastStamp;
   readonly #min: number;
   #limit: number;
   readonly #loose = new Map<Traced, BlockedOp>();
@@ -262,7 +270,6 @@ export class ParkedChans implements TraceHook {
       // _sq/_rq, not the _sendq/_recvq getters, which make a queue for a direction nothing parked in.
       if (prev._sq.head === null && prev._rq.head === null) prev._seen = 0;
       else {
-        // A compaction restamps `last`: the stamp it carries into `chans`.
         if (this.#chans.length >= this.#limit) this.#compact();
         this.#chans.push(prev);
       }
@@ -272,16 +279,15 @@ export class ParkedChans implements TraceHook {
   }
 
   #compact(): void {
-    const gen = (this.#gen = ++lastStamp);
-    const kept: AnyChan[] = [];
-    for (const ch of this.#chans) {
-      if (ch._sq.head === null && ch._rq.head === null) continue; // stamp now stale
-      ch._seen = gen;
-      kept.push(ch);
+    const chans = this.#chans;
+    let kept = 0;
+    for (let i = 0; i < chans.length; i++) {
+      const ch = chans[i] as AnyChan;
+      if (ch._sq.head === null && ch._rq.head === null) ch._seen = 0;
+      else chans[kept++] = ch;
     }
-    if (this.#last !== null) this.#last._seen = gen;
-    this.#chans = kept;
-    this.#limit = Math.max(this.#min, 2 * kept.length);
+    chans.length = kept;
+    this.#limit = Math.max(this.#min, 2 * kept);
   }
 
   #remember(kind: BlockedKind, ch: AnyChan, site: Error): void {

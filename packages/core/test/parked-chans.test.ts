@@ -184,6 +184,33 @@ describe("ParkedChans: run()'s record of blocked operations", () => {
     expect([...hook.ops()].map((op) => op.target)).toEqual([early]);
   });
 
+  it("keeps its stamp for life: a compaction clears the stamps of the channels it drops instead", async () => {
+    const hook = install(new CallSites("off"), 4);
+    const stamp = hook.stamp;
+    const held = new Chan<number>(0, { name: "held" });
+    void held.recv(); // waited on through every compaction below
+    const idle: Chan<number>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const ch = new Chan<number>();
+      const q = ch.recv();
+      void new Chan<number>().recv(); // a channel still waited on: `chans` grows, and compacts
+      ch.trySend(i);
+      await q;
+      idle.push(ch);
+    }
+    // A stamp that moved on would make every function V8 compiled with it
+    // inlined (select, the channel operations) deoptimize at the first compaction.
+    expect(hook.stamp).toBe(stamp);
+    expect(held._seen).toBe(stamp);
+    // The first idle channels were dropped by an early compaction, their stamp
+    // cleared, so that a park records them again.
+    const again = idle[0] as Chan<number>;
+    expect([again._seen, (idle[1] as Chan<number>)._seen]).toEqual([0, 0]);
+    void again.recv();
+    expect(again._seen).toBe(stamp);
+    expect([...hook.ops()].filter((op) => op.target === again)).toHaveLength(1);
+  });
+
   it("agrees with which operations are still pending, under random programs (model: the promises)", async () => {
     type Action =
       | { t: "chan" }
