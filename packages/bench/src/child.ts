@@ -2,7 +2,7 @@
  * The child side of the bench: a workload file run as a script measures one peer
  * of one workload once and prints one {@link ChildResult} line.
  *
- * Usage (the driver does this): `node --expose-gc --import tsx src/workloads/<family>.ts <workload> <peer> <count>`
+ * Usage (the driver does this): `node --expose-gc --import tsx src/workloads/<family>.ts <workload> <peer> <count> [<warm-up ms>]`
  *
  * @module
  */
@@ -89,27 +89,71 @@ export function triangle(n: number): number {
 export const REPETITIONS = 3;
 
 /**
- * Runs one peer of one workload in this process and returns its result. A
- * workload that warms up runs once untimed with the full count (so the timed
- * runs see optimised code and a young generation grown to its steady size, as
- * a long-running program does), then {@link REPETITIONS} times timed; the
- * result is the median of those. Every run's checksum is checked.
+ * The least time a measured run (not `--quick`) spends warming a peer up
+ * before timing it, in milliseconds: whole runs with the full count, at least
+ * one, until this much time has passed.
+ *
+ * One untimed run was not enough for short workloads. The seed's dispatcher
+ * (50,000 jobs, ~45 ms a run once warm) was still settling in its third run,
+ * with or without run(): V8 grew the young generation from 4 to 8 MB during
+ * it (`v8.getHeapSpaceStatistics()` after each run), and recompiled what the
+ * end of the first runs had deoptimized (`--trace-opt --trace-deopt`). Its
+ * runs took ~2,400, ~1,700, ~1,100 and then ~730 ns/job, every run after
+ * the same, so the median of runs 2-4 measured the warming, and how each peer
+ * happened to warm. Half a second covers that with room, and costs a
+ * workload that already runs that long (thread-cpu, the slower pool peers)
+ * nothing.
  */
-export async function runOne(family: Family, workloadId: string, peerId: string, count: number): Promise<ChildResult> {
+export const WARMUP_MS = 500;
+
+/** How {@link runOne} warms a peer up. */
+export interface WarmUp {
+  /** The least time spent warming up, in whole runs, at least one (see {@link WARMUP_MS}); 0: one run. */
+  ms: number;
+  /** The clock, in milliseconds (a test's; by default `performance.now`). */
+  now?: () => number;
+}
+
+/**
+ * Runs one peer of one workload in this process and returns its result. A
+ * workload that warms up runs untimed with the full count, once and then again
+ * until `warmUp.ms` have passed (so the timed runs see optimised code and a
+ * young generation grown to its steady size, as a long-running program does),
+ * then {@link REPETITIONS} times timed; the result is the median of those.
+ * Every run's checksum is checked.
+ */
+export async function runOne(
+  family: Family,
+  workloadId: string,
+  peerId: string,
+  count: number,
+  warmUp: WarmUp = { ms: 0 },
+): Promise<ChildResult> {
   const workload = family.workloads.find((w) => w.id === workloadId);
   if (workload === undefined) return { status: "error", reason: `no workload ${JSON.stringify(workloadId)} in ${family.name}` };
   const peer = workload.peers[peerId];
   if (peer === undefined) return { status: "error", reason: `no peer ${JSON.stringify(peerId)} in ${workloadId}` };
   if (!Number.isInteger(count) || count < 1) return { status: "error", reason: `bad count ${String(count)}` };
+  if (!(warmUp.ms >= 0)) return { status: "error", reason: `bad warm-up ${String(warmUp.ms)} ms` };
+  const now = warmUp.now ?? (() => performance.now());
   try {
     const runs: Measurement[] = [];
-    const reps = workload.warmup ? 1 + REPETITIONS : 1;
-    for (let i = 0; i < reps; i++) {
+    const checked = async (): Promise<Measurement | string> => {
       const m = await peer(count);
-      if (m.check !== m.expected) {
-        return { status: "error", reason: `moved the wrong values: checksum ${m.check}, expected ${m.expected}` };
-      }
-      if (!workload.warmup || i > 0) runs.push(m);
+      return m.check === m.expected ? m : `moved the wrong values: checksum ${m.check}, expected ${m.expected}`;
+    };
+    if (workload.warmup) {
+      const start = now();
+      do {
+        const m = await checked();
+        if (typeof m === "string") return { status: "error", reason: m };
+      } while (now() - start < warmUp.ms);
+    }
+    const reps = workload.warmup ? REPETITIONS : 1;
+    for (let i = 0; i < reps; i++) {
+      const m = await checked();
+      if (typeof m === "string") return { status: "error", reason: m };
+      runs.push(m);
     }
     runs.sort((a, b) => a.value - b.value);
     return { status: "ok", measurement: runs[runs.length >> 1] as Measurement };
@@ -121,7 +165,7 @@ export async function runOne(family: Family, workloadId: string, peerId: string,
 
 /**
  * Makes a workload file runnable: when `moduleUrl` is the script node was
- * started with, reads `<workload> <peer>[,<peer>...] <count>` from argv, runs
+ * started with, reads `<workload> <peer>[,<peer>...] <count> [<warm-up ms>]` from argv, runs
  * the peers one after another, prints one result line per peer in that order
  * and exits (so a peer's stray timers cannot keep the process alive). Several
  * peers share a process only in `--quick` runs, whose figures mean nothing.
@@ -129,10 +173,10 @@ export async function runOne(family: Family, workloadId: string, peerId: string,
 export function runIfMain(moduleUrl: string, family: Family): void {
   const script = process.argv[1];
   if (script === undefined || pathToFileURL(script).href !== moduleUrl) return;
-  const [workloadId = "", peerIds = "", countArg = ""] = process.argv.slice(2);
+  const [workloadId = "", peerIds = "", countArg = "", warmUpArg = "0"] = process.argv.slice(2);
   void (async () => {
     for (const peerId of peerIds.split(",")) {
-      const result = await runOne(family, workloadId, peerId, Number(countArg));
+      const result = await runOne(family, workloadId, peerId, Number(countArg), { ms: Number(warmUpArg) });
       await new Promise<void>((resolve) => process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`, () => resolve()));
     }
     process.exit(0);

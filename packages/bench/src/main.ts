@@ -17,6 +17,7 @@ import { createRequire } from "node:module";
 import * as os from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { WARMUP_MS } from "./child.ts";
 import { buildGoBench, findGo, runGoBench } from "./go.ts";
 import { renderJson, renderMarkdown, renderSvg, renderTable } from "./report.ts";
 import { summarize, type BenchResult, type GoInfo, type PeerResult, type WorkloadResult } from "./results.ts";
@@ -169,9 +170,17 @@ function build(log: (line: string) => void): void {
   }
 }
 
-/** Runs one peer of one workload once in a fresh node process (`file`: the family's workload file). */
-export function runChild(family: Family, workload: Workload, peer: string, count: number, file?: string): ChildResult {
-  return runChildren(family, workload, [peer], count, file)[0] as ChildResult;
+/** Where and how a child process runs its workload. */
+export interface ChildOptions {
+  /** The family's workload file (by default `workloads/<family>.ts`). */
+  file?: string;
+  /** The least time the child warms each peer up, in milliseconds (see WARMUP_MS); by default 0, one warm-up run. */
+  warmUpMs?: number;
+}
+
+/** Runs one peer of one workload once in a fresh node process. */
+export function runChild(family: Family, workload: Workload, peer: string, count: number, options: ChildOptions = {}): ChildResult {
+  return runChildren(family, workload, [peer], count, options)[0] as ChildResult;
 }
 
 /**
@@ -185,11 +194,12 @@ export function runChildren(
   workload: Workload,
   peers: readonly string[],
   count: number,
-  file: string = fileURLToPath(new URL(`./workloads/${family.name}.ts`, import.meta.url)),
+  options: ChildOptions = {},
 ): ChildResult[] {
+  const file = options.file ?? fileURLToPath(new URL(`./workloads/${family.name}.ts`, import.meta.url));
   const r = spawnSync(
     process.execPath,
-    ["--expose-gc", "--import", "tsx", file, workload.id, peers.join(","), String(count)],
+    ["--expose-gc", "--import", "tsx", file, workload.id, peers.join(","), String(count), String(options.warmUpMs ?? 0)],
     { cwd: BENCH_DIR, encoding: "utf8", timeout: 600_000, maxBuffer: 16 * 1024 * 1024 },
   );
   const results = (r.stdout ?? "")
@@ -272,9 +282,11 @@ export function runBench(options: Options, log: (line: string) => void = (l) => 
     for (const w of family.workloads) {
       if (options.only !== null && !options.only.test(w.id) && !options.only.test(family.name)) continue;
       const count = options.quick ? w.count.quick : w.count.full;
+      // A quick run is a smoke test: one warm-up run is enough to see it work.
+      const warmUpMs = options.quick ? 0 : WARMUP_MS;
       const slots: Slot[] = Object.keys(w.peers).map((peer) => ({
         peer,
-        run: (n) => runChild(family, w, peer, n),
+        run: (n) => runChild(family, w, peer, n, { warmUpMs }),
         samples: [],
         extras: [],
         status: "ok",

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { REPETITIONS, WARMUP_MS } from "./child.ts";
 import { sectionOf } from "./sections.ts";
 import { figure, holds, oursOf, type BenchResult, type PeerResult, type TargetResult, type WorkloadResult } from "./results.ts";
 
@@ -107,7 +108,7 @@ export function renderTable(r: BenchResult): string {
   if (r.quick) out.push("QUICK RUN: tiny counts, one run; the figures and verdicts below mean nothing.", "");
   out.push(`gochan bench, ${r.date}, ${r.machine.cpu} x ${r.machine.cores}, Node ${r.machine.node}`);
   out.push(
-    `median of ${runsText(r)}; each run a fresh process (warm-up, then median of 3 timed); peers alternating; ratio targets compare each peer's fastest run`,
+    `median of ${runsText(r)}; each run a fresh process (warm-up of ${WARMUP_MS} ms or more in whole runs, then median of ${REPETITIONS} timed); peers alternating; ratio targets compare each peer's fastest run`,
   );
   if (r.code !== null && r.code.dirty.length > 0) out.push(`WARNING: measured uncommitted changes in ${r.code.dirty.join(", ")}`);
   if (!r.go.available) out.push(`Go: not run (${r.go.reason ?? "unavailable"})`);
@@ -235,8 +236,10 @@ export function renderMarkdown(r: BenchResult, svgFile: string, jsonFile?: strin
   const hand = goHandOff(r);
   out.push(
     "Every figure is the median over the runs. Each run is a fresh `node --expose-gc` process that",
-    "runs one peer once untimed (the warm-up, full count), then three times timed, and reports the",
-    "median of those three; memory and soak runs measure once, between forced collections. The",
+    `runs one peer untimed with the full count, once and again until ${WARMUP_MS} ms have passed (the warm-up:`,
+    "one run was not enough for short workloads, whose young generation was still growing in their",
+    `third run), then ${REPETITIONS} times timed, and reports the median of those; memory and soak runs`,
+    "measure once, between forced collections. The",
     "peers of a workload alternate within each round, so every ratio compares figures taken side",
     "by side on the same machine. The \"x ours\" columns are ratios of medians; the targets' ratios",
     "compare each peer's fastest run (its minimum over the runs). Interference on a shared machine only",

@@ -48,9 +48,9 @@ export interface Workload {
   /** Operation counts for a full run and for `--quick`. */
   count: { full: number; quick: number };
   /**
-   * Run the peer once untimed with the full count, then time it REPETITIONS
-   * times and keep the median (see runOne); false: one run, which measures
-   * itself (memory, soak).
+   * Warm the peer up untimed with the full count (whole runs, for WARMUP_MS
+   * at least), then time it REPETITIONS times and keep the median (see
+   * runOne); false: one run, which measures itself (memory, soak).
    */
   warmup: boolean;
   /** The peers, in display order. Keys are peer ids (see PEER_LABELS). */

@@ -80,14 +80,14 @@ describe("runChild", () => {
   const w = misbehaving.workloads[0] as (typeof misbehaving.workloads)[number];
 
   it("reads the result line of a fresh process", () => {
-    expect(runChild(misbehaving, w, "fine", 5, file)).toEqual({
+    expect(runChild(misbehaving, w, "fine", 5, { file })).toEqual({
       status: "ok",
       measurement: { value: 42, unit: "ns/msg", ops: 5, check: 5, expected: 5 },
     });
   });
 
   it("says a workload hung when its process runs out of work without a result", () => {
-    expect(runChild(misbehaving, w, "hangs", 5, file)).toEqual({
+    expect(runChild(misbehaving, w, "hangs", 5, { file })).toEqual({
       status: "error",
       reason: "the workload hung: its process ran out of work with a promise still pending",
     });
@@ -96,14 +96,14 @@ describe("runChild", () => {
   it("runs several peers in one process (--quick), one result each in order; peers after a hang get the hang", () => {
     const ok = { status: "ok", measurement: { value: 42, unit: "ns/msg", ops: 5, check: 5, expected: 5 } };
     const hung = { status: "error", reason: "the workload hung: its process ran out of work with a promise still pending" };
-    expect(runChildren(misbehaving, w, ["fine", "fine", "hangs", "fine"], 5, file)).toEqual([ok, ok, hung, hung]);
-    const crash = runChildren(misbehaving, w, ["fine", "crashes"], 5, file);
+    expect(runChildren(misbehaving, w, ["fine", "fine", "hangs", "fine"], 5, { file })).toEqual([ok, ok, hung, hung]);
+    const crash = runChildren(misbehaving, w, ["fine", "crashes"], 5, { file });
     expect(crash[0]).toEqual(ok);
     expect(crash[1]?.status === "error" && crash[1].reason).toMatch(/^child process gave no result \(exit 3: /);
   });
 
   it("reports a crash with its exit status and the end of its stderr", () => {
-    const r = runChild(misbehaving, w, "crashes", 5, file);
+    const r = runChild(misbehaving, w, "crashes", 5, { file });
     expect(r.status).toBe("error");
     expect(r.status === "error" && r.reason).toMatch(/^child process gave no result \(exit 3: .*about to crash/);
   });

@@ -4,7 +4,7 @@
 // in-process; nothing here looks at time. The Go side is checked in go.test.ts.
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runOne, Unavailable, load } from "../src/child.ts";
+import { REPETITIONS, runOne, Unavailable, load } from "../src/child.ts";
 import { FAMILIES } from "../src/main.ts";
 import type { Family } from "../src/spec.ts";
 
@@ -105,10 +105,9 @@ describe("runOne", () => {
     ],
   };
 
-  it("warms up once untimed, then keeps the median of the timed repetitions", async () => {
-    const values = [1000, 5, 1, 3]; // the warm-up's 1000 must not count
-    const calls: number[] = [];
-    const f: Family = {
+  /** A family whose peer "seq" reports `values` in turn, noting each call's count in `calls`. */
+  function sequence(values: number[], calls: number[], onRun: () => void = () => {}): Family {
+    return {
       name: "seq",
       workloads: [
         {
@@ -116,12 +115,18 @@ describe("runOne", () => {
           peers: {
             seq: async (n) => {
               calls.push(n);
+              onRun();
               return { value: values[calls.length - 1] as number, unit: "ns/msg", ops: n, check: 1, expected: 1 };
             },
           },
         },
       ],
     };
+  }
+
+  it("warms up once untimed, then keeps the median of the timed repetitions", async () => {
+    const calls: number[] = [];
+    const f = sequence([1000, 5, 1, 3], calls); // the warm-up's 1000 must not count
     const r = await runOne(f, "w", "seq", 7);
     expect(calls).toEqual([7, 7, 7, 7]);
     expect(r.status === "ok" && r.measurement.value).toBe(3);
@@ -130,6 +135,22 @@ describe("runOne", () => {
     const single = await runOne(once, "w", "seq", 7);
     expect(calls).toEqual([7]);
     expect(single.status === "ok" && single.measurement.value).toBe(1000);
+  });
+
+  it("warms up in whole runs until the warm-up time has passed, then times the repetitions", async () => {
+    // Each run takes 100 ms of a fake clock; the warm-up needs 350 ms: 4 runs.
+    let clock = 0;
+    const calls: number[] = [];
+    const f = sequence([9000, 8000, 7000, 6000, 5, 1, 3], calls, () => {
+      clock += 100;
+    });
+    const r = await runOne(f, "w", "seq", 7, { ms: 350, now: () => clock });
+    expect(calls).toHaveLength(4 + REPETITIONS);
+    expect(r.status === "ok" && r.measurement.value).toBe(3);
+    // A warm-up run that moves the wrong values is an error, as a timed one is.
+    const wrong = await runOne(family, "w", "wrong", 10, { ms: 350, now: () => clock });
+    expect(wrong).toEqual({ status: "error", reason: "moved the wrong values: checksum 9, expected 10" });
+    expect(await runOne(f, "w", "seq", 7, { ms: Number.NaN })).toEqual({ status: "error", reason: "bad warm-up NaN ms" });
   });
 
   it("turns a wrong checksum into an error", async () => {

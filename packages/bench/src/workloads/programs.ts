@@ -363,9 +363,9 @@ export const programs: Family = {
 function main(): void {
   const script = process.argv[1];
   if (script === undefined || pathToFileURL(script).href !== import.meta.url) return;
-  const [workloadId = "", peerId = "", countArg = ""] = process.argv.slice(2);
+  const [workloadId = "", peerId = "", countArg = "", warmUpArg = "0"] = process.argv.slice(2);
   const measure = async (): Promise<void> => {
-    const result = await runOne(programs, workloadId, peerId, Number(countArg));
+    const result = await runOne(programs, workloadId, peerId, Number(countArg), { ms: Number(warmUpArg) });
     await new Promise<void>((resolve) => process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`, () => resolve()));
   };
   const options = RUN_PEERS[peerId];
