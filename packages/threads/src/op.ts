@@ -214,7 +214,10 @@ export class Op implements ExternalSelector {
   private aborted = false;
   private readonly signal: AbortSignal | null;
   private readonly holds: boolean;
+  /** The channels a send case found no ring space on, at the last registration. */
   private spaceWaits: ChanState[] = [];
+  /** Each one's SPACE count then, read under its lock: what {@link Op.sleep} waits to change. */
+  private spaceSeen: number[] = [];
   private readonly parked: boolean[];
   /** The parked local cases (core waiters), by case index; null when there are none. */
   private readonly locals: (ParkedCase | null)[] | null;
@@ -295,6 +298,7 @@ export class Op implements ExternalSelector {
     const d = this.domain;
     if (d !== null && this.slot < 0) this.slot = d.allocSlot();
     this.spaceWaits = [];
+    this.spaceSeen = [];
     try {
       for (let i = 0; i < this.cases.length; i++) {
         const c = this.cases[i]!;
@@ -305,8 +309,11 @@ export class Op implements ExternalSelector {
         } else if (c.kind === C_SEND) {
           const r = (c.st as ChanState).registerSend(this.slot, i, c.enc as Encoded);
           if (r < 0) throw full(c.st as ChanState);
-          if (r === 0) this.spaceWaits.push(c.st as ChanState);
-          else this.parked[i] = true;
+          if (r === 0) {
+            // Read now, under the lock: a free after this moves SPACE on.
+            this.spaceWaits.push(c.st as ChanState);
+            this.spaceSeen.push(Atomics.load((c.st as ChanState).i32, SPACE));
+          } else this.parked[i] = true;
         } else if (c.kind === C_PROMISE || c.kind === C_SIGNAL) {
           (c.watch as Watch).ops.add(this);
           this.parked[i] = true;
@@ -384,16 +391,26 @@ export class Op implements ExternalSelector {
       await w.value;
       return;
     }
+    // A send case short of ring space is in no queue: no peer can fire it,
+    // so it waits for its channels' SPACE to move on from what register()
+    // saw under the lock. Read after the unlock instead, SPACE could already
+    // hold the last free (a receiver's pickup, a close, on another thread in
+    // that window), and the wait would be for a change that never comes: a
+    // sender hung so in CI. Every free moves SPACE under the lock and then
+    // notifies if SPACE_WAITERS > 0, and this counts itself in before it
+    // waits, so a free either changed SPACE already or notifies this wait.
     const waits: Promise<unknown>[] = [w.value];
     const counted = this.spaceWaits;
+    const seen = this.spaceSeen;
     for (const st of counted) Atomics.add(st.i32, SPACE_WAITERS, 1);
     try {
-      for (const st of counted) {
-        const s = waitAsync(st.i32, SPACE, Atomics.load(st.i32, SPACE));
-        if (!s.async) return;
-        waits.push(s.value);
+      let freed = false;
+      for (let i = 0; i < counted.length && !freed; i++) {
+        const s = waitAsync(counted[i]!.i32, SPACE, seen[i]!);
+        if (s.async) waits.push(s.value);
+        else freed = true;
       }
-      await Promise.race(waits);
+      if (!freed) await Promise.race(waits);
     } finally {
       for (const st of counted) Atomics.sub(st.i32, SPACE_WAITERS, 1);
     }
