@@ -22,6 +22,7 @@ vi.mock("../src/wait-async.js", async (importOriginal) => {
 
 const { SharedChan } = await import("@gochan/threads");
 const { SendOnClosedError } = await import("@gochan/core");
+const { SPACE } = await import("../src/chan-state.js");
 
 describe("a sender short of ring space", () => {
   it("sees space freed between its registration and its sleep (a lost wake-up before)", async () => {
@@ -83,5 +84,24 @@ describe("a sender short of ring space", () => {
     inWindow = () => ch.close();
     await expect(ch.send(big)).rejects.toThrow(/closed/);
     expect(await ch.recv()).toBe(big); // what was buffered before the close is still received
+  });
+
+  it("leaves no wait for space behind when it stops waiting for another reason", async () => {
+    const ch = new SharedChan<string>(8, { bytes: 256 });
+    const big = "w".repeat(150);
+    expect(ch.trySend(big)).toBe(true);
+    const i32 = ch._state.i32;
+    // A select woken by its timeout again and again while the ring stays full:
+    // here, sends aborted one after another.
+    for (let i = 0; i < 5; i++) {
+      const ac = new AbortController();
+      const sent = ch.send(big, ac.signal);
+      await new Promise((r) => setTimeout(r, 0)); // asleep, waiting for space or its signal
+      ac.abort(new Error(`stop ${i}`));
+      await expect(sent).rejects.toThrow(`stop ${i}`);
+    }
+    // Waits still parked on SPACE would be woken, and counted, here: they lingered before.
+    expect(Atomics.notify(i32, SPACE)).toBe(0);
+    expect(await ch.recv()).toBe(big);
   });
 });
