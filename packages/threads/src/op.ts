@@ -403,15 +403,12 @@ export class Op implements ExternalSelector {
     const counted = this.spaceWaits;
     const seen = this.spaceSeen;
     for (const st of counted) Atomics.add(st.i32, SPACE_WAITERS, 1);
-    let started = 0;
     try {
       let freed = false;
       for (let i = 0; i < counted.length && !freed; i++) {
         const s = waitAsync(counted[i]!.i32, SPACE, seen[i]!);
-        if (s.async) {
-          waits.push(s.value);
-          started++;
-        } else freed = true;
+        if (s.async) waits.push(s.value);
+        else freed = true;
       }
       if (!freed) await Promise.race(waits);
     } finally {
@@ -420,14 +417,15 @@ export class Op implements ExternalSelector {
       // the platform's waiter list, and would stay there until some later
       // free: with the ring full for good and a select woken by its timeout
       // case again and again, without bound. Wake those whose SPACE has not
-      // moved. Only a wake-up through the slot does this, so a space wait
-      // woken by it (this thread's or another's) re-checks and sleeps again
-      // without waking anyone in turn.
+      // moved (the first waits.length - 1 were started: the loop stops at
+      // the first that was not). Only a wake-up through the slot does this,
+      // so a space wait woken by it (this thread's or another's) re-checks
+      // and sleeps again without waking anyone in turn.
       const other = this.kicked || this.aborted || Atomics.load(d.i32, d.stateAt(this.slot)) !== WAITING;
       for (let i = 0; i < counted.length; i++) {
         const st = counted[i]!;
         Atomics.sub(st.i32, SPACE_WAITERS, 1);
-        if (other && i < started && Atomics.load(st.i32, SPACE) === seen[i]) Atomics.notify(st.i32, SPACE);
+        if (other && i < waits.length - 1 && Atomics.load(st.i32, SPACE) === seen[i]) Atomics.notify(st.i32, SPACE);
       }
     }
     // Wake our own slot wait so it does not linger.
